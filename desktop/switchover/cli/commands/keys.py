@@ -1,0 +1,27 @@
+"""`switchover key NAME`: the one command that prints a key, for tools' key-helper hooks to call."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from switchover.cli.context import CliContext
+from switchover.core.secrets import resolve_key
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "key",
+        help="print a provider's key (for tools' key-helper commands; nothing else prints keys)",
+    )
+    parser.add_argument("name")
+    parser.set_defaults(handler=run_key)
+
+
+def run_key(args: argparse.Namespace, ctx: CliContext) -> int:
+    provider = ctx.store().get(args.name)
+    key = resolve_key(provider, ctx.keychain() if provider.credential.kind == "keychain" else None)
+    if key is None:
+        return ctx.fail(f"Provider {provider.name!r} needs no key.")
+    ctx.stdout.write(key + "\n")
+    return 0

@@ -1,0 +1,62 @@
+"""What every CLI handler gets: output helpers, and lazy access to the store, catalog and keychain."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from switchover.core.catalog import Catalog, default_catalog
+from switchover.core.secrets import Keychain, redact
+from switchover.core.store import Store, load_store
+
+
+@dataclass
+class CliContext:
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    _store: Store | None = None
+    _keychain: Keychain | None = None
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def warn(self, text: str) -> None:
+        print(f"switchover: warning: {redact(text)}", file=self.stderr)
+
+    def fail(self, text: str, code: int = 1) -> int:
+        print(f"switchover: error: {redact(text)}", file=self.stderr)
+        return code
+
+    def emit_json(self, data: Any) -> None:
+        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
+        self.stdout.write("\n")
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = load_store()
+        return self._store
+
+    def catalog(self) -> Catalog:
+        return default_catalog()
+
+    def keychain(self) -> Keychain:
+        if self._keychain is None:
+            self._keychain = Keychain()
+        return self._keychain
+
+
+def add_json_flag(parser: Any) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain aligned text table; no colour, so it pipes cleanly."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""Provider presets shipped as data in resources/providers.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from switchover.core.errors import ConfigFileError, UnknownProviderError
+from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider
+from switchover.core.resources import resource
+
+CATALOG_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    label: str
+    endpoints: tuple[Endpoint, ...]
+    models: tuple[str, ...]
+    small_models: tuple[str, ...]
+    needs_key: bool
+    local: bool = False
+    region: str | None = None
+    key_env: str | None = None
+    models_url: str | None = None
+    models_auth: AuthStyle | None = None
+    default_port: int | None = None
+    notes: str = ""
+
+    @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        return tuple(e.protocol for e in self.endpoints)
+
+    def to_provider(
+        self,
+        name: str,
+        models: tuple[str, ...] = (),
+        small_model: str | None = None,
+        credential: Credential | None = None,
+    ) -> Provider:
+        """A user provider from this preset; URLs are copied so a later catalog change never moves it."""
+        chosen = models or self.models
+        return Provider(
+            name=name,
+            endpoints=self.endpoints,
+            models=chosen,
+            small_model=small_model or (self.small_models[0] if self.small_models else None),
+            credential=credential or (Credential.keychain() if self.needs_key else Credential.none()),
+            label=self.label,
+            preset=self.id,
+            models_url=self.models_url,
+            models_auth=self.models_auth,
+        )
+
+
+class Catalog:
+    def __init__(self, presets: dict[str, Preset]):
+        self._presets = presets
+
+    def __iter__(self) -> Iterator[Preset]:
+        return iter(self._presets.values())
+
+    def __len__(self) -> int:
+        return len(self._presets)
+
+    def ids(self) -> list[str]:
+        return list(self._presets)
+
+    def get(self, preset_id: str) -> Preset:
+        try:
+            return self._presets[preset_id]
+        except KeyError:
+            known = ", ".join(sorted(self._presets))
+            raise UnknownProviderError(f"Unknown preset {preset_id!r}. Known presets: {known}") from None
+
+    def find(self, preset_id: str) -> Preset | None:
+        return self._presets.get(preset_id)
+
+
+def _parse_preset(preset_id: str, raw: dict[str, Any], path: Path) -> Preset:
+    try:
+        auth_overrides = {Protocol(k): AuthStyle(v) for k, v in raw.get("auth", {}).items()}
+        endpoints = tuple(
+            Endpoint.make(Protocol(proto), url, auth_overrides.get(Protocol(proto)))
+            for proto, url in raw["endpoints"].items()
+        )
+        return Preset(
+            id=preset_id,
+            label=str(raw["label"]),
+            endpoints=endpoints,
+            models=tuple(raw.get("models", ())),
+            small_models=tuple(raw.get("small_models", ())),
+            needs_key=bool(raw["needs_key"]),
+            local=bool(raw.get("local", False)),
+            region=raw.get("region"),
+            key_env=raw.get("key_env"),
+            models_url=raw.get("models_url"),
+            models_auth=AuthStyle(raw["models_auth"]) if "models_auth" in raw else None,
+            default_port=raw.get("default_port"),
+            notes=str(raw.get("notes", "")),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigFileError(path, f"preset {preset_id!r} is invalid: {exc}") from exc
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    path = path or resource("providers.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(path, str(exc)) from exc
+    if data.get("schema_version") != CATALOG_SCHEMA:
+        raise ConfigFileError(path, f"unsupported catalog schema_version {data.get('schema_version')!r}")
+    presets = {pid: _parse_preset(pid, raw, path) for pid, raw in data.get("presets", {}).items()}
+    return Catalog(presets)
+
+
+@cache
+def default_catalog() -> Catalog:
+    return load_catalog()

@@ -1,0 +1,126 @@
+"""The one interface every tool target implements: detect → read current → plan. The engine applies.
+
+Targets are pure with respect to the user's files: they read, and they return the exact new bytes for each
+file they would change (`FileChange`). Writing, backups, journal, rollback and undo belong to the switching
+engine in `switchover.core.switching`, so every target gets the same safety for free.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from switchover.core.errors import SwitchoverError
+from switchover.core.providers import Endpoint, Protocol, Provider
+
+
+class TargetRefusal(SwitchoverError):
+    """The tool cannot be pointed at this provider/model; the message says why and what would work."""
+
+
+@dataclass(frozen=True)
+class ToolEnv:
+    """Where to look: injectable so tests (and `--home`) never touch the real home directory."""
+
+    home: Path
+    environ: Mapping[str, str]
+    platform: str = sys.platform
+    cwd: Path | None = None
+
+    @classmethod
+    def current(cls) -> ToolEnv:
+        return cls(Path.home(), dict(os.environ), sys.platform, Path.cwd())
+
+    def xdg_config_home(self) -> Path:
+        value = self.environ.get("XDG_CONFIG_HOME")
+        return Path(value) if value else self.home / ".config"
+
+    def which(self, binary: str) -> Path | None:
+        for folder in self.environ.get("PATH", "").split(os.pathsep):
+            candidate = Path(folder) / binary
+            if folder and candidate.is_file() and os.access(candidate, os.X_OK):
+                return candidate
+        return None
+
+
+@dataclass(frozen=True)
+class Detection:
+    installed: bool  # binary on PATH or config dir present
+    binary: Path | None
+    config_paths: tuple[Path, ...]  # the user-level files this target reads/edits, in order of importance
+    overrides: tuple[Path, ...] = ()  # project/managed files that may override the user file (warnings)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CurrentChoice:
+    """What the tool points at now, as read from its config."""
+
+    base_url: str | None
+    model: str | None
+    protocol: Protocol | None
+    provider: str | None = None  # the matching Switchover provider, when one matches base_url
+    small_model: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SwitchRequest:
+    provider: Provider
+    model: str
+    small_model: str | None
+    key_command: tuple[str, ...]  # argv printing the key, e.g. ("/usr/bin/switchover", "key", "deepseek")
+    resolve_key: Callable[[], str | None]  # only for tools that cannot take a key indirectly
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: Path  # as the tool names it; the engine follows symlinks and keeps them
+    before: bytes | None  # None: the file does not exist yet
+    after: bytes
+    new_file_mode: int = 0o644  # used only when the file is created
+    holds_secret: bool = False  # the new content contains a plaintext key (listed by `switchover exposure`)
+
+
+@dataclass(frozen=True)
+class SwitchPlan:
+    tool: str
+    endpoint: Endpoint
+    model: str
+    small_model: str | None
+    changes: tuple[FileChange, ...]
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # e.g. "restart Codex to pick this up"
+
+
+class Target(ABC):
+    """One coding tool. Subclasses are small: paths, owned keys, and a protocol preference."""
+
+    id: str  # stable, e.g. "claude-code"
+    label: str  # e.g. "Claude Code"
+    protocols: tuple[Protocol, ...]  # protocols it can speak, in order of preference
+
+    @abstractmethod
+    def detect(self, env: ToolEnv) -> Detection: ...
+
+    @abstractmethod
+    def current(self, env: ToolEnv) -> CurrentChoice | None: ...
+
+    @abstractmethod
+    def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan: ...
+
+    def choose_endpoint(self, provider: Provider) -> Endpoint:
+        """The first protocol this tool speaks that the provider offers, or a refusal saying why."""
+        for protocol in self.protocols:
+            endpoint = provider.endpoint(protocol)
+            if endpoint is not None:
+                return endpoint
+        wanted = " or ".join(p.value for p in self.protocols)
+        offered = ", ".join(p.value for p in provider.protocols) or "nothing"
+        raise TargetRefusal(
+            f"{self.label} needs the {wanted} API; {provider.display_name} offers only {offered}."
+        )

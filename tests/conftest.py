@@ -1,0 +1,51 @@
+"""Every test runs in an isolated world: its own HOME, XDG dirs and keyring. Nothing touches the real user."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Qt must not look for a display unless a test asks for Xvfb explicitly.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.support.cli import run_switchover
+
+_ISOLATED_VARS = ("SWITCHOVER_CONFIG_DIR", "SWITCHOVER_DATA_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME",
+                  "GEMINI_CLI_HOME", "OPENCODE_CONFIG", "XDG_RUNTIME_DIR_OVERRIDE")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME and every XDG dir at a fresh tmp tree and select the per-test file keyring."""
+    home = tmp_path / "home"
+    for sub in (".config", ".local/share", ".local/state", ".cache"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for var in _ISOLATED_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.file_keyring.FileKeyring")
+    monkeypatch.setenv("SWITCHOVER_TEST_KEYRING", str(tmp_path / "test-keyring.json"))
+    import keyring
+
+    from tests.support.file_keyring import FileKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    monkeypatch.chdir(tmp_path)
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """`cli("provider", "list", "--json")` runs the real CLI in a subprocess with the isolated env."""
+    return run_switchover
