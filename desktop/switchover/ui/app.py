@@ -1,0 +1,190 @@
+"""Start the desktop app: one instance per user, a tray icon (or the window where there is no tray).
+
+`run_app(argv)` is what `switchover` with no subcommand calls. Options:
+  --show             open the main window even when a tray icon is available
+  --quit-after MS    quit cleanly after MS milliseconds (smoke tests, benchmarks; env SWITCHOVER_QUIT_AFTER_MS)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from switchover import APP_ID, APP_NAME, __version__
+from switchover.core.logs import setup_logging
+from switchover.ui.icons import TrayState, app_icon
+from switchover.ui.mainwindow import MainWindow
+from switchover.ui.single_instance import SingleInstanceServer, notify_running_instance
+from switchover.ui.state import AppState
+from switchover.ui.taskman import TaskManager
+from switchover.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="switchover", description=f"{APP_NAME} desktop app")
+    parser.add_argument("--show", action="store_true", help="open the main window")
+    parser.add_argument(
+        "--quit-after", type=int, metavar="MS", default=int(os.environ.get("SWITCHOVER_QUIT_AFTER_MS", "0") or 0),
+        help="quit cleanly after MS milliseconds (for smoke tests and benchmarks)",
+    )
+    return parser.parse_args(argv)
+
+
+class AppController(QObject):
+    """Owns the long-lived pieces (tasks, state, tray, window) and the glue between them.
+
+    Signals:
+        window_created(): the main window exists (it is built lazily, on first open).
+    """
+
+    window_created = Signal()
+
+    def __init__(self, app: QApplication, use_tray: bool | None = None) -> None:
+        super().__init__(app)
+        self.app = app
+        self.tasks = TaskManager(self)
+        self.state = AppState(self.tasks, self)
+        self.window: MainWindow | None = None
+        self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self.tray: Tray | None = None
+        if self.use_tray:
+            self.tray = Tray(self)
+            self.tray.open_requested.connect(self.open_window)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.failover_mode_chosen.connect(self.set_failover_mode)
+            self.state.store_changed.connect(self._sync_tray)
+        app.aboutToQuit.connect(self.shutdown)
+
+    def start(self, show_window: bool) -> None:
+        self.state.reload()
+        if self.tray is not None:
+            self.tray.show()
+        if show_window or self.tray is None:
+            self.open_window()
+
+    # ------------------------------------------------------------ window
+
+    def activation_requested(self, message: str) -> None:
+        log.info("another launch asked us to %s the window", message)
+        self.open_window()
+
+    def ensure_window(self) -> MainWindow:
+        if self.window is None:
+            from switchover.ui.pages.build import add_pages
+
+            self.window = MainWindow()
+            add_pages(self.window, self)
+            self.window.close_requested.connect(self._window_close_requested)
+            self.window_created.emit()
+        return self.window
+
+    def open_window(self, page: str | None = None) -> MainWindow:
+        window = self.ensure_window()
+        if page:
+            window.show_page(page)
+        window.bring_to_front()
+        return window
+
+    def _window_close_requested(self) -> None:
+        assert self.window is not None
+        if self.tray is not None:
+            self.window.hide()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            APP_NAME,
+            f"Keep {APP_NAME} running in the background? It keeps checking your providers "
+            "(and switches for you if failover is on). Launch it again to bring this window back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _r: self._close_answered(box.standardButton(box.clickedButton())))
+        box.finished.connect(box.deleteLater)
+        self.close_box = box
+        box.open()
+
+    def _close_answered(self, answer: QMessageBox.StandardButton) -> None:
+        assert self.window is not None
+        if answer == QMessageBox.StandardButton.Yes:
+            self.window.hide()
+        elif answer == QMessageBox.StandardButton.No:
+            self.quit()
+
+    # ------------------------------------------------------------ actions
+
+    def set_failover_mode(self, mode: str) -> None:
+        settings = self.state.settings
+        settings.failover_mode = mode
+        self.state.save_settings(settings)
+
+    def _sync_tray(self) -> None:
+        assert self.tray is not None
+        self.tray.failover_mode = self.state.settings.failover_mode
+
+    def quit(self) -> None:
+        if self.window is not None:
+            self.window.allow_close = True
+            self.window.close()
+        self.app.quit()
+
+    def shutdown(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()
+        self.tasks.shutdown(wait=True)
+
+
+def _report_ready(controller: AppController) -> None:
+    """One JSON line on stdout once the event loop runs (SWITCHOVER_REPORT_READY=1; for tests/benchmarks)."""
+    tray = controller.tray
+    line = {
+        "event": "ready",
+        "time": time.time(),
+        "tray": bool(tray and tray.icon.isVisible()),
+        "window": bool(controller.window and controller.window.isVisible()),
+        "pid": os.getpid(),
+    }
+    print(json.dumps(line), flush=True)
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    setup_logging()
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "switchover"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)
+
+    if notify_running_instance("show"):
+        log.info("%s is already running; asked it to show its window", APP_NAME)
+        print(f"{APP_NAME} is already running; its window was brought to the front.", flush=True)
+        return 0
+    server = SingleInstanceServer(parent=app)
+    if not server.listen():
+        log.warning("single-instance socket %s unavailable; continuing without it", server.name)
+
+    controller = AppController(app)
+    server.message_received.connect(controller.activation_requested)
+    controller.start(show_window=args.show)
+    if os.environ.get("SWITCHOVER_REPORT_READY"):
+        QTimer.singleShot(0, lambda: _report_ready(controller))
+    if args.quit_after > 0:
+        QTimer.singleShot(args.quit_after, controller.quit)
+    code = app.exec()
+    server.close()
+    return int(code)
+
+
+__all__ = ["AppController", "TrayState", "run_app"]

@@ -1,0 +1,137 @@
+"""Providers page: the configured providers, with add/edit/remove and a live "Test"."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from switchover.core.catalog import default_catalog
+from switchover.core.providers import Provider
+from switchover.ui.models import ProvidersModel
+from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
+from switchover.ui.state import AppState
+
+
+class ProvidersPage(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = ProvidersModel(self)
+        self.table = make_table(self)
+        self.table.setModel(self.model)
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.add_button = QPushButton("Add…")
+        self.edit_button = QPushButton("Edit…")
+        self.remove_button = QPushButton("Remove")
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.add_button.clicked.connect(self.add_provider)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.edit_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Providers", "Where your tools can send requests. Keys stay in the OS keychain."))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status_label)
+        layout.addLayout(buttons)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        state.store_changed.connect(self.refresh)
+        state.store_failed.connect(self.status_label.setText)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_rows(list(self.state.store.providers.values()))
+        self.table.resizeColumnsToContents()
+        self._update_buttons()
+
+    def selected(self) -> Provider | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()) if rows else None
+
+    def select_name(self, name: str) -> None:
+        for row, provider in enumerate(self.model.rows()):
+            if provider.name == name:
+                self.table.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None
+        self.edit_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+
+    # ------------------------------------------------------------ actions
+
+    def make_dialog(self, existing: Provider | None = None) -> ProviderDialog:
+        dialog = ProviderDialog(
+            default_catalog(), existing, frozenset(self.state.store.providers), parent=self
+        )
+        return dialog
+
+    def add_provider(self) -> None:
+        self.run_dialog(self.make_dialog())
+
+    def edit_selected(self) -> None:
+        provider = self.selected()
+        if provider is not None:
+            self.run_dialog(self.make_dialog(provider))
+
+    def run_dialog(self, dialog: ProviderDialog) -> None:
+        """Open the dialog (non-blocking); on Save, write key and store in the background."""
+        replace = dialog._existing is not None
+        dialog.accepted.connect(lambda: self.save(dialog.draft, replace) if dialog.draft else None)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def save(self, draft: ProviderDraft, replace: bool) -> None:
+        state = self.state
+        self.status_label.setText(f"Saving {draft.provider.name}…")
+
+        def work(_progress: object) -> None:
+            if draft.key:
+                state.keychain().set(draft.provider.name, draft.key)
+
+        def stored(_result: object) -> None:
+            state.edit(lambda store: store.add(draft.provider, replace=replace), on_done=saved)
+
+        def saved(_result: object) -> None:
+            self.status_label.setText(f"Saved {draft.provider.display_name}.")
+            self.select_name(draft.provider.name)
+
+        state.tasks.run(work, on_success=stored, on_failure=self._failed, serial=True, label="store key")
+
+    def remove_selected(self) -> None:
+        provider = self.selected()
+        if provider is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove provider",
+            f"Remove {provider.display_name} ({provider.name})? Its key is deleted from the keychain. "
+            "Tools already pointed at it keep their settings until you switch them.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _r: self.remove(provider) if box.clickedButton() is yes else None)
+        box.finished.connect(box.deleteLater)
+        box.open()
+        self.confirm_box = box
+
+    def remove(self, provider: Provider) -> None:
+        state = self.state
+
+        def forget_key(_result: object) -> None:
+            if provider.credential.kind == "keychain":
+                state.tasks.run(
+                    lambda _p: state.keychain().delete(provider.name), serial=True, on_failure=self._failed,
+                    on_success=lambda _r: self.status_label.setText(f"Removed {provider.display_name}."),
+                )
+            else:
+                self.status_label.setText(f"Removed {provider.display_name}.")
+
+        state.edit(lambda store: store.remove(provider.name), on_done=forget_key, on_failure=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status_label.setText(f"<span style='color:#b91c1c'>{exc}</span>")

@@ -1,0 +1,114 @@
+"""Settings page: how often to check, what counts as slow, failover, start at login, deep checks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from switchover.ui.autostart import Autostart
+from switchover.ui.pages.common import page_title
+from switchover.ui.settings import FAILOVER_MODES, AppSettings
+from switchover.ui.state import AppState
+
+MODE_LABELS = {"off": "Off", "suggest": "Suggest a switch", "auto": "Switch automatically"}
+
+
+class SettingsPage(QWidget):
+    def __init__(self, state: AppState, autostart: Autostart | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.autostart = autostart or Autostart()
+        self.interval_spin = QSpinBox()
+        self.interval_spin.setRange(0, 1440)
+        self.interval_spin.setSuffix(" min")
+        self.interval_spin.setSpecialValueText("only when asked")
+        self.slow_spin = QSpinBox()
+        self.slow_spin.setRange(100, 120000)
+        self.slow_spin.setSingleStep(500)
+        self.slow_spin.setSuffix(" ms")
+        self.failover_combo = QComboBox()
+        for mode in FAILOVER_MODES:
+            self.failover_combo.addItem(MODE_LABELS[mode], mode)
+        self.login_check = QCheckBox("Start Switchover when I log in")
+        self.deep_check = QCheckBox("Deep checks: send a 1-token request to prove quota and region access")
+        deep_note = QLabel(
+            "Deep checks cost a few tokens per endpoint per check (billed by your provider). "
+            "Without them a check lists models, which proves the key but not the remaining quota."
+        )
+        deep_note.setWordWrap(True)
+        deep_note.setStyleSheet("color: gray;")
+        self.tool_modes_form = QFormLayout()
+
+        form = QFormLayout()
+        form.addRow("Check every", self.interval_spin)
+        form.addRow("Slow above", self.slow_spin)
+        form.addRow("Failover", self.failover_combo)
+        form.addRow("", self.login_check)
+        form.addRow("", self.deep_check)
+        form.addRow("", deep_note)
+
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        self.status_label = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.status_label, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Settings"))
+        layout.addLayout(form)
+        layout.addLayout(self.tool_modes_form)
+        layout.addStretch(1)
+        layout.addLayout(row)
+        state.store_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.state.settings
+        self.interval_spin.setValue(s.check_interval_s // 60)
+        self.slow_spin.setValue(s.slow_threshold_ms)
+        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(s.failover_mode)))
+        self.login_check.setChecked(s.start_at_login)
+        self.deep_check.setChecked(s.deep_checks)
+
+    def entered(self) -> AppSettings:
+        return replace(
+            self.state.settings,
+            check_interval_s=self.interval_spin.value() * 60,
+            slow_threshold_ms=self.slow_spin.value(),
+            failover_mode=str(self.failover_combo.currentData()),
+            start_at_login=self.login_check.isChecked(),
+            deep_checks=self.deep_check.isChecked(),
+        )
+
+    def save(self) -> None:
+        settings = self.entered()
+        autostart = self.autostart
+        self.save_button.setEnabled(False)
+        self.status_label.setText("Saving…")
+
+        def apply_login(_progress: object) -> None:
+            autostart.set_enabled(settings.start_at_login)
+
+        def saved(_r: object) -> None:
+            self.save_button.setEnabled(True)
+            self.status_label.setText("Saved.")
+
+        def failed(exc: BaseException) -> None:
+            self.save_button.setEnabled(True)
+            self.status_label.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+
+        def write_settings(_r: object) -> None:
+            self.state.edit(settings.write_to, on_done=saved, on_failure=failed)
+
+        self.state.tasks.run(apply_login, serial=True, on_failure=failed, on_success=write_settings)

@@ -1,0 +1,258 @@
+"""Add or edit a provider: start from a preset or from scratch, enter the key, test it, save.
+
+The dialog only collects and validates input into a core `Provider` (validation is the core's); saving and
+keychain writes happen in the caller through the task manager, never here on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from switchover.core.catalog import Catalog, Preset
+from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+
+PROTOCOL_LABELS = {
+    Protocol.ANTHROPIC: "Anthropic API",
+    Protocol.OPENAI_CHAT: "OpenAI chat",
+    Protocol.OPENAI_RESPONSES: "OpenAI responses",
+    Protocol.GEMINI: "Gemini API",
+    Protocol.OLLAMA: "Ollama API",
+}
+
+
+@dataclass(frozen=True)
+class ProviderDraft:
+    """What the user asked for: the provider to save and, if typed, a key for the keychain."""
+
+    provider: Provider
+    key: str | None
+
+
+class ProviderDialog(QDialog):
+    def __init__(
+        self,
+        catalog: Catalog,
+        existing: Provider | None = None,
+        taken_names: frozenset[str] = frozenset(),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit provider" if existing else "Add provider")
+        self.setMinimumWidth(560)
+        self._catalog = catalog
+        self._existing = existing
+        self._taken = taken_names
+        self.draft: ProviderDraft | None = None
+
+        self.preset_combo = QComboBox()
+        self.preset_combo.addItem("Custom (enter URLs yourself)", None)
+        for preset in catalog:
+            self.preset_combo.addItem(preset.label, preset.id)
+        self.preset_notes = QLabel()
+        self.preset_notes.setWordWrap(True)
+        self.preset_notes.setStyleSheet("color: palette(placeholder-text);")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. deepseek or ollama-laptop")
+        self.label_edit = QLineEdit()
+        self.models_edit = QLineEdit()
+        self.models_edit.setPlaceholderText("model ids, first is the default, e.g. deepseek-chat, deepseek-reasoner")
+        self.small_model_edit = QLineEdit()
+
+        form = QFormLayout()
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("", self.preset_notes)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Label", self.label_edit)
+        form.addRow("Models", self.models_edit)
+        form.addRow("Small model", self.small_model_edit)
+
+        endpoints_box = QGroupBox("Endpoints (leave blank what the provider does not offer)")
+        endpoints_form = QFormLayout(endpoints_box)
+        self.url_edits: dict[Protocol, QLineEdit] = {}
+        for protocol, label in PROTOCOL_LABELS.items():
+            edit = QLineEdit()
+            edit.setObjectName(f"url_{protocol.value}")
+            self.url_edits[protocol] = edit
+            endpoints_form.addRow(label, edit)
+
+        key_box = QGroupBox("API key")
+        key_layout = QVBoxLayout(key_box)
+        self.cred_keychain = QRadioButton("Stored in the OS keychain")
+        self.cred_env = QRadioButton("Read from an environment variable")
+        self.cred_none = QRadioButton("No key (local server)")
+        self._cred_group = QButtonGroup(self)
+        for button in (self.cred_keychain, self.cred_env, self.cred_none):
+            self._cred_group.addButton(button)
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText(
+            "paste the key; leave blank to keep the stored one" if existing else "paste the key"
+        )
+        self.env_edit = QLineEdit()
+        self.env_edit.setPlaceholderText("e.g. DEEPSEEK_API_KEY")
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.cred_keychain)
+        key_row.addWidget(self.key_edit, 1)
+        env_row = QHBoxLayout()
+        env_row.addWidget(self.cred_env)
+        env_row.addWidget(self.env_edit, 1)
+        key_layout.addLayout(key_row)
+        key_layout.addLayout(env_row)
+        key_layout.addWidget(self.cred_none)
+
+        self.test_button = QPushButton("Test")
+        self.test_button.setToolTip("Check the endpoint and the key now (lists models; costs no tokens)")
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b91c1c;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(endpoints_box)
+        layout.addWidget(key_box)
+        layout.addLayout(test_row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
+        self._cred_group.buttonToggled.connect(self._credential_toggled)
+        if existing:
+            self._load(existing)
+        else:
+            self.cred_keychain.setChecked(True)
+        self._credential_toggled()
+
+    # ------------------------------------------------------------ filling in
+
+    def select_preset(self, preset_id: str | None) -> None:
+        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(preset_id)))
+
+    def _preset_chosen(self) -> None:
+        preset_id = self.preset_combo.currentData()
+        preset = self._catalog.find(preset_id) if preset_id else None
+        self.preset_notes.setText(preset.notes if preset else "")
+        self.preset_notes.setVisible(bool(preset and preset.notes))
+        if preset is None or self._existing is not None:
+            return
+        self._fill_from_preset(preset)
+
+    def _fill_from_preset(self, preset: Preset) -> None:
+        if not self.name_edit.text() or self.name_edit.text() in self._catalog.ids():
+            self.name_edit.setText(self._free_name(preset.id))
+        self.label_edit.setText(preset.label)
+        self.models_edit.setText(", ".join(preset.models))
+        self.small_model_edit.setText(preset.small_models[0] if preset.small_models else "")
+        for protocol, edit in self.url_edits.items():
+            endpoint = next((e for e in preset.endpoints if e.protocol == protocol), None)
+            edit.setText(endpoint.base_url if endpoint else "")
+        if preset.needs_key:
+            self.cred_keychain.setChecked(True)
+            self.env_edit.setText(preset.key_env or "")
+        else:
+            self.cred_none.setChecked(True)
+
+    def _free_name(self, base: str) -> str:
+        name, n = base, 2
+        while name in self._taken:
+            name, n = f"{base}-{n}", n + 1
+        return name
+
+    def _load(self, provider: Provider) -> None:
+        if provider.preset:
+            self.select_preset(provider.preset)
+        self.name_edit.setText(provider.name)
+        self.name_edit.setReadOnly(True)
+        self.label_edit.setText(provider.label)
+        self.models_edit.setText(", ".join(provider.models))
+        self.small_model_edit.setText(provider.small_model or "")
+        for protocol, edit in self.url_edits.items():
+            endpoint = provider.endpoint(protocol)
+            edit.setText(endpoint.base_url if endpoint else "")
+        {"keychain": self.cred_keychain, "env": self.cred_env, "none": self.cred_none}[
+            provider.credential.kind
+        ].setChecked(True)
+        self.env_edit.setText(provider.credential.env_var or "")
+
+    def _credential_toggled(self) -> None:
+        self.key_edit.setEnabled(self.cred_keychain.isChecked())
+        self.env_edit.setEnabled(self.cred_env.isChecked())
+
+    # ------------------------------------------------------------ reading back
+
+    def build(self) -> ProviderDraft:
+        """The provider as entered; raises `ValidationError` with a message to show."""
+        name = validate_name(self.name_edit.text().strip())
+        if self._existing is None and name in self._taken:
+            raise ValidationError(f"A provider named {name!r} exists already; pick another name.")
+        endpoints = []
+        for protocol, edit in self.url_edits.items():
+            url = edit.text().strip()
+            if url:
+                old = self._existing.endpoint(protocol) if self._existing else None
+                preset = self._catalog.find(self.preset_combo.currentData() or "")
+                preset_ep = next((e for e in preset.endpoints if e.protocol == protocol), None) if preset else None
+                source = old or preset_ep
+                auth = source.auth if source else None  # keep a non-default auth style (e.g. bearer)
+                endpoints.append(Endpoint.make(protocol, url, auth))
+        if not endpoints:
+            raise ValidationError("Enter at least one endpoint URL.")
+        models = tuple(m.strip() for m in self.models_edit.text().replace("\n", ",").split(",") if m.strip())
+        if self.cred_env.isChecked():
+            credential = Credential.env(self.env_edit.text().strip())
+        elif self.cred_none.isChecked():
+            credential = Credential.none()
+        else:
+            credential = Credential.keychain()
+        key = self.key_edit.text().strip() if self.cred_keychain.isChecked() else ""
+        if credential.kind == "keychain" and not key and (
+            self._existing is None or self._existing.credential.kind != "keychain"
+        ):
+            raise ValidationError("Paste the API key, or choose an environment variable or no key.")
+        preset_id = self.preset_combo.currentData()
+        base = self._catalog.find(preset_id) if preset_id else None
+        provider = Provider(
+            name=name,
+            endpoints=tuple(endpoints),
+            models=models,
+            small_model=self.small_model_edit.text().strip() or None,
+            credential=credential,
+            label=self.label_edit.text().strip(),
+            preset=preset_id,
+            models_url=self._existing.models_url if self._existing else (base.models_url if base else None),
+            models_auth=self._existing.models_auth if self._existing else (base.models_auth if base else None),
+        )
+        return ProviderDraft(provider, key or None)
+
+    def accept(self) -> None:
+        try:
+            self.draft = self.build()
+        except SwitchoverError as exc:
+            self.error_label.setText(str(exc))
+            return
+        super().accept()

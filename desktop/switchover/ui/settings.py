@@ -1,0 +1,49 @@
+"""The app's own settings, kept in the store's `[app]` table (declared here with defaults and limits)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from switchover.core.store import Store
+
+SECTION = "app"
+FAILOVER_MODES = ("off", "suggest", "auto")
+
+
+@dataclass
+class AppSettings:
+    check_interval_s: int = 300  # background health checks; 0 = only when asked
+    slow_threshold_ms: int = 4000  # slower than this counts as degraded
+    deep_checks: bool = False  # 1-token completions prove quota but cost tokens
+    start_at_login: bool = False
+    failover_mode: str = "suggest"  # default for tools without their own mode
+    failover_modes: dict[str, str] | None = None  # per tool override
+
+    @classmethod
+    def from_store(cls, store: Store) -> AppSettings:
+        raw: dict[str, Any] = store.sections.get(SECTION, {})
+        settings = cls()
+        if isinstance(raw.get("check_interval_s"), int) and 0 <= raw["check_interval_s"] <= 86400:
+            settings.check_interval_s = raw["check_interval_s"]
+        if isinstance(raw.get("slow_threshold_ms"), int) and 100 <= raw["slow_threshold_ms"] <= 120000:
+            settings.slow_threshold_ms = raw["slow_threshold_ms"]
+        if isinstance(raw.get("deep_checks"), bool):
+            settings.deep_checks = raw["deep_checks"]
+        if isinstance(raw.get("start_at_login"), bool):
+            settings.start_at_login = raw["start_at_login"]
+        if raw.get("failover_mode") in FAILOVER_MODES:
+            settings.failover_mode = raw["failover_mode"]
+        modes = raw.get("failover_modes")
+        if isinstance(modes, dict):
+            settings.failover_modes = {str(k): v for k, v in modes.items() if v in FAILOVER_MODES}
+        return settings
+
+    def mode_for(self, tool: str) -> str:
+        return (self.failover_modes or {}).get(tool, self.failover_mode)
+
+    def write_to(self, store: Store) -> None:
+        data = {k: v for k, v in asdict(self).items() if v is not None}
+        section = store.section(SECTION)
+        section.clear()
+        section.update(data)

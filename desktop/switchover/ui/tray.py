@@ -1,0 +1,113 @@
+"""The tray icon: state at a glance, and the common actions one click away.
+
+The menu is rebuilt on `aboutToShow` so it always shows current health and choices (and because some
+desktops only deliver `activated` that way; Vorta does the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from switchover import APP_NAME
+from switchover.ui.icons import TrayState, panel_is_dark, tray_icon
+from switchover.ui.settings import FAILOVER_MODES
+
+MenuFiller = Callable[[QMenu], None]
+
+
+class Tray(QObject):
+    """Signals:
+    open_requested(): "Open Switchover…" or a click on the icon.
+    check_requested(): "Check now".
+    undo_requested(): "Undo last switch".
+    failover_mode_chosen(str): off | suggest | auto.
+    quit_requested(): "Quit".
+    """
+
+    open_requested = Signal()
+    check_requested = Signal()
+    undo_requested = Signal()
+    failover_mode_chosen = Signal(str)
+    quit_requested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QSystemTrayIcon(parent)
+        self.menu = QMenu()
+        self.icon.setContextMenu(self.menu)
+        self.state = TrayState.UNKNOWN
+        self.tool_sections: MenuFiller | None = None  # filled in by the app once switching is wired
+        self.failover_mode = "suggest"
+        self.can_undo = False
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self._message_clicked)
+        self._message_action: Callable[[], None] | None = None
+        self.set_state(TrayState.UNKNOWN, f"{APP_NAME}: not checked yet")
+        self.rebuild_menu()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def set_state(self, state: TrayState, tooltip: str) -> None:
+        self.state = state
+        self.icon.setIcon(tray_icon(state, panel_is_dark()))
+        self.icon.setToolTip(tooltip)
+
+    def notify(self, title: str, text: str, on_click: Callable[[], None] | None = None) -> None:
+        """A desktop notification; `on_click` runs if the user clicks it (e.g. accept a failover)."""
+        self._message_action = on_click
+        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10000)
+
+    def _message_clicked(self) -> None:
+        action, self._message_action = self._message_action, None
+        if action is not None:
+            action()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_requested.emit()
+
+    def rebuild_menu(self) -> None:
+        menu = self.menu
+        menu.clear()
+        if self.tool_sections is not None:
+            self.tool_sections(menu)
+            menu.addSeparator()
+        menu.addAction("Check now", self.check_requested.emit)
+        undo = menu.addAction("Undo last switch", self.undo_requested.emit)
+        undo.setEnabled(self.can_undo)
+        failover = menu.addMenu("Failover")
+        group = QActionGroup(failover)
+        labels = {"off": "Off", "suggest": "Suggest a switch", "auto": "Switch automatically"}
+        for mode in FAILOVER_MODES:
+            action = QAction(labels[mode], failover)
+            action.setCheckable(True)
+            action.setChecked(mode == self.failover_mode)
+            action.triggered.connect(lambda _c=False, m=mode: self.failover_mode_chosen.emit(m))
+            group.addAction(action)
+            failover.addAction(action)
+        menu.addSeparator()
+        menu.addAction(f"Open {APP_NAME}…", self.open_requested.emit)
+        menu.addAction("Quit", self.quit_requested.emit)
+
+    def find_action(self, text: str) -> QAction | None:
+        """The menu entry with this text, searching submenus (for tests and scripts)."""
+        def walk(menu: QMenu) -> QAction | None:
+            for action in menu.actions():
+                if action.text() == text:
+                    return action
+                if action.menu() is not None:
+                    found = walk(action.menu())  # type: ignore[arg-type]
+                    if found is not None:
+                        return found
+            return None
+
+        return walk(self.menu)

@@ -1,0 +1,117 @@
+"""Providers page: add, edit and remove through the real dialog; the store file and keychain change."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from switchover.core import paths
+from switchover.core.store import load_store
+from switchover.ui.pages.providers import ProvidersPage
+from switchover.ui.provider_dialog import ProviderDialog
+
+
+def keyring_entries() -> dict[str, str]:
+    path = os.environ["SWITCHOVER_TEST_KEYRING"]
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return dict(json.load(handle))
+
+
+def open_add_dialog(page: ProvidersPage, qtbot: Any) -> ProviderDialog:
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    dialog = page.findChild(ProviderDialog)
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def click_save(dialog: ProviderDialog, qtbot: Any) -> None:
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def test_add_preset_provider_writes_store_and_keychain(controller: Any, qtbot: Any) -> None:
+    window = controller.open_window("providers")
+    page = window.pages["providers"]
+    dialog = open_add_dialog(page, qtbot)
+    dialog.select_preset("deepseek")
+    assert dialog.name_edit.text() == "deepseek"
+    assert dialog.url_edits[next(iter(dialog.url_edits))].text() == "https://api.deepseek.com/anthropic"
+    qtbot.keyClicks(dialog.key_edit, "sk-test-0123456789abcdef")
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        click_save(dialog, qtbot)
+    store = load_store()
+    provider = store.get("deepseek")
+    assert provider.preset == "deepseek"
+    assert provider.credential.kind == "keychain"
+    assert keyring_entries() == {"switchover/deepseek": "sk-test-0123456789abcdef"}
+    text = paths.store_file().read_text()
+    assert "sk-test" not in text  # the key never lands in our file
+    assert page.model.rowCount() == 1
+    assert page.model.index(0, 0).data() == "deepseek"
+
+
+def test_custom_provider_validation_errors_are_shown(controller: Any, qtbot: Any) -> None:
+    page = controller.open_window("providers").pages["providers"]
+    dialog = open_add_dialog(page, qtbot)
+    dialog.name_edit.setText("Bad Name")
+    dialog.cred_none.setChecked(True)
+    click_save(dialog, qtbot)
+    assert dialog.isVisible()
+    assert "not allowed" in dialog.error_label.text()
+    dialog.name_edit.setText("remote")
+    dialog.url_edits[next(iter(dialog.url_edits))].setText("http://example.com")
+    click_save(dialog, qtbot)
+    assert "plain http" in dialog.error_label.text()
+    assert not paths.store_file().exists()
+
+
+def test_local_provider_without_key(controller: Any, qtbot: Any, local_server: Any) -> None:
+    page = controller.open_window("providers").pages["providers"]
+    dialog = open_add_dialog(page, qtbot)
+    dialog.name_edit.setText("ollama-laptop")
+    from switchover.core.providers import Protocol
+
+    dialog.url_edits[Protocol.OLLAMA].setText(local_server.url)
+    dialog.models_edit.setText("qwen3-coder, llama3")
+    dialog.cred_none.setChecked(True)
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        click_save(dialog, qtbot)
+    provider = load_store().get("ollama-laptop")
+    assert provider.is_local
+    assert provider.models == ("qwen3-coder", "llama3")
+    assert provider.credential.kind == "none"
+    assert keyring_entries() == {}
+
+
+def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any) -> None:
+    page = controller.open_window("providers").pages["providers"]
+    dialog = open_add_dialog(page, qtbot)
+    dialog.select_preset("openai")
+    dialog.key_edit.setText("sk-proj-abcdefghijklmnop")
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        click_save(dialog, qtbot)
+
+    page.select_name("openai")
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    edit = page.findChild(ProviderDialog)
+    assert edit is not None and edit.name_edit.isReadOnly()
+    edit.models_edit.setText("gpt-5.1")
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        click_save(edit, qtbot)
+    assert load_store().get("openai").models == ("gpt-5.1",)
+    assert keyring_entries() == {"switchover/openai": "sk-proj-abcdefghijklmnop"}
+
+    page.select_name("openai")
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    box = page.confirm_box
+    assert isinstance(box, QMessageBox)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Removed" in page.status_label.text(), timeout=5000)
+    assert load_store().providers == {}
+    assert keyring_entries() == {}
+    assert page.model.rowCount() == 0
