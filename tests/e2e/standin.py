@@ -1,0 +1,478 @@
+"""A stand-in model provider on 127.0.0.1 that the real coding CLIs can talk to.
+
+Why: the end-to-end tests must prove that after ``switchover use`` a real tool sends its next request to
+the provider Switchover chose, with that provider's model and key. This server speaks just enough of the
+four wire protocols the tools use (Anthropic Messages, OpenAI chat completions, OpenAI Responses, Gemini
+generateContent), answers every turn with a recognisable text (``STANDIN-REPLY-<name>``) and records every
+request so a test can assert on path, model and auth headers.
+
+Run it by hand with ``python tests/e2e/standin.py --name a --key sk-a`` (prints its URL, logs requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+GEMINI_MODEL_PATH = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the stand-in saw it (header names lower-cased)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    model: str | None
+
+    @property
+    def presented_keys(self) -> set[str]:
+        """Every credential the client sent, whichever header or parameter carried it."""
+        keys: set[str] = set()
+        bearer = self.headers.get("authorization", "")
+        if bearer.lower().startswith("bearer "):
+            keys.add(bearer[7:].strip())
+        for header in ("x-api-key", "x-goog-api-key", "api-key"):
+            if header in self.headers:
+                keys.add(self.headers[header])
+        keys.update(self.query.get("key", []))
+        return keys
+
+
+@dataclass
+class StandinState:
+    """What the handler threads share: the reply, the expected key and the request log."""
+
+    name: str
+    key: str | None
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def reply(self) -> str:
+        return f"STANDIN-REPLY-{self.name}"
+
+
+class StandinProvider:
+    """A threaded HTTP server on an ephemeral loopback port; use as a context manager.
+
+    ``key``: when set, requests that do not present it (Bearer, x-api-key, x-goog-api-key or ``?key=``)
+    get the protocol's 401 error, so a tool holding the wrong key fails loudly instead of passing.
+    """
+
+    def __init__(self, name: str, key: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = StandinState(name=name, key=key)
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.standin_state = self.state  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    @property
+    def reply(self) -> str:
+        return self.state.reply
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Root URL without a path, e.g. ``http://127.0.0.1:41234``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def model_requests(self) -> list[RecordedRequest]:
+        """Only the requests that asked for a completion (not model lists or token counts)."""
+        return [r for r in self.requests if _is_generation(r)]
+
+    def clear(self) -> None:
+        with self.state.lock:
+            self.state.requests.clear()
+
+    def start(self) -> StandinProvider:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> StandinProvider:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _is_generation(request: RecordedRequest) -> bool:
+    path = request.path
+    return request.method == "POST" and (
+        path.endswith("/messages")
+        or path.endswith("/chat/completions")
+        or path.endswith("/responses")
+        or path.endswith(":generateContent")
+        or path.endswith(":streamGenerateContent")
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections end by themselves
+    server_version = "SwitchoverStandin/1"
+
+    @property
+    def state(self) -> StandinState:
+        return self.server.standin_state  # type: ignore[attr-defined,no-any-return]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the request log is the record."""
+
+    # -- dispatch ---------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = parse_qs(parts.query)
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not length and self.headers.get("transfer-encoding", "").lower() == "chunked":
+            raw = self._read_chunked()
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+        gemini = GEMINI_MODEL_PATH.search(path)
+        model = body.get("model") if isinstance(body, dict) else None
+        if model is None and gemini:
+            model = gemini.group("model")
+        record = RecordedRequest(
+            method=self.command,
+            path=path,
+            query=query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            model=model if isinstance(model, str) else None,
+        )
+        with self.state.lock:
+            self.state.requests.append(record)
+
+        if self.command == "HEAD":
+            self._send_json(200, {})
+            return
+        if self.state.key is not None and self.state.key not in record.presented_keys and path != "/":
+            self._send_auth_error(path)
+            return
+        payload = body if isinstance(body, dict) else {}
+        stream = bool(payload.get("stream"))
+        if self.command == "GET":
+            self._models(path, query)
+        elif path.endswith("/messages/count_tokens"):
+            self._send_json(200, {"input_tokens": 12})
+        elif path.endswith("/messages"):
+            self._anthropic(record.model or "standin-model", stream)
+        elif path.endswith("/chat/completions"):
+            self._chat(record.model or "standin-model", stream)
+        elif path.endswith("/responses"):
+            self._responses(record.model or "standin-model", stream)
+        elif gemini and gemini.group("method") == "countTokens":
+            self._send_json(200, {"totalTokens": 12})
+        elif gemini and gemini.group("method") in ("generateContent", "streamGenerateContent"):
+            self._gemini(gemini.group("model"), gemini.group("method") == "streamGenerateContent", query)
+        else:
+            self._send_json(404, {"error": {"message": f"stand-in has no route {path}", "code": 404}})
+
+    def _read_chunked(self) -> bytes:
+        data = b""
+        while True:
+            size = int(self.rfile.readline().strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
+
+    # -- responses --------------------------------------------------------------------------------
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if status >= 400:
+            self.send_header("x-should-retry", "false")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _send_sse(self, events: Iterator[tuple[str | None, Any]]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for event, data in events:
+            text = "" if event is None else f"event: {event}\n"
+            text += f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
+            chunk = text.encode()
+            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _send_auth_error(self, path: str) -> None:
+        if path.endswith("/messages") or path.endswith("/count_tokens"):
+            payload: Any = {
+                "type": "error",
+                "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+            }
+        elif "/v1beta/" in path:
+            payload = {"error": {"code": 400, "message": "API key not valid.", "status": "INVALID_ARGUMENT"}}
+        else:
+            payload = {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}
+        self._send_json(401, payload)
+
+    def _models(self, path: str, query: dict[str, list[str]]) -> None:
+        if "client_version" in query:  # Codex asks for its own catalogue shape; an empty one is valid
+            self._send_json(200, {"models": []})
+        elif "/v1beta/" in path:
+            self._send_json(200, {"models": [{"name": "models/standin-model", "displayName": "standin"}]})
+        else:
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": "standin-model", "object": "model", "created": 0, "owned_by": "standin"}],
+                    "has_more": False,
+                },
+            )
+
+    def _anthropic(self, model: str, stream: bool) -> None:
+        msg_id = f"msg_{uuid.uuid4().hex[:20]}"
+        text = self.state.reply
+        usage = {"input_tokens": 12, "output_tokens": 5}
+        if not stream:
+            self._send_json(
+                200,
+                {
+                    "id": msg_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [{"type": "text", "text": text}],
+                    "stop_reason": "end_turn",
+                    "stop_sequence": None,
+                    "usage": usage,
+                },
+            )
+            return
+
+        def events() -> Iterator[tuple[str | None, Any]]:
+            yield "message_start", {
+                "type": "message_start",
+                "message": {
+                    "id": msg_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 12, "output_tokens": 1},
+                },
+            }
+            yield "content_block_start", {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            }
+            yield "content_block_delta", {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": text},
+            }
+            yield "content_block_stop", {"type": "content_block_stop", "index": 0}
+            yield "message_delta", {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            }
+            yield "message_stop", {"type": "message_stop"}
+
+        self._send_sse(events())
+
+    def _chat(self, model: str, stream: bool) -> None:
+        chat_id = f"chatcmpl-{uuid.uuid4().hex[:20]}"
+        created = int(time.time())
+        text = self.state.reply
+        usage = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
+        if not stream:
+            self._send_json(
+                200,
+                {
+                    "id": chat_id,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": usage,
+                },
+            )
+            return
+
+        def chunk(delta: dict[str, Any], finish: str | None, with_usage: bool = False) -> dict[str, Any]:
+            out: dict[str, Any] = {
+                "id": chat_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            if with_usage:
+                out["usage"] = usage
+            return out
+
+        def events() -> Iterator[tuple[str | None, Any]]:
+            yield None, chunk({"role": "assistant", "content": ""}, None)
+            yield None, chunk({"content": text}, None)
+            yield None, chunk({}, "stop", with_usage=True)
+            yield None, "[DONE]"
+
+        self._send_sse(events())
+
+    def _responses(self, model: str, stream: bool) -> None:
+        resp_id = f"resp_{uuid.uuid4().hex[:20]}"
+        item_id = f"msg_{uuid.uuid4().hex[:20]}"
+        created = int(time.time())
+        text = self.state.reply
+        part = {"type": "output_text", "text": text, "annotations": []}
+        item = {"type": "message", "id": item_id, "status": "completed", "role": "assistant", "content": [part]}
+        usage = {
+            "input_tokens": 12,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 5,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 17,
+        }
+
+        def response(status: str, output: list[Any]) -> dict[str, Any]:
+            return {
+                "id": resp_id,
+                "object": "response",
+                "created_at": created,
+                "status": status,
+                "model": model,
+                "output": output,
+                "usage": usage if status == "completed" else None,
+            }
+
+        if not stream:
+            self._send_json(200, {**response("completed", [item]), "output_text": text})
+            return
+
+        def events() -> Iterator[tuple[str | None, Any]]:
+            seq = iter(range(1000))
+            common = {"item_id": item_id, "output_index": 0, "content_index": 0}
+            for kind, extra in (
+                ("response.created", {"response": response("in_progress", [])}),
+                ("response.in_progress", {"response": response("in_progress", [])}),
+                (
+                    "response.output_item.added",
+                    {"output_index": 0, "item": {**item, "status": "in_progress", "content": []}},
+                ),
+                ("response.content_part.added", {**common, "part": {**part, "text": ""}}),
+                ("response.output_text.delta", {**common, "delta": text}),
+                ("response.output_text.done", {**common, "text": text}),
+                ("response.content_part.done", {**common, "part": part}),
+                ("response.output_item.done", {"output_index": 0, "item": item}),
+                ("response.completed", {"response": response("completed", [item])}),
+            ):
+                yield kind, {"type": kind, "sequence_number": next(seq), **extra}
+
+        self._send_sse(events())
+
+    def _gemini(self, model: str, stream: bool, query: dict[str, list[str]]) -> None:
+        payload = {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": self.state.reply}]},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 5, "totalTokenCount": 17},
+            "modelVersion": model,
+            "responseId": uuid.uuid4().hex[:20],
+        }
+        if not stream:
+            self._send_json(200, payload)
+        elif query.get("alt") == ["sse"]:
+            self._send_sse(iter([(None, payload)]))
+        else:
+            self._send_json(200, [payload])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--name", default="manual", help="reply text is STANDIN-REPLY-<name>")
+    parser.add_argument("--key", default=None, help="reject requests that do not present this key")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    with StandinProvider(args.name, key=args.key, port=args.port) as standin:
+        print(f"stand-in {standin.name!r} listening on {standin.url}", flush=True)
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.2)
+                for request in standin.requests[seen:]:
+                    print(
+                        f"{request.method} {request.path} query={request.query} model={request.model} "
+                        f"keys={sorted(request.presented_keys)} ua={request.headers.get('user-agent', '')}",
+                        flush=True,
+                    )
+                    seen += 1
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
