@@ -1,0 +1,244 @@
+"""Turn what happened on the wire (an answer or an exception) into one HealthStatus and a sentence."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from switchover.core.health.http import FetchedResponse, IncompleteBodyError, RedirectRefusedError
+from switchover.core.health.probes import DEEP_SUCCESS_KEY, CheckTarget, missing_models, parse_model_list
+from switchover.core.health.results import HealthStatus, Tier
+from switchover.core.health.scrub import scrub
+from switchover.core.health.signatures import SignatureBook, parse_provider_error
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: HealthStatus
+    reason: str
+    error_code: str | None = None
+    retry_after_s: float | None = None
+    models: tuple[str, ...] = ()
+
+
+def classify_exception(exc: BaseException, target: CheckTarget, limits_total_s: float) -> Verdict:
+    """Network-level failures: DNS, refused, reset, TLS, timeouts, truncation, refused redirects."""
+    host = httpx.URL(target.base_url).host
+    if isinstance(exc, RedirectRefusedError):
+        if exc.why == "offsite":
+            return Verdict(
+                HealthStatus.BAD_RESPONSE,
+                f"The endpoint redirects to {exc.target}. Switchover never sends your key to another host; "
+                "if that address is the right one, use it as the base URL.",
+            )
+        if exc.why == "downgrade":
+            return Verdict(
+                HealthStatus.BAD_RESPONSE,
+                f"The endpoint redirects to plain http ({exc.target}); the key would travel unencrypted, "
+                "so the redirect was not followed. Check the base URL.",
+            )
+        return Verdict(HealthStatus.BAD_RESPONSE, "The endpoint redirects in a loop; check the base URL.")
+    if isinstance(exc, IncompleteBodyError):
+        return Verdict(
+            HealthStatus.BAD_RESPONSE,
+            "The answer was cut off part-way (connection closed mid-body). A proxy or an unstable server "
+            "may be in the way; try again.",
+        )
+    if isinstance(exc, TimeoutError):
+        return Verdict(
+            HealthStatus.TIMEOUT,
+            f"No complete answer from {host} within {limits_total_s:g} s; the server is stalled or far too "
+            "slow. Try again later or switch provider.",
+        )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return Verdict(
+            HealthStatus.TIMEOUT,
+            f"Could not connect to {host} in time. The host may be down, or blocked by a firewall on this "
+            "network.",
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return Verdict(
+            HealthStatus.TIMEOUT,
+            f"Connected to {host}, but it stopped answering. The server is stalled or overloaded; try again "
+            "later or switch provider.",
+        )
+    tls = _find_cause(exc, ssl.SSLError)
+    if tls is not None:
+        detail = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or type(tls).__name__
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return Verdict(
+                HealthStatus.TLS_ERROR,
+                f"The TLS certificate of {host} is not trusted ({detail}). Something on this network may be "
+                "intercepting the connection, or the system's certificates are out of date.",
+            )
+        return Verdict(
+            HealthStatus.TLS_ERROR,
+            f"The secure (TLS) connection to {host} failed ({detail}). A proxy or filter may be interfering, "
+            "or the URL points at a non-TLS port.",
+        )
+    if _find_cause(exc, socket.gaierror) is not None or "name or service not known" in str(exc).lower():
+        return Verdict(
+            HealthStatus.UNREACHABLE,
+            f"The name {host} could not be resolved (DNS). Check the URL and your network or DNS settings.",
+        )
+    if _find_cause(exc, ConnectionRefusedError) is not None or "connect call failed" in str(exc).lower():
+        return Verdict(
+            HealthStatus.UNREACHABLE,
+            f"Connection to {host} was refused: nothing is listening there. Is the server running, and the "
+            "port right?",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return Verdict(
+            HealthStatus.UNREACHABLE,
+            f"{host} closed or reset the connection before answering. A firewall or proxy may be cutting it; "
+            "try again or switch provider.",
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return Verdict(HealthStatus.BAD_RESPONSE, f"The URL {target.base_url} cannot be requested: {exc}.")
+    if isinstance(exc, httpx.HTTPError | OSError):
+        return Verdict(
+            HealthStatus.UNREACHABLE,
+            f"Could not reach {host}: {scrub(str(exc), target.key) or type(exc).__name__}.",
+        )
+    return Verdict(
+        HealthStatus.BAD_RESPONSE,
+        f"Unexpected error while checking ({type(exc).__name__}); see the log.",
+    )
+
+
+def classify_answer(
+    target: CheckTarget,
+    tier: Tier,
+    fetched: FetchedResponse,
+    book: SignatureBook,
+) -> Verdict:
+    """An HTTP answer arrived: decide whether it is the protocol working, and if not, why."""
+    if tier is Tier.REACH:
+        return Verdict(HealthStatus.OK, f"{target.base_url} answered (HTTP {fetched.status}).")
+    if 200 <= fetched.status < 300:
+        return _classify_success(target, tier, fetched)
+    return _classify_error(target, fetched, book)
+
+
+def _classify_success(target: CheckTarget, tier: Tier, fetched: FetchedResponse) -> Verdict:
+    if fetched.body_truncated:
+        return Verdict(
+            HealthStatus.BAD_RESPONSE,
+            f"The answer was larger than {len(fetched.body) // (1024 * 1024)} MiB, far more than this API "
+            "sends; the URL probably points at something else.",
+        )
+    data, problem = _json_or_problem(fetched)
+    if problem:
+        return Verdict(HealthStatus.BAD_RESPONSE, problem)
+    if tier is Tier.AUTH:
+        models = parse_model_list(data)
+        if models is None:
+            return Verdict(
+                HealthStatus.BAD_RESPONSE,
+                "The answer is JSON but not a model list; the base URL or protocol is probably wrong.",
+            )
+        missing = missing_models(target.models, models)
+        if missing:
+            return Verdict(
+                HealthStatus.MODEL_MISSING,
+                f"The key works, but the provider does not list {', '.join(missing)}. Pick models from its "
+                f"list ({_sample(models)}).",
+                models=tuple(models),
+            )
+        return Verdict(HealthStatus.OK, f"Key accepted; {len(models)} models listed.", models=tuple(models))
+    expected = DEEP_SUCCESS_KEY[target.protocol]
+    if not isinstance(data, dict) or expected not in data:
+        return Verdict(
+            HealthStatus.BAD_RESPONSE,
+            f"The answer is JSON but not a {target.protocol.value} reply (no {expected!r}); the base URL or "
+            "protocol is probably wrong.",
+        )
+    model = target.models[0] if target.models else "the model"
+    return Verdict(HealthStatus.OK, f"{model} answered a 1-token request: key, quota and region all work.")
+
+
+def _classify_error(target: CheckTarget, fetched: FetchedResponse, book: SignatureBook) -> Verdict:
+    error = parse_provider_error(fetched.body)
+    retry_after = parse_retry_after(fetched.headers.get("retry-after"))
+    found = book.classify(
+        provider=target.provider,
+        protocol=target.protocol.value,
+        http_status=fetched.status,
+        error=error,
+        has_retry_after=retry_after is not None,
+    )
+    if found is None:
+        status = HealthStatus.SERVER_ERROR if fetched.status >= 500 else HealthStatus.BAD_RESPONSE
+        found_reason = f"{target.provider} answered HTTP {fetched.status}, which a health check does not expect."
+        found_code = error.primary_code
+    else:
+        status, found_reason, found_code = found.status, found.reason, found.error_code
+    reason = found_reason
+    if status is HealthStatus.RATE_LIMITED and retry_after is not None:
+        reason += f" Retry after {retry_after:g} s."
+    if error.message:
+        reason += f" The provider said: “{scrub(error.message, target.key)}”."
+    elif _looks_html(fetched):
+        reason += " (The answer was an HTML page, not the API's JSON: a proxy or firewall may have answered.)"
+    return Verdict(status, reason, found_code and scrub(found_code, target.key), retry_after)
+
+
+def _json_or_problem(fetched: FetchedResponse) -> tuple[Any, str | None]:
+    if _looks_html(fetched):
+        return None, (
+            "The answer is an HTML page, not the API's JSON: a captive portal, proxy or web page answered. "
+            "Check the base URL, or sign in to the network."
+        )
+    try:
+        return json.loads(fetched.body), None
+    except ValueError:
+        if not fetched.body:
+            return None, "The answer was empty where JSON was expected; the base URL is probably wrong."
+        return None, "The answer is not valid JSON (garbled or truncated); the base URL or a proxy is wrong."
+
+
+def _looks_html(fetched: FetchedResponse) -> bool:
+    content_type = fetched.headers.get("content-type", "").lower()
+    head = fetched.body[:512].lstrip().lower()
+    return "html" in content_type or head.startswith((b"<!doctype html", b"<html"))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, round(when.timestamp() - time.time(), 1))
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _sample(models: list[str], limit: int = 5) -> str:
+    if not models:
+        return "the list is empty"
+    shown = ", ".join(models[:limit])
+    return shown + (f", … {len(models) - limit} more" if len(models) > limit else "")

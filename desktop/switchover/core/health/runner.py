@@ -1,0 +1,215 @@
+"""Run checks: one endpoint, or many concurrently with results streaming out as each finishes.
+
+`check_many` is what async callers (and tests) use; `check_many_sync` is for worker threads (the Qt thread
+pool, the failover loop): it runs its own event loop and closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+
+import httpx
+
+from switchover.core.health.classify import Verdict, classify_answer, classify_exception
+from switchover.core.health.http import HttpLimits, fetch, make_client
+from switchover.core.health.probes import CheckTarget, build_request
+from switchover.core.health.results import HealthResult, HealthStatus, Tier
+from switchover.core.health.scrub import scrub
+from switchover.core.health.signatures import SignatureBook, default_signatures
+from switchover.core.providers import Protocol
+
+log = logging.getLogger(__name__)
+
+ResultCallback = Callable[[HealthResult], None]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    limits: HttpLimits = field(default_factory=HttpLimits)
+    slow_ms: float = 4000.0  # a healthy answer slower than this is reported as `slow`
+    max_parallel: int = 64
+    ssl_context: ssl.SSLContext | None = None  # None = the OS trust store; tests pass one trusting a test CA
+    trust_env: bool = True  # honour HTTPS_PROXY / NO_PROXY like the coding tools do
+    signatures: SignatureBook | None = None
+
+
+async def check_one(
+    target: CheckTarget,
+    tier: Tier = Tier.AUTH,
+    options: CheckOptions | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> HealthResult:
+    """Check one endpoint; never raises for a failing endpoint (the failure is the result)."""
+    options = options or CheckOptions()
+    if client is None:
+        async with make_client(options.ssl_context, 4, options.trust_env) as own_client:
+            return await check_one(target, tier, options, own_client)
+    started = time.time()
+    url = build_request(target, tier).url
+    precheck = _precheck(target, tier)
+    if precheck is not None:
+        return _result(target, tier, url, precheck, started)
+    book = options.signatures or default_signatures()
+    try:
+        verdict, fetched_status, latency = await _probe(target, tier, options, client, book)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # every failure mode becomes a classified result
+        log.debug("check %s/%s failed: %s", target.provider, target.protocol, scrub(repr(exc), target.key))
+        verdict = classify_exception(exc, target, options.limits.total_timeout_s)
+        return _result(target, tier, url, verdict, started)
+    if verdict.status is HealthStatus.OK and latency > options.slow_ms:
+        verdict = Verdict(
+            HealthStatus.SLOW,
+            f"{verdict.reason} But it took {latency:.0f} ms (slow above {options.slow_ms:.0f} ms).",
+            verdict.error_code,
+            verdict.retry_after_s,
+            verdict.models,
+        )
+    return _result(target, tier, url, verdict, started, latency, fetched_status)
+
+
+async def _probe(
+    target: CheckTarget, tier: Tier, options: CheckOptions, client: httpx.AsyncClient, book: SignatureBook
+) -> tuple[Verdict, int, float]:
+    request = build_request(target, tier)
+    fetched = await fetch(
+        client,
+        request.method,
+        request.url,
+        limits=options.limits,
+        headers=request.headers,
+        json_body=request.json_body,
+        follow_redirects=tier is not Tier.REACH,
+    )
+    if _wants_max_completion_tokens(target, tier, fetched.status, fetched.body):
+        # Newer OpenAI models reject max_tokens; ask once more the way they want.
+        request = build_request(target, tier, chat_tokens_field="max_completion_tokens")
+        fetched = await fetch(
+            client, request.method, request.url, limits=options.limits, headers=request.headers,
+            json_body=request.json_body,
+        )
+    latency = fetched.ttfb_ms if tier is Tier.REACH else fetched.elapsed_ms
+    return classify_answer(target, tier, fetched, book), fetched.status, latency
+
+
+def _wants_max_completion_tokens(target: CheckTarget, tier: Tier, status: int, body: bytes) -> bool:
+    return (
+        tier is Tier.DEEP
+        and target.protocol is Protocol.OPENAI_CHAT
+        and status == 400
+        and b"max_completion_tokens" in body
+    )
+
+
+def _precheck(target: CheckTarget, tier: Tier) -> Verdict | None:
+    """Failures we can name without touching the network."""
+    if tier is Tier.REACH:
+        return None
+    if target.needs_key and not target.key:
+        return Verdict(
+            HealthStatus.AUTH_FAILED,
+            f"No key is available for {target.provider}; store one with "
+            f"`switchover provider key {target.provider} --key-stdin` (or set its environment variable).",
+        )
+    if tier is Tier.DEEP and not target.models:
+        return Verdict(
+            HealthStatus.MODEL_MISSING,
+            f"No model is configured for {target.provider}, so there is nothing to send a test request to.",
+        )
+    return None
+
+
+def _result(
+    target: CheckTarget,
+    tier: Tier,
+    url: str,
+    verdict: Verdict,
+    started: float,
+    latency_ms: float | None = None,
+    http_status: int | None = None,
+) -> HealthResult:
+    return HealthResult(
+        provider=target.provider,
+        protocol=target.protocol.value,
+        url=url,
+        tier=tier,
+        status=verdict.status,
+        reason=scrub(verdict.reason, target.key, max_chars=None),
+        latency_ms=latency_ms,
+        http_status=http_status,
+        error_code=verdict.error_code,
+        retry_after_s=verdict.retry_after_s,
+        models=verdict.models,
+        checked_at=started,
+    )
+
+
+async def iter_checks(
+    targets: Iterable[CheckTarget],
+    tier: Tier = Tier.AUTH,
+    options: CheckOptions | None = None,
+) -> AsyncGenerator[HealthResult, None]:
+    """Yield results in the order they finish; a slow endpoint never holds back the others.
+
+    Closing the iterator early cancels the checks still running.
+    """
+    options = options or CheckOptions()
+    target_list = list(targets)
+    if not target_list:
+        return
+    gate = asyncio.Semaphore(max(1, options.max_parallel))
+    async with make_client(options.ssl_context, options.max_parallel, options.trust_env) as client:
+
+        async def gated(target: CheckTarget) -> HealthResult:
+            async with gate:
+                return await check_one(target, tier, options, client)
+
+        tasks = [asyncio.create_task(gated(t)) for t in target_list]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def check_many(
+    targets: Iterable[CheckTarget],
+    tier: Tier = Tier.AUTH,
+    options: CheckOptions | None = None,
+    *,
+    on_result: ResultCallback | None = None,
+) -> list[HealthResult]:
+    """Check all targets concurrently; `on_result` fires as each finishes. Returns results in input order."""
+    target_list = list(targets)
+    results: list[HealthResult] = []
+    async with aclosing(iter_checks(target_list, tier, options)) as stream:
+        async for result in stream:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    order = {id(t): i for i, t in enumerate(target_list)}
+    position = {(t.provider, t.protocol.value): order[id(t)] for t in target_list}
+    return sorted(results, key=lambda r: position.get((r.provider, r.protocol), len(order)))
+
+
+def check_many_sync(
+    targets: Iterable[CheckTarget],
+    tier: Tier = Tier.AUTH,
+    options: CheckOptions | None = None,
+    *,
+    on_result: ResultCallback | None = None,
+) -> list[HealthResult]:
+    """For a worker thread with no running loop: runs a private event loop and closes it cleanly.
+
+    `on_result` is called on this worker thread; a Qt caller should re-emit it as a queued signal.
+    """
+    return asyncio.run(check_many(list(targets), tier, options, on_result=on_result))
