@@ -1,0 +1,101 @@
+"""Claude Code: `settings.json` `env` block + `apiKeyHelper`, so the file names a command, never a key.
+
+Verified against the pinned CLI (docs/real-tools.md): settings `env` beats the process environment, and the
+helper's output is sent as both `Authorization: Bearer` and `x-api-key`. `~/.claude.json` is the tool's own
+state and is not touched (no onboarding flag is needed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from switchover.core.providers import Protocol
+from switchover.targets import common
+from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+_MODEL_VARS = ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL")
+_SMALL_VAR = "ANTHROPIC_DEFAULT_HAIKU_MODEL"  # also used for background tasks
+# Deprecated small-model variable: removed so background tasks do not stay on the previous provider's model.
+_REMOVED_VAR = "ANTHROPIC_SMALL_FAST_MODEL"
+# Written as "" so a key exported in the user's shell is not sent to this provider (with a helper it would
+# even replace the helper's key in x-api-key).
+_API_KEY_VAR = "ANTHROPIC_API_KEY"
+_TOKEN_VAR = "ANTHROPIC_AUTH_TOKEN"  # only the dummy for keyless local servers; removed otherwise
+OWNED_KEYS: tuple[tuple[str, ...], ...] = (
+    ("env", "ANTHROPIC_BASE_URL"),
+    *(("env", v) for v in (*_MODEL_VARS, _SMALL_VAR, _REMOVED_VAR, _API_KEY_VAR, _TOKEN_VAR)),
+    ("apiKeyHelper",),
+)
+
+
+class ClaudeCode(Target):
+    id = "claude-code"
+    label = "Claude Code"
+    protocols = (Protocol.ANTHROPIC,)
+
+    def config_dir(self, env: ToolEnv) -> Path:
+        override = env.environ.get("CLAUDE_CONFIG_DIR")
+        return Path(override) if override else env.home / ".claude"
+
+    def settings_path(self, env: ToolEnv) -> Path:
+        return self.config_dir(env) / "settings.json"
+
+    def managed_settings(self, env: ToolEnv) -> Path:
+        if common.windows(env):
+            return Path("C:/Program Files/ClaudeCode/managed-settings.json")
+        if env.platform == "darwin":
+            return Path("/Library/Application Support/ClaudeCode/managed-settings.json")
+        return Path("/etc/claude-code/managed-settings.json")
+
+    def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        project = [env.cwd / ".claude" / n for n in ("settings.json", "settings.local.json")] if env.cwd else []
+        return common.existing([*project, self.managed_settings(env)])
+
+    def detect(self, env: ToolEnv) -> Detection:
+        binary = common.which_any(env, "claude")
+        return Detection(
+            installed=binary is not None or self.config_dir(env).is_dir(),
+            binary=binary,
+            config_paths=(self.settings_path(env),),
+            overrides=self.override_paths(env),
+        )
+
+    def current(self, env: ToolEnv) -> CurrentChoice | None:
+        doc = common.load_existing("json", self.settings_path(env))
+        if doc is None:
+            return None
+        base_url = doc.get(("env", "ANTHROPIC_BASE_URL"))
+        return CurrentChoice(
+            base_url=base_url or DEFAULT_BASE_URL,
+            model=doc.get(("env", "ANTHROPIC_MODEL")) or doc.get(("model",)),
+            protocol=Protocol.ANTHROPIC,
+            small_model=doc.get(("env", _SMALL_VAR)),
+            detail="" if base_url else "Anthropic's own API (no ANTHROPIC_BASE_URL set)",
+        )
+
+    def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
+        endpoint = self.choose_endpoint(request.provider)
+        settings = common.load("json", self.settings_path(env))
+        doc = settings.doc
+        doc.set(("env", "ANTHROPIC_BASE_URL"), endpoint.base_url)
+        for var in _MODEL_VARS:
+            doc.set(("env", var), request.model)
+        doc.set(("env", _SMALL_VAR), request.small_model or request.model)
+        doc.delete(("env", _REMOVED_VAR))
+        doc.set(("env", _API_KEY_VAR), "")
+        if common.needs_key(request.provider):
+            doc.delete(("env", _TOKEN_VAR))
+            doc.set(("apiKeyHelper",), common.shell_command(request.key_command, env))
+        else:
+            doc.delete(("apiKeyHelper",))
+            doc.set(("env", _TOKEN_VAR), common.LOCAL_DUMMY_KEY)
+        return SwitchPlan(
+            tool=self.id,
+            endpoint=endpoint,
+            model=request.model,
+            small_model=request.small_model,
+            changes=common.changes(settings.change()),
+            warnings=common.override_warnings(self.label, self.override_paths(env), "json", OWNED_KEYS),
+            notes=("Claude Code picks up settings.json edits live; a running session keeps its model.",),
+        )

@@ -1,0 +1,96 @@
+"""Codex CLI: our own `[model_providers.switchover]` table in config.toml, key by an auth command.
+
+Codex speaks only the Responses API (`wire_api = "responses"`), so chat-only providers are refused with a
+message saying so. The ChatGPT login in `auth.json` is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from switchover.core.providers import Protocol
+from switchover.targets import common
+from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
+
+PROVIDER_ID = common.OWNED_ID
+# Built into Codex: cannot be redefined, and what `model_provider` means when it names one of them.
+BUILTIN_BASE_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "ollama": "http://localhost:11434/v1",
+    "lmstudio": "http://localhost:1234/v1",
+}
+OWNED_KEYS = (("model",), ("model_provider",), ("model_providers", PROVIDER_ID))
+
+
+class Codex(Target):
+    id = "codex"
+    label = "Codex CLI"
+    protocols = (Protocol.OPENAI_RESPONSES,)
+
+    def home(self, env: ToolEnv) -> Path:
+        override = env.environ.get("CODEX_HOME")
+        return Path(override) if override else env.home / ".codex"
+
+    def config_path(self, env: ToolEnv) -> Path:
+        return self.home(env) / "config.toml"
+
+    def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        project = [env.cwd / ".codex" / "config.toml"] if env.cwd else []
+        system = [] if common.windows(env) else [Path("/etc/codex/config.toml")]
+        return common.existing([*project, *system])
+
+    def detect(self, env: ToolEnv) -> Detection:
+        binary = common.which_any(env, "codex")
+        return Detection(
+            installed=binary is not None or self.home(env).is_dir(),
+            binary=binary,
+            config_paths=(self.config_path(env),),
+            overrides=self.override_paths(env),
+        )
+
+    def current(self, env: ToolEnv) -> CurrentChoice | None:
+        doc = common.load_existing("toml", self.config_path(env))
+        if doc is None:
+            return None
+        provider_id = doc.get(("model_provider",)) or "openai"
+        table = doc.get(("model_providers", provider_id))
+        if isinstance(table, dict):
+            base_url = table.get("base_url")
+            wire = table.get("wire_api", "responses")
+            protocol = Protocol.OPENAI_RESPONSES if wire == "responses" else Protocol.OPENAI_CHAT
+        else:
+            base_url, protocol = BUILTIN_BASE_URLS.get(provider_id), Protocol.OPENAI_RESPONSES
+        return CurrentChoice(
+            base_url=base_url,
+            model=doc.get(("model",)),
+            protocol=protocol,
+            detail=f"model_provider = {provider_id}",
+        )
+
+    def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
+        endpoint = self.choose_endpoint(request.provider)
+        config = common.load("toml", self.config_path(env))
+        table: dict[str, Any] = {
+            "name": f"{request.provider.display_name} (Switchover)",
+            "base_url": endpoint.base_url,
+            "wire_api": "responses",
+        }
+        if common.needs_key(request.provider):
+            command, *args = request.key_command
+            table["auth"] = {"command": command, "args": args}
+        config.doc.set(("model",), request.model)
+        config.doc.set(("model_provider",), PROVIDER_ID)
+        config.doc.set(("model_providers", PROVIDER_ID), table)
+        notes = ["Restart Codex to pick this up."]
+        if request.small_model:
+            notes.append("Codex has no small-model setting; it uses the main model throughout.")
+        return SwitchPlan(
+            tool=self.id,
+            endpoint=endpoint,
+            model=request.model,
+            small_model=None,
+            changes=common.changes(config.change()),
+            warnings=common.override_warnings(self.label, self.override_paths(env), "toml", OWNED_KEYS),
+            notes=tuple(notes),
+        )

@@ -1,0 +1,177 @@
+"""Helpers every target shares: read a config into an editable document, turn edits into a FileChange,
+name key variables, quote key commands. Kept here so each target module is only paths and owned keys.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from switchover.core import paths
+from switchover.core.errors import ConfigFileError
+from switchover.core.formats import load_bytes, to_bytes
+from switchover.core.formats.document import ConfigDocument, DocPath
+from switchover.core.providers import Provider
+from switchover.targets.base import FileChange, SwitchRequest, TargetRefusal, ToolEnv
+
+# Tools that refuse to start without some key get this for keyless local servers. It is not a secret.
+LOCAL_DUMMY_KEY = "switchover-local"
+# The provider/entry id Switchover owns inside each tool, so switching again replaces only our own entry.
+OWNED_ID = "switchover"
+# Files we create that may hold a key (or name where one comes from) are private to the user.
+PRIVATE_MODE = 0o600
+
+@dataclass
+class LoadedFile:
+    """A config file as read (bytes, or None when missing) plus the document to edit."""
+
+    path: Path
+    before: bytes | None
+    doc: ConfigDocument
+
+    def change(self, new_file_mode: int = 0o644, holds_secret: bool = False) -> FileChange | None:
+        """The FileChange for the edits made so far, or None when the bytes would not change."""
+        after = to_bytes(self.doc)
+        if after == self.before:
+            return None
+        return FileChange(self.path, self.before, after, new_file_mode, holds_secret)
+
+
+def read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigFileError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def load(kind: str, path: Path) -> LoadedFile:
+    """Read and parse `path` (a missing file is an empty document); parse errors name the line."""
+    before = read_bytes(path)
+    return LoadedFile(path, before, load_bytes(kind, before, path))
+
+
+def load_existing(kind: str, path: Path) -> ConfigDocument | None:
+    """The parsed file, or None when it does not exist (for `current()`)."""
+    if not path.is_file():
+        return None
+    return load(kind, path).doc
+
+
+def set_or_delete(doc: ConfigDocument, path: DocPath, value: object) -> None:
+    """Set an owned key, or remove it when the new choice has no value for it."""
+    if value is None:
+        doc.delete(path)
+    else:
+        doc.set(path, value)
+
+
+def changes(*candidates: FileChange | None) -> tuple[FileChange, ...]:
+    return tuple(c for c in candidates if c is not None)
+
+
+def first_existing(candidates: Iterable[Path], default: Path) -> Path:
+    return next((p for p in candidates if p.is_file()), default)
+
+
+def existing(paths: Iterable[Path]) -> tuple[Path, ...]:
+    return tuple(p for p in paths if p.is_file())
+
+
+def windows(env: ToolEnv) -> bool:
+    return env.platform.startswith("win")
+
+
+def appdata(env: ToolEnv) -> Path:
+    value = env.environ.get("APPDATA")
+    return Path(value) if value else env.home / "AppData" / "Roaming"
+
+
+def shell_command(argv: tuple[str, ...], env: ToolEnv) -> str:
+    """`argv` as one command line for the tool's shell (POSIX sh, or cmd.exe on Windows)."""
+    return subprocess.list2cmdline(argv) if windows(env) else shlex.join(argv)
+
+
+def needs_key(provider: Provider) -> bool:
+    return provider.credential.kind != "none"
+
+
+def key_env_var(provider: Provider) -> str:
+    """The environment variable a tool reads the key from: the user's own variable when the provider has
+    one (it is already exported), else `SWITCHOVER_<NAME>_API_KEY`, which `switchover/env.sh` exports."""
+    if provider.credential.kind == "env" and provider.credential.env_var:
+        return provider.credential.env_var
+    return "SWITCHOVER_" + re.sub(r"[^A-Z0-9]", "_", provider.name.upper()) + "_API_KEY"
+
+
+def shell_env_file(env: ToolEnv) -> Path:
+    """`switchover/env.sh` in Switchover's config dir: exports the key variables named in tool configs."""
+    override = env.environ.get("SWITCHOVER_CONFIG_DIR")
+    return (Path(override) if override else paths.config_dir()) / "env.sh"
+
+
+def env_key_note(tool: str, provider: Provider, env: ToolEnv) -> tuple[str, ...]:
+    """What the user must do so a tool that reads keys only from the environment finds this one."""
+    if not needs_key(provider):
+        return ()
+    var = key_env_var(provider)
+    if provider.credential.kind == "env":
+        return (f"{tool} reads the key from ${var}; keep it exported where you start {tool}.",)
+    return (
+        f"{tool} reads the key from ${var} (no key is written to its config): start {tool} from a shell that "
+        f"sourced {shell_env_file(env)} (switch the shell environment too), or run "
+        f'export {var}="$(switchover key {provider.name})" first.',
+    )
+
+
+def plaintext_key(request: SwitchRequest) -> str:
+    """The literal key, for the few tools that can take nothing else; a dummy for keyless local servers."""
+    if not needs_key(request.provider):
+        return LOCAL_DUMMY_KEY
+    key = request.resolve_key()
+    if not key:
+        raise TargetRefusal(
+            f"No key is stored for {request.provider.display_name}; add it first "
+            f"(`switchover provider set-key {request.provider.name}`)."
+        )
+    return key
+
+
+def model_list(request: SwitchRequest) -> list[str]:
+    """The main model, then the small model when it differs: the models a tool should know about."""
+    models = [request.model]
+    if request.small_model and request.small_model != request.model:
+        models.append(request.small_model)
+    return models
+
+
+def override_warnings(tool: str, files: Iterable[Path], kind: str, owned: Iterable[DocPath]) -> tuple[str, ...]:
+    """Warn about project/managed files that set a key we own: they win over the user file we edit."""
+    owned = tuple(owned)
+    warnings = []
+    for path in files:
+        try:
+            doc = load(kind, path).doc
+        except ConfigFileError as exc:
+            warnings.append(f"{tool} also reads {path}, which could not be checked: {exc.detail}")
+            continue
+        clashing = [".".join(str(s) for s in key) for key in owned if doc.has(key)]
+        if clashing:
+            warnings.append(
+                f"{path} sets {', '.join(clashing)}, which overrides the switch for {tool} there; "
+                "edit or remove those keys."
+            )
+    return tuple(warnings)
+
+
+def which_any(env: ToolEnv, name: str) -> Path | None:
+    """The tool's binary on PATH (Windows: also `.exe`/`.cmd`, as npm installs them)."""
+    names = (name, f"{name}.exe", f"{name}.cmd") if windows(env) else (name,)
+    return next((found for n in names if (found := env.which(n)) is not None), None)

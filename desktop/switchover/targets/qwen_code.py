@@ -1,0 +1,110 @@
+"""Qwen Code: our entries in `modelProviders.<protocol>` (marked by a name suffix) + selected auth/model.
+
+The shape is the one verified against the pinned CLI (docs/real-tools.md): `model.name` selects the entry
+of `modelProviders.<security.auth.selectedType>` whose `id` matches. Qwen Code reads keys from the
+environment by name (`envKey`), so settings.json names a variable, never a key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from switchover.core.formats.document import ConfigDocument
+from switchover.core.providers import Protocol
+from switchover.targets import common
+from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
+
+MARKER = " (Switchover)"
+SETTINGS_VERSION = 4  # Qwen migrates (and reformats) a file without "$version" on its first run
+_AUTH_TYPE = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.GEMINI: "gemini"}
+_PROTOCOL_OF_AUTH = {auth: protocol for protocol, auth in _AUTH_TYPE.items()}
+OWNED_KEYS = (("security", "auth", "selectedType"), ("model", "name"))
+
+
+def _is_ours(entry: object) -> bool:
+    return isinstance(entry, dict) and str(entry.get("name", "")).endswith(MARKER)
+
+
+class QwenCode(Target):
+    id = "qwen-code"
+    label = "Qwen Code"
+    protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.GEMINI)
+
+    def config_dir(self, env: ToolEnv) -> Path:
+        return env.home / ".qwen"
+
+    def settings_path(self, env: ToolEnv) -> Path:
+        return self.config_dir(env) / "settings.json"
+
+    def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return common.existing([env.cwd / ".qwen" / "settings.json"] if env.cwd else [])
+
+    def detect(self, env: ToolEnv) -> Detection:
+        binary = common.which_any(env, "qwen")
+        return Detection(
+            installed=binary is not None or self.config_dir(env).is_dir(),
+            binary=binary,
+            config_paths=(self.settings_path(env),),
+            overrides=self.override_paths(env),
+        )
+
+    def current(self, env: ToolEnv) -> CurrentChoice | None:
+        doc = common.load_existing("jsonc", self.settings_path(env))
+        if doc is None:
+            return None
+        auth_type = doc.get(("security", "auth", "selectedType"))
+        model = doc.get(("model", "name"))
+        entries = doc.get(("modelProviders", str(auth_type))) or []
+        entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == model), {})
+        return CurrentChoice(
+            base_url=entry.get("baseUrl"),
+            model=model,
+            protocol=_PROTOCOL_OF_AUTH.get(str(auth_type)),
+            detail=f"auth type {auth_type}",
+        )
+
+    def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
+        endpoint = self.choose_endpoint(request.provider)
+        settings = common.load("jsonc", self.settings_path(env))
+        doc = settings.doc
+        if settings.before is None:
+            doc.set(("$version",), SETTINGS_VERSION)
+        _remove_ours(doc)
+        provider = request.provider
+        auth: dict[str, str] = (
+            {"envKey": common.key_env_var(provider)}
+            if common.needs_key(provider)
+            else {"apiKey": common.LOCAL_DUMMY_KEY}
+        )
+        auth_type = _AUTH_TYPE[endpoint.protocol]
+        for model in common.model_list(request):
+            entry: dict[str, Any] = {
+                "id": model,
+                "name": f"{model} ({provider.display_name}){MARKER}",
+                "baseUrl": endpoint.base_url,
+            }
+            doc.append(("modelProviders", auth_type), entry | auth)
+        doc.set(("security", "auth", "selectedType"), auth_type)
+        doc.set(("model", "name"), request.model)
+        return SwitchPlan(
+            tool=self.id,
+            endpoint=endpoint,
+            model=request.model,
+            small_model=None,
+            changes=common.changes(settings.change()),
+            warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
+            notes=("Restart Qwen Code to pick this up.", *common.env_key_note(self.label, provider, env)),
+        )
+
+
+def _remove_ours(doc: ConfigDocument) -> None:
+    """Drop our entries from every protocol's list, leaving the user's own models in place."""
+    providers = doc.get(("modelProviders",))
+    if not isinstance(providers, dict):
+        return
+    for auth_type, entries in providers.items():
+        if isinstance(entries, list):
+            for index in reversed(range(len(entries))):
+                if _is_ours(entries[index]):
+                    doc.delete(("modelProviders", auth_type, index))
