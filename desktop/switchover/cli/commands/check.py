@@ -1,0 +1,143 @@
+"""`switchover check` (is each provider usable right now, and if not, why) and `switchover discover`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.core.catalog import default_catalog
+from switchover.core.filelock import LockBusyError
+from switchover.core.health.discovery import default_ports, discover_local_sync
+from switchover.core.health.history import HealthHistory
+from switchover.core.health.http import HttpLimits
+from switchover.core.health.results import HealthResult, Tier
+from switchover.core.health.runner import CheckOptions, check_many_sync
+from switchover.core.health.targets import prepare_targets
+from switchover.core.providers import Protocol
+
+log = logging.getLogger(__name__)
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="health-check providers and say why any does not work",
+        description=(
+            "Check providers concurrently. Tiers: reach (network path only, no key sent), auth (default: "
+            "the model list with your key), deep (a 1-token request per provider: proves quota and region, "
+            "costs a few tokens). Exits 0 only when every checked endpoint is ok or slow."
+        ),
+    )
+    check.add_argument("names", nargs="*", metavar="NAME", help="providers to check (default: all)")
+    check.add_argument("--tier", choices=[t.value for t in Tier], default=Tier.AUTH.value)
+    check.add_argument("--protocol", choices=[p.value for p in Protocol],
+                       help="check this protocol's endpoint (default: each provider's first endpoint)")
+    check.add_argument("--timeout", type=_positive_float, default=15.0, metavar="S",
+                       help="give up on an endpoint after S seconds (default 15)")
+    check.add_argument("--slow-ms", type=float, default=4000.0, metavar="MS",
+                       help="report answers slower than this as slow (default 4000)")
+    add_json_flag(check)
+    check.set_defaults(handler=run_check)
+
+    discover = subparsers.add_parser("discover", help="find model servers running on this machine")
+    discover.add_argument("--port", type=int, action="append", default=[], metavar="N",
+                          help="also probe this port (repeatable)")
+    add_json_flag(discover)
+    discover.set_defaults(handler=run_discover)
+
+
+def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    store = ctx.store()
+    providers = [store.get(name) for name in args.names] if args.names else list(store.providers.values())
+    if not providers:
+        return ctx.fail("No providers configured yet. Add one: switchover provider add NAME --preset PRESET")
+    tier = Tier(args.tier)
+    protocol = Protocol(args.protocol) if args.protocol else None
+    keychain = ctx.keychain() if tier is not Tier.REACH else None
+    prepared = prepare_targets(providers, tier, protocol, keychain)
+    for name in prepared.skipped:
+        ctx.warn(f"{name} has no {args.protocol} endpoint; skipped")
+    if tier is Tier.DEEP and not args.json:
+        ctx.warn("deep checks send a 1-token request to each provider's model; this costs a few tokens")
+    timeout = float(args.timeout)
+    limits = HttpLimits(connect_timeout_s=min(5.0, timeout), read_timeout_s=timeout, total_timeout_s=timeout)
+    checked = check_many_sync(prepared.targets, tier, CheckOptions(limits=limits, slow_ms=args.slow_ms))
+    by_name = {r.provider: r for r in [*checked, *prepared.unresolved]}
+    results = [by_name[p.name] for p in providers if p.name in by_name]
+    _record(results, ctx)
+    if args.json:
+        ctx.emit_json([r.to_json() for r in results])
+    else:
+        _print_table(results, ctx)
+    return 0 if results and all(r.healthy for r in results) else 1
+
+
+def _record(results: list[HealthResult], ctx: CliContext) -> None:
+    try:
+        HealthHistory().record(results)
+    except (OSError, LockBusyError) as exc:
+        ctx.warn(f"could not save the check history: {exc}")
+
+
+def _print_table(results: list[HealthResult], ctx: CliContext) -> None:
+    rows = [
+        [
+            r.provider,
+            r.protocol,
+            r.status.value,
+            f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-",
+            str(r.http_status) if r.http_status is not None else "-",
+            r.reason,
+        ]
+        for r in results
+    ]
+    ctx.out(table(rows, ["PROVIDER", "PROTOCOL", "STATUS", "LATENCY", "HTTP", "WHY"]))
+
+
+def run_discover(args: argparse.Namespace, ctx: CliContext) -> int:
+    servers = discover_local_sync(extra_ports=args.port)
+    if args.json:
+        ctx.emit_json([{**s.to_json(), "preset": s.to_provider().preset} for s in servers])
+        return 0
+    if not servers:
+        ports = sorted({*default_ports(), *args.port})
+        ctx.out(f"No local model servers found (looked on 127.0.0.1 ports {', '.join(map(str, ports))}).")
+        return 0
+    rows = [
+        [s.label, s.base_url, s.version or "-", ", ".join(s.models[:4]) + (" …" if len(s.models) > 4 else "")]
+        for s in servers
+    ]
+    ctx.out(table(rows, ["SERVER", "URL", "VERSION", "MODELS"]))
+    ctx.out("")
+    for server in servers:
+        provider = server.to_provider()
+        if provider.preset and server.port == _default_port(provider.preset):
+            ctx.out(f"Add it: switchover provider add {provider.name} --preset {provider.preset} --no-key")
+            continue
+        flags = " ".join(
+            f"--{_URL_FLAG[e.protocol]} {e.base_url}" for e in provider.endpoints if e.protocol in _URL_FLAG
+        )
+        ctx.out(f"Add it: switchover provider add {provider.name} {flags} --no-key")
+    return 0
+
+
+_URL_FLAG = {
+    Protocol.ANTHROPIC: "anthropic-url",
+    Protocol.OPENAI_CHAT: "openai-url",
+    Protocol.OPENAI_RESPONSES: "responses-url",
+    Protocol.OLLAMA: "ollama-url",
+}
+
+
+def _default_port(preset_id: str) -> int | None:
+    preset = default_catalog().find(preset_id)
+    return preset.default_port if preset else None
