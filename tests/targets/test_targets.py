@@ -1,0 +1,295 @@
+"""Detection with env overrides, refusals, broken configs, warnings, keyless providers and the registry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from switchover.core.errors import ConfigFileError
+from switchover.core.providers import Credential, Protocol
+from switchover.targets.aider import Aider
+from switchover.targets.base import Target, TargetRefusal, ToolEnv
+from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.codex import Codex
+from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.gemini_cli import GeminiCli
+from switchover.targets.goose import Goose
+from switchover.targets.opencode import OpenCode
+from switchover.targets.qwen_code import QwenCode
+from switchover.targets.registry import UnknownToolError, all_targets, get_target
+from switchover.targets.zed import Zed
+from tests.targets.support import FAKE_KEY, apply, custom, make_env, preset, request
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "project"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def env(isolated_home: Path, project: Path) -> ToolEnv:
+    return make_env(isolated_home, project)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+# --- registry ---------------------------------------------------------------------------------------------
+
+
+def test_registry_lists_every_tool_once_and_finds_each_by_id() -> None:
+    ids = [t.id for t in all_targets()]
+    assert ids == ["claude-code", "codex", "gemini-cli", "opencode", "qwen-code", "aider", "continue", "zed",
+                   "goose", "shell-env"]
+    for tool_id in ids:
+        assert get_target(tool_id).id == tool_id
+
+
+def test_unknown_tool_error_lists_known_ids() -> None:
+    with pytest.raises(UnknownToolError, match=r"Unknown tool 'claude'.*claude-code, codex"):
+        get_target("claude")
+
+
+# --- detect -----------------------------------------------------------------------------------------------
+
+
+def test_nothing_installed_in_an_empty_home(env: ToolEnv) -> None:
+    for target in all_targets():
+        if target.id != "shell-env":
+            assert not target.detect(env).installed, target.id
+
+
+def test_binary_on_path_counts_as_installed(env: ToolEnv, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    binary = write(bin_dir / "codex", "#!/bin/sh\n")
+    binary.chmod(0o755)
+    env = make_env(env.home, env.cwd or tmp_path, PATH=str(bin_dir))
+    detection = Codex().detect(env)
+    assert detection.installed and detection.binary == binary
+
+
+@pytest.mark.parametrize(
+    ("target", "variable", "relative"),
+    [
+        (ClaudeCode(), "CLAUDE_CONFIG_DIR", "settings.json"),
+        (Codex(), "CODEX_HOME", "config.toml"),
+        (GeminiCli(), "GEMINI_CLI_HOME", ".gemini/settings.json"),
+    ],
+    ids=lambda v: v.id if isinstance(v, Target) else str(v),
+)
+def test_config_dir_variables_move_the_config(
+    target: Target, variable: str, relative: str, env: ToolEnv, tmp_path: Path
+) -> None:
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    env = make_env(env.home, env.cwd or tmp_path, **{variable: str(moved)})
+    detection = target.detect(env)
+    assert detection.config_paths[0] == moved / relative
+    plan = target.plan(env, request(_provider_for(target)))
+    assert all(c.path.is_relative_to(moved) for c in plan.changes)
+
+
+@pytest.mark.parametrize("target", [OpenCode(), Zed(), Goose()], ids=lambda t: t.id)
+def test_xdg_config_home_moves_config(target: Target, env: ToolEnv, tmp_path: Path) -> None:
+    xdg = tmp_path / "xdg"
+    env = make_env(env.home, env.cwd or tmp_path, XDG_CONFIG_HOME=str(xdg))
+    assert target.detect(env).config_paths[0].is_relative_to(xdg)
+
+
+def test_opencode_config_variable_names_the_file(env: ToolEnv, tmp_path: Path) -> None:
+    chosen = write(tmp_path / "my-opencode.json", '{"theme": "nord"}\n')
+    env = make_env(env.home, env.cwd or tmp_path, OPENCODE_CONFIG=str(chosen))
+    plan = OpenCode().plan(env, request(preset("deepseek")))
+    assert [c.path for c in plan.changes] == [chosen]
+
+
+def test_opencode_prefers_an_existing_jsonc_file(env: ToolEnv) -> None:
+    jsonc = write(env.home / ".config/opencode/opencode.jsonc", "{\n  // mine\n}\n")
+    assert OpenCode().detect(env).config_paths == (jsonc,)
+
+
+def test_windows_paths(isolated_home: Path, project: Path) -> None:
+    appdata = isolated_home / "AppData" / "Roaming"
+    env = ToolEnv(isolated_home, {"APPDATA": str(appdata)}, "win32", project)
+    assert Zed().detect(env).config_paths[0] == appdata / "Zed" / "settings.json"
+    assert Goose().detect(env).config_paths[0] == appdata / "Block" / "goose" / "config" / "config.yaml"
+    assert ClaudeCode().detect(env).config_paths[0] == isolated_home / ".claude" / "settings.json"
+    plan = ClaudeCode().plan(env, request(preset("deepseek")))
+    settings = json.loads(plan.changes[0].after)
+    assert settings["apiKeyHelper"] == '"/opt/switch over/bin/switchover" key deepseek'  # cmd.exe quoting
+
+
+# --- overrides and warnings -------------------------------------------------------------------------------
+
+
+def test_claude_project_files_are_reported_and_warned_about(env: ToolEnv, project: Path) -> None:
+    shared = write(project / ".claude/settings.json", '{"permissions": {"allow": []}}')
+    local = write(project / ".claude/settings.local.json", '{"env": {"ANTHROPIC_MODEL": "other"}}')
+    assert ClaudeCode().detect(env).overrides[:2] == (shared, local)
+    plan = ClaudeCode().plan(env, request(preset("deepseek")))
+    assert len(plan.warnings) == 1  # the shared file sets nothing we own
+    assert str(local) in plan.warnings[0] and "env.ANTHROPIC_MODEL" in plan.warnings[0]
+
+
+def test_broken_override_file_is_warned_about_not_fatal(env: ToolEnv, project: Path) -> None:
+    write(project / ".codex/config.toml", "model = \n")
+    plan = Codex().plan(env, request(preset("openai")))
+    assert plan.changes and "could not be checked" in plan.warnings[0]
+
+
+def test_gemini_warns_about_shell_variables_and_shadowing_env_files(env: ToolEnv, project: Path) -> None:
+    write(project / ".env", "DEBUG=1\n")
+    env = make_env(env.home, project, GEMINI_API_KEY="from-shell")
+    plan = GeminiCli().plan(env, request(preset("gemini")))
+    text = "\n".join(plan.warnings)
+    assert "$GEMINI_API_KEY is set in the environment" in text
+    assert str(project / ".env") in text
+    assert project / ".env" in GeminiCli().detect(env).overrides
+
+
+def test_gemini_uses_the_users_own_variable_instead_of_writing_the_key(env: ToolEnv) -> None:
+    provider = custom("gemini-proxy", {Protocol.GEMINI: "http://127.0.0.1:9999"}, Credential.env("GEMINI_API_KEY"))
+    req = request(provider, "model-g")
+    plan = GeminiCli().plan(env, req)
+    assert not any(c.holds_secret for c in plan.changes)
+    assert all(FAKE_KEY.encode() not in c.after for c in plan.changes)
+
+
+def test_aider_warns_when_env_variables_override_the_file(env: ToolEnv) -> None:
+    env = make_env(env.home, env.cwd or env.home, AIDER_MODEL="gpt-4o")
+    plan = Aider().plan(env, request(preset("deepseek")))
+    assert any("$AIDER_MODEL" in w for w in plan.warnings)
+
+
+def test_qwen_env_key_note_names_the_variable_and_how_to_set_it(env: ToolEnv) -> None:
+    plan = QwenCode().plan(env, request(preset("deepseek")))
+    note = plan.notes[-1]
+    assert "$SWITCHOVER_DEEPSEEK_API_KEY" in note and "switchover key deepseek" in note
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "provider", "message"),
+    [
+        (Codex(), "deepseek", "Codex CLI needs the openai-responses API; DeepSeek offers only anthropic, openai-chat"),
+        (GeminiCli(), "deepseek", "Gemini CLI needs the gemini API; DeepSeek offers only"),
+        (ClaudeCode(), "groq", "Claude Code needs the anthropic API; Groq offers only openai-chat"),
+        (Aider(), "gemini", None),  # gemini preset offers openai-chat: accepted
+    ],
+    ids=lambda v: v.id if isinstance(v, Target) else str(v)[:20],
+)
+def test_protocol_refusals(target: Target, provider: str, message: str | None, env: ToolEnv) -> None:
+    req = request(preset(provider))
+    if message is None:
+        assert target.plan(env, req).endpoint.protocol is Protocol.OPENAI_CHAT
+        return
+    with pytest.raises(TargetRefusal, match=message.replace("(", r"\(")):
+        target.plan(env, req)
+    assert not [p for p in env.home.rglob("*") if p.is_file()], "a refusal must not leave files behind"
+
+
+def test_zed_refuses_an_anthropic_only_provider(env: ToolEnv) -> None:
+    provider = custom("claude-gw", {Protocol.ANTHROPIC: "https://gw.example.com"})
+    with pytest.raises(TargetRefusal, match="Zed needs the openai-chat API"):
+        Zed().plan(env, request(provider))
+
+
+def test_plaintext_tool_refuses_when_no_key_is_stored(env: ToolEnv) -> None:
+    with pytest.raises(TargetRefusal, match="No key is stored for DeepSeek"):
+        Aider().plan(env, request(preset("deepseek"), key=None))
+
+
+def test_indirect_tools_never_resolve_the_key(env: ToolEnv) -> None:
+    for target in (ClaudeCode(), OpenCode(), QwenCode(), Zed(), Goose()):
+        req = request(preset("deepseek"), key=None)  # resolve_key would return None: must not be asked
+        plan = target.plan(env, req)
+        assert plan.changes, target.id
+
+
+# --- broken configs ---------------------------------------------------------------------------------------
+
+_BROKEN = [
+    (ClaudeCode(), ".claude/settings.json", '{\n  "env": {\n    // no comments in strict JSON\n  }\n}\n', 3),
+    (Codex(), ".codex/config.toml", 'model = "a"\n\n[model_providers.x\nname = "x"\n', 3),
+    (GeminiCli(), ".gemini/settings.json", '{\n  "ui": {\n    "theme": \n  }\n}\n', 4),
+    (OpenCode(), ".config/opencode/opencode.json", '{\n  "model": "a/b"\n  "theme": "x"\n}\n', 3),
+    (QwenCode(), ".qwen/settings.json", '{\n  "ui": [1, 2\n}\n', 3),
+    (Aider(), ".aider.conf.yml", "model: a\n  weak-model: b\n: : :\n", 2),
+    (ContinueDev(), ".continue/config.yaml", "name: x\nmodels:\n  - name: [unclosed\n", 4),
+    (Zed(), ".config/zed/settings.json", "// zed\n{\n  \"theme\": \"One Dark\",,\n}\n", 3),
+    (Goose(), ".config/goose/config.yaml", "GOOSE_PROVIDER: a\n\tGOOSE_MODEL: b\n", 2),
+]
+
+
+@pytest.mark.parametrize(("target", "relative", "text", "line"), _BROKEN, ids=lambda v: getattr(v, "id", None))
+def test_broken_config_raises_with_the_line_and_plans_nothing(
+    target: Target, relative: str, text: str, line: int, env: ToolEnv
+) -> None:
+    path = write(env.home / relative, text)
+    with pytest.raises(ConfigFileError) as caught:
+        target.plan(env, request(_provider_for(target)))
+    assert caught.value.path == path
+    assert caught.value.line is not None
+    assert abs(caught.value.line - line) <= 1, caught.value
+    assert path.read_text() == text
+
+
+def test_broken_goose_provider_file_is_not_replaced(env: ToolEnv) -> None:
+    path = write(env.home / ".config/goose/custom_providers/custom_switchover.json", '{"name": ')
+    with pytest.raises(ConfigFileError) as caught:
+        Goose().plan(env, request(preset("deepseek")))
+    assert caught.value.path == path
+
+
+def test_non_utf8_config_is_reported(env: ToolEnv) -> None:
+    path = env.home / ".claude" / "settings.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{\n  "a": "\xff"\n}\n')
+    with pytest.raises(ConfigFileError, match="UTF-8") as caught:
+        ClaudeCode().plan(env, request(preset("deepseek")))
+    assert caught.value.line == 2
+
+
+def test_wrong_shape_is_a_config_error_not_a_crash(env: ToolEnv) -> None:
+    write(env.home / ".claude/settings.json", '{"env": ["not", "an", "object"]}\n')
+    with pytest.raises(ConfigFileError, match="env"):
+        ClaudeCode().plan(env, request(preset("deepseek")))
+
+
+# --- keyless local providers ------------------------------------------------------------------------------
+
+
+def test_keyless_local_provider_gets_a_dummy_key_never_a_lookup(env: ToolEnv) -> None:
+    ollama = preset("ollama")
+    for target in all_targets():
+        if target.id in ("codex", "gemini-cli"):
+            continue  # Ollama offers neither Responses nor Gemini
+        req = request(ollama, "qwen3-coder", key=None)
+        plan = target.plan(env, req)
+        assert not any(c.holds_secret for c in plan.changes), target.id
+        apply(plan)
+        current = target.current(env)
+        assert current is not None and current.model == "qwen3-coder", target.id
+
+
+def test_continue_uses_no_key_for_the_native_ollama_protocol(env: ToolEnv) -> None:
+    ollama = custom("ollama-box", {Protocol.OLLAMA: "http://127.0.0.1:11434"}, Credential.none())
+    plan = ContinueDev().plan(env, request(ollama, "qwen3-coder"))
+    text = plan.changes[0].after.decode()
+    assert "provider: ollama" in text and "apiKey" not in text
+
+
+def _provider_for(target: Target):  # type: ignore[no-untyped-def]
+    return {
+        "codex": preset("openai"),
+        "gemini-cli": preset("gemini"),
+    }.get(target.id, preset("deepseek"))
