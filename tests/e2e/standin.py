@@ -26,9 +26,9 @@ from urllib.parse import parse_qs, urlsplit
 GEMINI_MODEL_PATH = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
-    """One request as the stand-in saw it (header names lower-cased)."""
+    """One request as the stand-in saw it (header names lower-cased) and the status it got."""
 
     method: str
     path: str
@@ -36,6 +36,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     model: str | None
+    status: int | None = None
 
     @property
     def presented_keys(self) -> set[str]:
@@ -190,6 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with self.state.lock:
             self.state.requests.append(record)
+        self._record = record
 
         if self.command == "HEAD":
             self._send_json(200, {})
@@ -227,6 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     # -- responses --------------------------------------------------------------------------------
+    def send_response(self, code: int, message: str | None = None) -> None:
+        record: RecordedRequest | None = getattr(self, "_record", None)
+        if record is not None:
+            record.status = code
+            self._record = None
+        super().send_response(code, message)
+
     def _send_json(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
