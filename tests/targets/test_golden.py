@@ -77,6 +77,7 @@ def _claude_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> No
         assert settings["env"][var] == req.model
     assert settings["env"]["ANTHROPIC_DEFAULT_HAIKU_MODEL"] == (req.small_model or req.model)
     assert settings["env"]["ANTHROPIC_API_KEY"] == ""
+    assert settings["env"]["CLAUDE_CODE_SUBAGENT_MODEL"] == req.model  # set by the user: kept in step
     assert "ANTHROPIC_SMALL_FAST_MODEL" not in settings["env"]
     if req.provider.credential.kind == "none":
         assert settings["env"]["ANTHROPIC_AUTH_TOKEN"] == "switchover-local"
@@ -89,7 +90,7 @@ def _claude_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> No
 def _claude_strip(data: Data) -> Data:
     env_vars = ("ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL",
                 "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_SMALL_FAST_MODEL",
-                "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+                "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_SUBAGENT_MODEL")
     return without(data, ("apiKeyHelper",), *(("env", v) for v in env_vars))
 
 
@@ -227,7 +228,7 @@ QWEN = Golden(
 
 def _aider_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> None:
     config = docs["aider.conf.yml"]
-    assert config["model"] == f"openai/{req.model}"
+    assert config["model"] == config["editor-model"] == f"openai/{req.model}"
     assert config.get("weak-model") == (f"openai/{req.small_model}" if req.small_model else None)
     assert config["openai-api-base"] == req.provider.endpoint(Protocol.OPENAI_CHAT).base_url  # type: ignore[union-attr]
     expected_key = "switchover-local" if req.provider.credential.kind == "none" else FAKE_KEY
@@ -237,7 +238,8 @@ def _aider_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> Non
 AIDER = Golden(
     target=Aider(),
     samples=(Sample("aider.conf.yml", lambda e: e.home / ".aider.conf.yml", "yaml",
-                    lambda d: without(d, ("model",), ("weak-model",), ("openai-api-base",), ("openai-api-key",))),),
+                    lambda d: without(d, ("model",), ("weak-model",), ("editor-model",), ("openai-api-base",),
+                                         ("openai-api-key",))),),
     first=lambda: request(preset("deepseek"), "deepseek-v4-pro", "deepseek-chat"),
     second=lambda: request(preset("ollama"), "qwen3-coder"),
     expect=_aider_expect,

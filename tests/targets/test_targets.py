@@ -293,3 +293,16 @@ def _provider_for(target: Target):  # type: ignore[no-untyped-def]
         "codex": preset("openai"),
         "gemini-cli": preset("gemini"),
     }.get(target.id, preset("deepseek"))
+
+
+def test_qwen_warns_when_a_user_entry_with_the_same_id_comes_first(env: ToolEnv) -> None:
+    write(env.home / ".qwen/settings.json",
+          '{"$version": 4, "modelProviders": {"openai": [{"id": "deepseek-chat", "name": "Mine"}]}}')
+    plan = QwenCode().plan(env, request(preset("deepseek"), "deepseek-chat"))
+    assert any("“Mine”" in w and "comes first" in w for w in plan.warnings)
+    assert not QwenCode().plan(env, request(preset("deepseek"), "deepseek-v4-pro")).warnings
+
+
+def test_claude_leaves_the_subagent_model_alone_when_the_user_never_set_it(env: ToolEnv) -> None:
+    plan = ClaudeCode().plan(env, request(preset("deepseek")))
+    assert "CLAUDE_CODE_SUBAGENT_MODEL" not in json.loads(plan.changes[0].after)["env"]

@@ -15,7 +15,7 @@ from switchover.targets import common
 from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 PREFIX = "openai/"
-OWNED_KEYS = (("model",), ("weak-model",), ("openai-api-base",), ("openai-api-key",))
+OWNED_KEYS = (("model",), ("weak-model",), ("editor-model",), ("openai-api-base",), ("openai-api-key",))
 _ENV_OVERRIDES = ("AIDER_MODEL", "AIDER_WEAK_MODEL", "AIDER_OPENAI_API_BASE", "AIDER_OPENAI_API_KEY")
 
 
@@ -67,6 +67,8 @@ class Aider(Target):
         doc = config.doc
         doc.set(("model",), PREFIX + request.model)
         common.set_or_delete(doc, ("weak-model",), PREFIX + request.small_model if request.small_model else None)
+        if doc.has(("editor-model",)):  # only when set: it would stay on the previous provider's model
+            doc.set(("editor-model",), PREFIX + request.model)
         doc.set(("openai-api-base",), endpoint.base_url)
         doc.set(("openai-api-key",), common.plaintext_key(request))
         secret = common.needs_key(request.provider)

@@ -22,9 +22,11 @@ _REMOVED_VAR = "ANTHROPIC_SMALL_FAST_MODEL"
 # even replace the helper's key in x-api-key).
 _API_KEY_VAR = "ANTHROPIC_API_KEY"
 _TOKEN_VAR = "ANTHROPIC_AUTH_TOKEN"  # only the dummy for keyless local servers; removed otherwise
+# Set only when the user had set it: it would keep subagents on the previous provider's model.
+_SUBAGENT_VAR = "CLAUDE_CODE_SUBAGENT_MODEL"
 OWNED_KEYS: tuple[tuple[str, ...], ...] = (
     ("env", "ANTHROPIC_BASE_URL"),
-    *(("env", v) for v in (*_MODEL_VARS, _SMALL_VAR, _REMOVED_VAR, _API_KEY_VAR, _TOKEN_VAR)),
+    *(("env", v) for v in (*_MODEL_VARS, _SMALL_VAR, _REMOVED_VAR, _API_KEY_VAR, _TOKEN_VAR, _SUBAGENT_VAR)),
     ("apiKeyHelper",),
 )
 
@@ -83,6 +85,8 @@ class ClaudeCode(Target):
             doc.set(("env", var), request.model)
         doc.set(("env", _SMALL_VAR), request.small_model or request.model)
         doc.delete(("env", _REMOVED_VAR))
+        if doc.has(("env", _SUBAGENT_VAR)):
+            doc.set(("env", _SUBAGENT_VAR), request.model)
         doc.set(("env", _API_KEY_VAR), "")
         if common.needs_key(request.provider):
             doc.delete(("env", _TOKEN_VAR))

@@ -87,13 +87,14 @@ class QwenCode(Target):
             doc.append(("modelProviders", auth_type), entry | auth)
         doc.set(("security", "auth", "selectedType"), auth_type)
         doc.set(("model", "name"), request.model)
+        warnings = common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS)
         return SwitchPlan(
             tool=self.id,
             endpoint=endpoint,
             model=request.model,
             small_model=None,
             changes=common.changes(settings.change()),
-            warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
+            warnings=warnings + _shadowing_entries(doc, auth_type, request.model),
             notes=("Restart Qwen Code to pick this up.", *common.env_key_note(self.label, provider, env)),
         )
 
@@ -108,3 +109,15 @@ def _remove_ours(doc: ConfigDocument) -> None:
             for index in reversed(range(len(entries))):
                 if _is_ours(entries[index]):
                     doc.delete(("modelProviders", auth_type, index))
+
+
+def _shadowing_entries(doc: ConfigDocument, auth_type: str, model: str) -> tuple[str, ...]:
+    """Qwen Code picks the first entry with the model's id: a user entry before ours would win."""
+    entries = doc.get(("modelProviders", auth_type)) or []
+    first = next((e for e in entries if isinstance(e, dict) and e.get("id") == model), None)
+    if first is None or _is_ours(first):
+        return ()
+    return (
+        f"Your own modelProviders.{auth_type} entry “{first.get('name', model)}” has the id {model!r} and comes "
+        "first, so Qwen Code uses it instead of Switchover's; rename or remove it.",
+    )
