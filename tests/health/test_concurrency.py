@@ -40,7 +40,7 @@ def test_fifty_endpoints_at_200ms_run_concurrently(provider_server: Server) -> N
 
 def test_results_stream_out_as_they_finish(provider_server: Server) -> None:
     server = provider_server()
-    slow = _delayed_targets(server, 1, 1.5)[0]
+    slow = _delayed_targets(server, 1, 2.5)[0]
     slow = CheckTarget(**{**slow.__dict__, "provider": "slow"})
     fast = [target_for(server, "openai-chat", name=f"fast{i}") for i in range(5)]
     server.play("openai-chat", "ok")
@@ -52,8 +52,8 @@ def test_results_stream_out_as_they_finish(provider_server: Server) -> None:
 
     results = asyncio.run(check_many([slow, *fast], Tier.AUTH, fast_options(), on_result=on_result))
     assert [r.provider for r in results] == ["slow", *(t.provider for t in fast)]
-    assert all(arrivals[t.provider] < 1.0 for t in fast), arrivals
-    assert arrivals["slow"] >= 1.5
+    assert all(arrivals[t.provider] < 1.5 for t in fast), arrivals
+    assert arrivals["slow"] >= 2.5
     assert list(arrivals)[-1] == "slow"
 
 

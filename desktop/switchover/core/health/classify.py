@@ -242,3 +242,22 @@ def _sample(models: list[str], limit: int = 5) -> str:
         return "the list is empty"
     shown = ", ".join(models[:limit])
     return shown + (f", … {len(models) - limit} more" if len(models) > limit else "")
+
+
+def classify_key_check(target: CheckTarget, fetched: FetchedResponse, book: SignatureBook) -> Verdict | None:
+    """A verdict that overrides the model list's, or None when the key check found nothing wrong."""
+    if not 200 <= fetched.status < 300:
+        return _classify_error(target, fetched, book)
+    try:
+        data = json.loads(fetched.body)
+    except ValueError:
+        return None
+    info = data.get("data") if isinstance(data, dict) else None
+    remaining = info.get("limit_remaining") if isinstance(info, dict) else None
+    if isinstance(remaining, int | float) and not isinstance(remaining, bool) and remaining <= 0:
+        return Verdict(
+            HealthStatus.QUOTA_EXHAUSTED,
+            f"The key works, but its credit limit on {target.provider} is used up. Raise the key's limit or "
+            "add credit.",
+        )
+    return None

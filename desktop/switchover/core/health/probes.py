@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from switchover.core.health.results import Tier
+from switchover.core.health.signatures import default_signatures
 from switchover.core.providers import AuthStyle, Protocol, Provider
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -42,6 +43,7 @@ class CheckTarget:
     models_url: str | None = None
     models_auth: AuthStyle | None = None
     key: str | None = field(default=None, repr=False, compare=False)
+    key_check_url: str | None = None  # for public model lists: a URL that proves the key (data-driven)
 
     @classmethod
     def from_provider(cls, provider: Provider, key: str | None, protocol: Protocol | None = None) -> CheckTarget:
@@ -61,6 +63,7 @@ class CheckTarget:
             models_url=provider.models_url,
             models_auth=AuthStyle.NONE if keyless else provider.models_auth,
             key=None if keyless else key,
+            key_check_url=None if keyless else default_signatures().key_check_url(provider.models_url),
         )
 
     @property
@@ -95,6 +98,14 @@ def auth_headers(style: AuthStyle, key: str | None, protocol: Protocol) -> dict[
         elif style is AuthStyle.X_GOOG_API_KEY:
             headers["x-goog-api-key"] = key
     return headers
+
+
+def key_check_request(target: CheckTarget) -> ProbeRequest | None:
+    if not target.key_check_url or not target.key:
+        return None
+    _, style = target.model_list_request()
+    headers = {"Accept": "application/json", **auth_headers(style, target.key, target.protocol)}
+    return ProbeRequest("GET", target.key_check_url, headers, sends_key=True)
 
 
 def build_request(target: CheckTarget, tier: Tier, *, chat_tokens_field: str = "max_tokens") -> ProbeRequest:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from switchover.core.health.classify import Verdict, classify_answer, classify_exception
+from switchover.core.health.classify import Verdict, classify_answer, classify_exception, classify_key_check
 from switchover.core.health.http import HttpLimits, fetch, make_client
-from switchover.core.health.probes import CheckTarget, build_request
+from switchover.core.health.probes import CheckTarget, build_request, key_check_request
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, default_signatures
@@ -96,7 +96,19 @@ async def _probe(
             json_body=request.json_body,
         )
     latency = fetched.ttfb_ms if tier is Tier.REACH else fetched.elapsed_ms
-    return classify_answer(target, tier, fetched, book), fetched.status, latency
+    verdict = classify_answer(target, tier, fetched, book)
+    key_check = key_check_request(target) if tier is Tier.AUTH and verdict.status.is_healthy else None
+    if key_check is not None:
+        # The model list was public: ask the provider about the key itself.
+        checked = await fetch(client, "GET", key_check.url, limits=options.limits, headers=key_check.headers)
+        latency += checked.elapsed_ms
+        override = classify_key_check(target, checked, book)
+        if override is not None:
+            return override, checked.status, latency
+        verdict = Verdict(verdict.status, verdict.reason.replace("Key accepted;", "Key accepted (checked at "
+                          f"{httpx.URL(key_check.url).host});"), verdict.error_code, verdict.retry_after_s,
+                          verdict.models)
+    return verdict, fetched.status, latency
 
 
 def _wants_max_completion_tokens(target: CheckTarget, tier: Tier, status: int, body: bytes) -> bool:

@@ -68,8 +68,12 @@ class Classification:
 class SignatureBook:
     """The ordered rules; the first that matches an answer decides its status and sentence."""
 
-    def __init__(self, rules: Iterable[SignatureRule]):
+    def __init__(self, rules: Iterable[SignatureRule], key_checks: Mapping[str, str] | None = None):
         self.rules = tuple(rules)
+        self.key_checks = dict(key_checks or {})  # public model list URL -> URL that proves the key
+
+    def key_check_url(self, models_url: str | None) -> str | None:
+        return self.key_checks.get(models_url.rstrip("/")) if models_url else None
 
     def classify(
         self,
@@ -117,7 +121,11 @@ def load_signatures(path: Path | None = None) -> SignatureBook:
         raise ConfigFileError(path, str(exc)) from exc
     if data.get("schema_version") != SIGNATURES_SCHEMA:
         raise ConfigFileError(path, f"unsupported error signatures schema_version {data.get('schema_version')!r}")
-    return SignatureBook(_parse_rule(raw, i, path) for i, raw in enumerate(data.get("rule", [])))
+    try:
+        key_checks = {str(k["models_url"]).rstrip("/"): str(k["key_url"]) for k in data.get("key_check", [])}
+    except (KeyError, TypeError) as exc:
+        raise ConfigFileError(path, f"a [[key_check]] entry is invalid: {exc}") from exc
+    return SignatureBook((_parse_rule(raw, i, path) for i, raw in enumerate(data.get("rule", []))), key_checks)
 
 
 @cache
