@@ -1,0 +1,519 @@
+"""The failover loop: read what each tool uses, check it and its next candidates, decide, act, tell observers.
+
+Everything outside this module's own logic comes through small interfaces (a clock, a health checker, a view
+of the tools, a switcher), so tests drive the loop with a fake clock and the app runs it in a worker thread.
+
+Scheduling: every `interval_s`; sooner (`fast_interval_s`) while an active endpoint is failing but not yet
+down; a rate-limited endpoint is not checked again before its Retry-After (or an exponential backoff).
+Sleep/wake: when wall time jumps ahead of monotonic time (or a wait overruns by far) the machine slept; all
+counters restart and the first check waits `wake_grace_s` for the network. Nothing configured (no chain, or
+every tool off) means no check at all: not one packet.
+
+The active choice of a tool is read from its own config (`Target.current`), matched to a store provider by
+base URL: the config is the truth, since the user or another program may change it at any time. The
+decision history says only whether that choice came from our own failover (then switching back applies).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol as TypingProtocol
+
+from switchover.core.errors import SwitchoverError
+from switchover.core.failover.chains import Candidate, any_chain, has_own_chain, resolve_candidates
+from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
+from switchover.core.failover.policy import (
+    FailoverPolicy,
+    HealthLedger,
+    ToolState,
+    ToolView,
+    match_position,
+    same_choice,
+)
+from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode, load_settings
+from switchover.core.health.results import HealthResult, Tier
+from switchover.core.providers import Protocol, Provider
+from switchover.core.store import ChainEntry, Store, load_store
+
+log = logging.getLogger(__name__)
+
+SLEEP_GAP_S = 30.0  # a wait that overran (or a wall clock jump) by more than this means the machine slept
+MIN_DELAY_S = 0.05
+
+
+# ---------------------------------------------------------------- the interfaces the loop depends on
+
+
+class Clock(TypingProtocol):
+    def monotonic(self) -> float: ...
+    def wall(self) -> float: ...
+    def wait(self, seconds: float, interrupt: threading.Event) -> None:
+        """Sleep up to `seconds`, returning early when `interrupt` is set."""
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
+
+    def wait(self, seconds: float, interrupt: threading.Event) -> None:
+        interrupt.wait(max(0.0, seconds))
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Check `provider` over `protocol`; `models` are the ones the chain would switch to (must be listed)."""
+
+    provider: Provider
+    protocol: Protocol
+    models: tuple[str, ...] = ()
+
+    @property
+    def endpoint_key(self) -> str:
+        return f"{self.provider.name}/{self.protocol.value}"
+
+
+class HealthChecker(TypingProtocol):
+    def check(self, requests: Sequence[CheckRequest], tier: Tier) -> list[HealthResult]: ...
+
+
+class ToolConfig(TypingProtocol):
+    """What a tool's config points at now (`switchover.targets.base.CurrentChoice` fits; core may not import
+    targets, so the shape is restated here)."""
+
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def protocol(self) -> Protocol | None: ...
+    @property
+    def provider(self) -> str | None: ...
+
+
+class ToolDirectory(TypingProtocol):
+    """The coding tools: which exist, what they speak, what their config points at now."""
+
+    def tool_ids(self) -> list[str]: ...
+    def label(self, tool: str) -> str: ...
+    def protocols(self, tool: str) -> tuple[Protocol, ...]: ...
+    def current(self, tool: str) -> ToolConfig | None: ...
+
+
+class Switcher(TypingProtocol):
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
+        """Point `tool` at provider/model (with backups and journal); raise SwitchoverError when refused."""
+
+
+DecisionObserver = Callable[[Decision], None]
+
+
+# ---------------------------------------------------------------- status for the UI / CLI
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    tool: str
+    label: str
+    mode: Mode
+    active: ChainEntry | None
+    active_health: HealthResult | None
+    chain: tuple[tuple[ChainEntry, HealthResult | None], ...]
+    open_suggestion: Decision | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Round:
+    """What one tick worked with (kept for `status()`)."""
+
+    views: list[ToolView] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _normalise_url(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def find_active(store: Store, current: ToolConfig, tool_protocols: Sequence[Protocol]) -> Provider | None:
+    """The store provider whose endpoint (for the protocol the tool uses) has the configured base URL."""
+    if current.provider and current.provider in store.providers:
+        return store.providers[current.provider]
+    if not current.base_url:
+        return None
+    wanted = _normalise_url(current.base_url)
+    protocols = [current.protocol] if current.protocol else list(tool_protocols)
+    for provider in store.providers.values():
+        for protocol in protocols:
+            endpoint = provider.endpoint(protocol)
+            if endpoint is not None and _normalise_url(endpoint.base_url) == wanted:
+                return provider
+    return None
+
+
+class Monitor:
+    """Runs the failover loop. Thread-safe: `run()` in one thread; `accept`, `stop`, `check_now` from any."""
+
+    def __init__(
+        self,
+        *,
+        tools: ToolDirectory,
+        checker: HealthChecker,
+        switcher: Switcher,
+        clock: Clock | None = None,
+        history: DecisionLog | None = None,
+        store_loader: Callable[[], Store] = load_store,
+        adjust_settings: Callable[[FailoverSettings], FailoverSettings] | None = None,
+        only_tools: Sequence[str] | None = None,
+        lookahead: int = 2,
+        on_results: Callable[[list[HealthResult]], None] | None = None,
+    ):
+        self.tools = tools
+        self.checker = checker
+        self.switcher = switcher
+        self.clock: Clock = clock or SystemClock()
+        self.history = history or DecisionLog()
+        self._load_store = store_loader
+        self._adjust = adjust_settings
+        self._only = set(only_tools) if only_tools else None
+        self.lookahead = lookahead
+        self._on_results = on_results
+        self.settings = FailoverSettings()
+        self.ledger = HealthLedger(self.settings)
+        self.policy = FailoverPolicy(self.settings)
+        self._states: dict[str, ToolState] = {}
+        self._observers: list[DecisionObserver] = []
+        self._lock = threading.RLock()
+        self._interrupt = threading.Event()
+        self._stopping = threading.Event()
+        self._paused = False
+        self._round = _Round()
+        self.checks_made = 0  # endpoint checks so far (tests assert "no traffic" with it)
+        self.last_error: str | None = None
+        self.woke_at: float | None = None
+
+    # ------------------------------------------------------------ observers
+
+    def add_observer(self, observer: DecisionObserver) -> None:
+        """`observer(decision)` runs on the monitor's thread after each decision; a Qt UI re-emits it."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: DecisionObserver) -> None:
+        self._observers.remove(observer)
+
+    def _notify(self, decisions: Sequence[Decision]) -> None:
+        for decision in decisions:
+            for observer in list(self._observers):
+                try:
+                    observer(decision)
+                except Exception:  # an observer's bug must not stop failover
+                    log.exception("failover observer failed")
+
+    # ------------------------------------------------------------ one round
+
+    def _refresh_settings(self, store: Store) -> FailoverSettings:
+        settings = load_settings(store)
+        if self._adjust is not None:
+            settings = self._adjust(settings)
+        self.settings = self.ledger.settings = self.policy.settings = settings
+        return settings
+
+    def _state(self, tool: str, active: Candidate | None) -> ToolState:
+        state = self._states.get(tool)
+        if state is None:
+            state = self._states[tool] = self._state_from_history(tool, active)
+        return state
+
+    def _state_from_history(self, tool: str, active: Candidate | None) -> ToolState:
+        """After a restart: remember whether the tool sits where our own failover put it, and when."""
+        state = ToolState()
+        last = self.history.last_switch(tool)
+        if last is None:
+            return state
+        age = max(0.0, self.clock.wall() - last.at)
+        state.last_switch_at = self.clock.monotonic() - age
+        if active is not None and same_choice(active.choice, last.to_choice):
+            state.switched_to = last.to_choice
+            state.failed_over = last.kind is DecisionKind.FAILOVER
+        return state
+
+    def _views(self, store: Store, settings: FailoverSettings) -> _Round:
+        found = _Round()
+        if not any_chain(store):
+            return found  # nothing configured: do not even read the tools' files
+        for tool in self.tools.tool_ids():
+            if self._only is not None and tool not in self._only:
+                continue
+            mode = settings.mode_for(tool)
+            if mode is Mode.OFF or not (has_own_chain(store, tool) or store.chains.get(DEFAULT_TOOL)):
+                continue
+            protocols = self.tools.protocols(tool)
+            candidates, notes = resolve_candidates(store, tool, protocols)
+            try:
+                current = self.tools.current(tool)
+            except SwitchoverError as exc:  # e.g. a config that does not parse: leave the tool alone
+                notes.append(str(exc))
+                current = None
+            active, position = self._active(store, current, candidates, protocols)
+            if current is not None and active is None:
+                notes.append(f"its config points at {current.base_url}, which is not a configured provider")
+            found.views.append(ToolView(tool, self.tools.label(tool), mode, tuple(candidates), active, position))
+            found.notes[tool] = notes
+        return found
+
+    @staticmethod
+    def _active(
+        store: Store, current: ToolConfig | None, candidates: Sequence[Candidate], protocols: Sequence[Protocol]
+    ) -> tuple[Candidate | None, int | None]:
+        if current is None:
+            return None, None
+        provider = find_active(store, current, protocols)
+        if provider is None:
+            return None, None
+        protocol = current.protocol or next((p for p in protocols if provider.endpoint(p)), None)
+        if protocol is None:
+            return None, None
+        model = current.model or provider.default_model or ""
+        position = match_position(candidates, provider.name, model)
+        return Candidate(position if position is not None else -1, provider, model, protocol), position
+
+    def _requests(self, views: Sequence[ToolView], now: float) -> list[CheckRequest]:
+        """The active endpoints, the next candidates (all of them while the active one fails), and the
+        preferred ones when a switch back may be due. One request per endpoint, only when due."""
+        wanted: dict[str, tuple[Provider, Protocol, list[str]]] = {}
+
+        def want(candidate: Candidate, with_model: bool) -> None:
+            entry = wanted.setdefault(candidate.endpoint_key, (candidate.provider, candidate.protocol, []))
+            if with_model and candidate.model not in entry[2]:
+                entry[2].append(candidate.model)
+
+        for view in views:
+            if view.active is None:
+                continue
+            active = view.active
+            want(active, with_model=False)  # the tool's own model name may be an alias; do not judge it
+            state = self._state(view.tool, active)
+            failing = self.ledger.is_failing(active.endpoint_key)
+            after = [c for c in view.candidates if view.active_position is None or c.position > view.active_position]
+            for candidate in after if failing else after[: self.lookahead]:
+                want(candidate, with_model=True)
+            if state.failed_over and view.active_position is not None:
+                for candidate in view.candidates[: view.active_position]:
+                    want(candidate, with_model=True)
+            if failing:
+                for candidate in view.candidates:
+                    want(candidate, with_model=True)
+        return [
+            CheckRequest(provider, protocol, tuple(models))
+            for key, (provider, protocol, models) in wanted.items()
+            if self.ledger.is_due(key, now)
+        ]
+
+    def tick(self) -> list[Decision]:
+        """One round: check what is due, decide for every tool, act (auto), record, notify. Never raises for
+        a provider or config problem (those become notes or decisions)."""
+        with self._lock:
+            decisions = self._tick_locked()
+        self._notify(decisions)
+        return decisions
+
+    def _tick_locked(self) -> list[Decision]:
+        try:
+            store = self._load_store()
+            settings = self._refresh_settings(store)
+        except SwitchoverError as exc:
+            self.last_error = str(exc)
+            log.warning("failover paused: %s", exc)
+            self._round = _Round()
+            return []
+        self.last_error = None
+        current = self._views(store, settings)
+        self._round = current
+        requests = self._requests(current.views, self.clock.monotonic())
+        if requests:
+            results = self.checker.check(requests, settings.tier)
+            self.checks_made += len(requests)
+            checked_at = self.clock.monotonic()
+            for result in results:
+                self.ledger.record(result, checked_at)
+            if self._on_results is not None:
+                self._on_results(results)
+        decisions: list[Decision] = []
+        now, wall = self.clock.monotonic(), self.clock.wall()
+        for view in current.views:
+            state = self._state(view.tool, view.active)
+            decision = self.policy.decide(view, self.ledger, state, now, wall)
+            if decision is None:
+                continue
+            if decision.action is Action.SWITCHED:
+                decision = self._apply(decision, store, state)
+            decisions.append(decision)
+        try:
+            self.history.extend(decisions)
+        except (OSError, SwitchoverError) as exc:
+            log.warning("could not record failover decisions: %s", exc)
+        return decisions
+
+    def _apply(self, decision: Decision, store: Store, state: ToolState) -> Decision:
+        assert decision.to_choice is not None and decision.to_choice.model is not None
+        provider = store.get(decision.to_choice.provider)
+        try:
+            self.switcher.switch(decision.tool, provider, decision.to_choice.model, provider.small_model)
+        except SwitchoverError as exc:
+            failed = decision.with_outcome(
+                Action.FAILED,
+                f"{decision.tool_label}: could not switch to {decision.to_choice}: {exc}",
+                error=str(exc),
+            )
+            state.note_switch(failed, self.clock.monotonic())  # retry only after the dwell time
+            return failed
+        state.note_switch(decision, self.clock.monotonic())
+        return decision
+
+    # ------------------------------------------------------------ accepting a suggestion
+
+    def accept(self, suggestion: Decision) -> Decision:
+        """Carry out a suggestion (the notification's one action). Returns the ACCEPTED or FAILED record."""
+        with self._lock:
+            result = self._accept_locked(suggestion)
+            try:
+                self.history.append(result)
+            except (OSError, SwitchoverError) as exc:
+                log.warning("could not record failover decision: %s", exc)
+        self._notify([result])
+        return result
+
+    def _accept_locked(self, suggestion: Decision) -> Decision:
+        wall = self.clock.wall()
+        target = suggestion.to_choice
+        if not suggestion.is_suggestion or target is None or target.model is None:
+            raise SwitchoverError("Only a suggestion to switch can be accepted.")
+
+        def failed(why: str) -> Decision:
+            return suggestion.with_outcome(Action.FAILED, f"{suggestion.tool_label}: {why}", error=why, at=wall,
+                                           suggestion_id=suggestion.id)
+
+        try:
+            store = self._load_store()
+            provider = store.get(target.provider)
+            current = self.tools.current(suggestion.tool)
+        except SwitchoverError as exc:
+            return failed(str(exc))
+        protocols = self.tools.protocols(suggestion.tool)
+        active_provider = find_active(store, current, protocols) if current else None
+        now_choice = ChainEntry(active_provider.name, current.model) if active_provider and current else None
+        if now_choice is None or suggestion.from_choice is None or now_choice.provider != \
+                suggestion.from_choice.provider:
+            return failed(f"its config changed since the suggestion (it now uses {now_choice or 'something else'}); "
+                          "nothing was switched.")
+        try:
+            self.switcher.switch(suggestion.tool, provider, target.model, provider.small_model)
+        except SwitchoverError as exc:
+            return failed(f"could not switch to {target}: {exc}")
+        accepted = suggestion.with_outcome(
+            Action.ACCEPTED,
+            f"{suggestion.tool_label}: switched to {provider.display_name} {target.model} (accepted).",
+            at=wall,
+            suggestion_id=suggestion.id,
+        )
+        self._state(suggestion.tool, None).note_switch(accepted, self.clock.monotonic())
+        return accepted
+
+    # ------------------------------------------------------------ the loop
+
+    def next_delay(self) -> float:
+        """Seconds until the next round: the interval, sooner to confirm a failure or end a backoff."""
+        settings = self.settings
+        delay = settings.interval_s
+        now = self.clock.monotonic()
+        for view in self._round.views:
+            if view.active is None:
+                continue
+            key = view.active.endpoint_key
+            if self.ledger.is_failing(key) and not self.ledger.is_down(key) and self.ledger.is_due(key, now):
+                delay = min(delay, settings.fast_interval_s)
+        release = self.ledger.next_release(now)
+        if release is not None:
+            delay = min(delay, release - now)
+        return max(MIN_DELAY_S, delay)
+
+    def run(self) -> None:
+        """Loop until `stop()`; exceptions from a round are logged, never fatal."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
+            if not self._paused:
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("failover round failed")
+            if self._stopping.is_set():
+                break
+            delay = self.next_delay()
+            started_mono, started_wall = self.clock.monotonic(), self.clock.wall()
+            self.clock.wait(delay, self._interrupt)
+            self._interrupt.clear()
+            if self._slept(started_mono, started_wall, delay) and not self._stopping.is_set():
+                self.clock.wait(self.settings.wake_grace_s, self._interrupt)
+                self._interrupt.clear()
+
+    def _slept(self, started_mono: float, started_wall: float, delay: float) -> bool:
+        """Detect suspend: the wall clock ran ahead of the monotonic one (Linux, macOS), or the wait
+        overran by far (platforms whose monotonic clock counts suspend)."""
+        mono = self.clock.monotonic() - started_mono
+        wall = self.clock.wall() - started_wall
+        gap = max(wall - mono, mono - delay)
+        if gap < max(SLEEP_GAP_S, delay):
+            return False
+        with self._lock:
+            self.ledger.forget()
+            self.woke_at = self.clock.wall()
+        log.info("resumed after about %.0f s of sleep; failover counters restarted", gap)
+        return True
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._interrupt.set()
+
+    def check_now(self) -> None:
+        """Run the next round right away (e.g. the user pressed "Check now")."""
+        self._interrupt.set()
+
+    def pause(self) -> None:
+        """No checks until `resume()` (e.g. the OS says it is going to sleep, or the user paused failover)."""
+        self._paused = True
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            self.ledger.forget()
+        self._interrupt.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # ------------------------------------------------------------ status
+
+    def status(self) -> list[ToolStatus]:
+        """What the last round saw, per monitored tool (for the app's failover page and `chain show`)."""
+        with self._lock:
+            rows = []
+            for view in self._round.views:
+                state = self._states.get(view.tool, ToolState())
+                active_health = self.ledger.get(view.active.endpoint_key).last if view.active else None
+                chain = tuple((c.choice, self.ledger.get(c.endpoint_key).last) for c in view.candidates)
+                rows.append(ToolStatus(view.tool, view.label, view.mode, view.active.choice if view.active else None,
+                                       active_health, chain, state.open_suggestion,
+                                       tuple(self._round.notes.get(view.tool, ()))))
+            return rows
+
+
+def one_shot_settings(settings: FailoverSettings) -> FailoverSettings:
+    """`switchover failover`: the user asked to act now, so one failing check is enough and no dwell."""
+    return replace(settings, hard_threshold=1, soft_threshold=1, dwell_s=0.0, switch_back_after_s=0.0)
