@@ -50,8 +50,10 @@ def test_results_stream_out_as_they_finish(provider_server: Server) -> None:
     def on_result(result: HealthResult) -> None:
         arrivals[result.provider] = time.monotonic() - started
 
-    results = asyncio.run(check_many([slow, *fast], Tier.AUTH, fast_options(), on_result=on_result))
+    options = fast_options(read_timeout_s=5, total_timeout_s=6)
+    results = asyncio.run(check_many([slow, *fast], Tier.AUTH, options, on_result=on_result))
     assert [r.provider for r in results] == ["slow", *(t.provider for t in fast)]
+    assert all(r.status is HealthStatus.OK for r in results)
     assert all(arrivals[t.provider] < 1.5 for t in fast), arrivals
     assert arrivals["slow"] >= 2.5
     assert list(arrivals)[-1] == "slow"
