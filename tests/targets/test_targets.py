@@ -306,3 +306,29 @@ def test_qwen_warns_when_a_user_entry_with_the_same_id_comes_first(env: ToolEnv)
 def test_claude_leaves_the_subagent_model_alone_when_the_user_never_set_it(env: ToolEnv) -> None:
     plan = ClaudeCode().plan(env, request(preset("deepseek")))
     assert "CLAUDE_CODE_SUBAGENT_MODEL" not in json.loads(plan.changes[0].after)["env"]
+
+
+# --- shell env file, sourced by a real shell --------------------------------------------------------------
+
+
+def test_sourcing_env_sh_exports_the_key_fetched_by_the_command(env: ToolEnv, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from switchover.core.providers import Provider
+    from switchover.targets.base import SwitchRequest
+    from switchover.targets.shell_env import ShellEnv
+
+    env = make_env(env.home, env.cwd or tmp_path, SWITCHOVER_CONFIG_DIR=str(tmp_path / "cfg"))
+    provider: Provider = preset("deepseek")
+    req = SwitchRequest(provider, "deepseek-v4-pro", None, (sys.executable, "-c", "print('sk-from-' + 'keychain')"),
+                        resolve_key=lambda: pytest.fail("env.sh must not need the key at planning time"))
+    plan = ShellEnv().plan(env, req)
+    apply(plan)
+    script = f'. "{tmp_path / "cfg" / "env.sh"}"; printf "%s|%s|%s|%s|%s" "$OPENAI_API_KEY" ' \
+             '"$ANTHROPIC_AUTH_TOKEN" "$SWITCHOVER_DEEPSEEK_API_KEY" "$OPENAI_BASE_URL" "${_switchover_key-unset}"'
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin"})
+    assert out.stdout == "sk-from-keychain|sk-from-keychain|sk-from-keychain|https://api.deepseek.com/v1|unset"
+    assert b"sk-from-keychain" not in plan.changes[0].after
+    assert plan.changes[0].new_file_mode == 0o600
