@@ -1,0 +1,146 @@
+"""The real CLI in subprocesses: chain editing, one-shot failover, and `watch` as a service would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switchover.core.store import load_store
+from tests.failover.conftest import Scenario
+from tests.support.cli import REPO_ROOT
+
+
+def test_chain_set_show_and_clear(scenario: Scenario, cli: Any) -> None:
+    done = cli(["chain", "set", "codex", "backup/test-model", "primary"])
+    assert done.returncode == 0, done.stderr
+    assert load_store().chains["codex"][0].provider == "backup"
+    assert load_store().chains["codex"][1].model is None
+    shown = cli(["chain", "show", "--json"])
+    data = json.loads(shown.stdout)
+    assert data["chains"]["codex"] == ["backup/test-model", "primary"]
+    claude = next(t for t in data["tools"] if t["tool"] == "claude-code")
+    assert claude == {"tool": "claude-code", "label": "Claude Code", "source": "own",
+                      "chain": ["primary/test-model", "backup/test-model"], "mode": "suggest"}
+    text = cli(["chain", "show"]).stdout
+    assert "claude-code" in text and "primary/test-model → backup/test-model" in text
+    assert cli(["chain", "clear", "codex"]).returncode == 0
+    assert "codex" not in load_store().chains
+
+
+def test_default_chain_applies_to_tools_without_their_own(scenario: Scenario, cli: Any) -> None:
+    assert cli(["chain", "set", "default", "backup/test-model"]).returncode == 0
+    data = json.loads(cli(["chain", "show", "--json"]).stdout)
+    gemini = next(t for t in data["tools"] if t["tool"] == "gemini-cli")
+    assert gemini["source"] == "default" and gemini["chain"] == ["backup/test-model"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["chain", "set", "claude-code", "nosuch/model"], "Unknown provider(s) nosuch"),
+    (["chain", "set", "not-a-tool", "primary/test-model"], "Unknown tool 'not-a-tool'"),
+    (["chain", "set", "claude-code", "primary/a", "primary/a"], "appears twice"),
+    (["chain", "settings", "--hard", "0"], "failover.hard_threshold must be a whole number from 1 to 100"),
+])
+def test_bad_chain_input_is_refused_with_a_reason(scenario: Scenario, cli: Any, argv: list[str],
+                                                   message: str) -> None:
+    before = load_store().chains
+    done = cli(argv)
+    assert done.returncode == 1 and message in done.stderr, done.stderr
+    assert load_store().chains == before
+
+
+def test_mode_and_settings_are_stored(scenario: Scenario, cli: Any) -> None:
+    assert cli(["chain", "mode", "claude-code", "auto"]).returncode == 0
+    assert cli(["chain", "mode", "default", "off"]).returncode == 0
+    done = cli(["chain", "settings", "--interval", "30", "--dwell", "120", "--switch-back", "900", "--json"])
+    data = json.loads(done.stdout)
+    assert data["interval_s"] == 30 and data["dwell_s"] == 120 and data["switch_back_after_s"] == 900
+    assert data["mode"] == "off" and data["modes"] == {"claude-code": "auto"}
+    assert load_store().sections["failover"]["modes"] == {"claude-code": "auto"}
+
+
+def test_one_shot_failover_reports_health_when_all_is_well(scenario: Scenario, cli: Any) -> None:
+    done = cli(["failover", "--json"])
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["decisions"] == []
+    claude = next(t for t in data["tools"] if t["tool"] == "claude-code")
+    assert claude["active"] == "primary/test-model" and claude["active_health"]["status"] == "ok"
+    assert "sk-test" not in done.stdout
+
+
+def test_failover_history_explains_decisions(scenario: Scenario, cli: Any) -> None:
+    assert cli(["failover", "--history"]).stdout.strip() == "No failover decisions yet."
+
+
+def _popen_watch(args: list[str]) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen([sys.executable, "-m", "switchover", "watch", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _read_until(process: subprocess.Popen[str], needle: str, timeout: float = 20) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} not printed; got {lines!r}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_watch_prints_suggestions_and_stops_cleanly_on_signals(scenario: Scenario, sig: signal.Signals) -> None:
+    process = _popen_watch(["--mode", "suggest", "--interval", "0.2"])
+    try:
+        _read_until(process, "Watching")
+        scenario.play("primary", "region_blocked")
+        lines = _read_until(process, "Switch to Backup")
+        assert "Claude Code: Primary is region-blocked. Switch to Backup test-model (ok, " in lines[-1]
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert out.strip().endswith("Stopped.")
+    assert "Traceback" not in err
+    assert json.loads(scenario.settings_path.read_text())["env"]["ANTHROPIC_BASE_URL"] == scenario.url("primary")
+
+
+def test_watch_json_lines(scenario: Scenario) -> None:
+    process = _popen_watch(["--mode", "suggest", "--interval", "0.2", "--json"])
+    try:
+        time.sleep(0.5)
+        scenario.play("primary", "auth_failed")
+        line = _read_until(process, '"kind": "failover"')[-1]
+        process.terminate()
+        process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    record = json.loads(line)
+    assert record["action"] == "suggested" and record["to"] == "backup/test-model"
+    assert [e["status"] for e in record["evidence"]] == ["auth_failed", "auth_failed", "ok"]
+    assert process.returncode == 0
+
+
+def test_systemd_unit_runs_watch() -> None:
+    unit = (Path(REPO_ROOT) / "packaging" / "systemd" / "switchover-watch.service").read_text()
+    assert "ExecStart=switchover watch" in unit.replace("/usr/bin/env ", "")
+    assert "WantedBy=default.target" in unit
