@@ -17,7 +17,7 @@ from switchover.targets.base import SwitchRequest, Target
 from switchover.targets.registry import get_target
 from tests.e2e.conftest import run_tool, tools_installed
 from tests.e2e.standin import StandinProvider
-from tests.targets.support import apply, custom, make_env
+from tests.targets.support import apply, custom, install, make_env
 
 pytestmark = [
     pytest.mark.realtools,
@@ -77,3 +77,20 @@ def test_switching_twice_moves_the_real_tool(tool: str, isolated_home: Path, tmp
         alpha.clear()
         _turn(target, tool, isolated_home, workdir, bravo, "model-b", "sk-bravo-0000000000002222")
         assert alpha.model_requests() == [], "the first provider was still used after switching"
+
+
+@pytest.mark.parametrize("tool", ["claude-code", "codex"])
+def test_real_tool_works_after_switching_a_realistic_config(tool: str, isolated_home: Path) -> None:
+    """The golden samples (hooks, permissions, the user's own providers, MCP servers...) plus our edit still
+    form a config the real tool accepts. (Gemini CLI, OpenCode and Qwen Code were checked the same way by
+    hand; their samples start MCP servers through npx, which makes a run take 20-70 s offline.)"""
+    from tests.targets.test_golden import ALL
+
+    golden = next(g for g in ALL if g.target.id == tool)
+    workdir = isolated_home / "project"
+    workdir.mkdir()
+    env = make_env(isolated_home, workdir)
+    for sample in golden.samples:
+        install(sample.name, sample.path(env))
+    with StandinProvider("alpha", key="sk-alpha-0000000000001111") as alpha:
+        _turn(golden.target, tool, isolated_home, workdir, alpha, "model-a", "sk-alpha-0000000000001111")
