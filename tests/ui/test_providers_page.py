@@ -115,3 +115,26 @@ def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any) -> No
     assert load_store().providers == {}
     assert keyring_entries() == {}
     assert page.model.rowCount() == 0
+
+
+def test_test_button_checks_entered_key_without_saving(controller: Any, qtbot: Any) -> None:
+    from switchover.core.providers import Protocol
+    from tests.support.provider_server import ProviderServer
+
+    with ProviderServer() as server:
+        server.play("openai-chat", "auth_failed")
+        page = controller.open_window("providers").pages["providers"]
+        dialog = open_add_dialog(page, qtbot)
+        dialog.name_edit.setText("mirror")
+        dialog.url_edits[Protocol.OPENAI_CHAT].setText(server.base_url("openai-chat"))
+        dialog.models_edit.setText("test-model")
+        dialog.key_edit.setText("sk-wrong-0123456789abcdef")
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        assert dialog.test_task is not None
+        with qtbot.waitSignal(dialog.test_task.finished, timeout=10000):
+            pass
+        assert "auth_failed" in dialog.test_result.text()
+        assert "sk-wrong" not in dialog.test_result.text()
+        assert server.requests[0].headers["authorization"] == "Bearer sk-wrong-0123456789abcdef"
+    assert not paths.store_file().exists()  # testing saves nothing
+    assert keyring_entries() == {}

@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import sys
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -53,6 +52,11 @@ class AppController(QObject):
         self.app = app
         self.tasks = TaskManager(self)
         self.state = AppState(self.tasks, self)
+        from switchover.ui.health_monitor import HealthMonitor
+
+        self.health = HealthMonitor(self.state, self)
+        self.health.result_arrived.connect(lambda _r: self.update_tray())
+        self.health.history_loaded.connect(self.update_tray)
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -61,11 +65,13 @@ class AppController(QObject):
             self.tray.open_requested.connect(self.open_window)
             self.tray.quit_requested.connect(self.quit)
             self.tray.failover_mode_chosen.connect(self.set_failover_mode)
+            self.tray.check_requested.connect(self.check_now)
             self.state.store_changed.connect(self._sync_tray)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self, show_window: bool) -> None:
         self.state.reload()
+        self.health.load_history()
         if self.tray is not None:
             self.tray.show()
         if show_window or self.tray is None:
@@ -122,6 +128,9 @@ class AppController(QObject):
 
     # ------------------------------------------------------------ actions
 
+    def check_now(self) -> None:
+        self.health.check_now(reason="tray")
+
     def set_failover_mode(self, mode: str) -> None:
         settings = self.state.settings
         settings.failover_mode = mode
@@ -130,6 +139,31 @@ class AppController(QObject):
     def _sync_tray(self) -> None:
         assert self.tray is not None
         self.tray.failover_mode = self.state.settings.failover_mode
+        self.update_tray()
+
+    def in_use_endpoints(self) -> set[str]:
+        """Endpoint keys the coding tools point at now (known once tools were read)."""
+        return set()
+
+    def update_tray(self) -> None:
+        if self.tray is None:
+            return
+        from switchover.ui.health_monitor import tray_state
+
+        keys = {f"{p.name}/{e.protocol.value}" for p in self.state.store.providers.values() for e in p.endpoints}
+        latest = {k: r for k, r in self.health.latest.items() if k in keys}
+        state = tray_state(latest, self.in_use_endpoints())
+        healthy = sum(1 for r in latest.values() if r.healthy)
+        lines = [APP_NAME]
+        lines += self.tool_summary_lines()
+        if latest:
+            lines.append(f"{healthy} of {len(latest)} endpoints healthy")
+        else:
+            lines.append("not checked yet" if keys else "no providers configured")
+        self.tray.set_state(state, "\n".join(lines))
+
+    def tool_summary_lines(self) -> list[str]:
+        return []
 
     def quit(self) -> None:
         if self.window is not None:
@@ -138,6 +172,7 @@ class AppController(QObject):
         self.app.quit()
 
     def shutdown(self) -> None:
+        self.health.stop()
         if self.tray is not None:
             self.tray.hide()
         self.tasks.shutdown(wait=True)
@@ -159,7 +194,8 @@ def _report_ready(controller: AppController) -> None:
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
     setup_logging()
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "switchover"])
+    # argv[0] becomes the X11 WM_CLASS instance; match the .desktop file's StartupWMClass.
+    app = QApplication.instance() or QApplication(["switchover"])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)

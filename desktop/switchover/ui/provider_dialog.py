@@ -60,6 +60,7 @@ class ProviderDialog(QDialog):
         self._existing = existing
         self._taken = taken_names
         self.draft: ProviderDraft | None = None
+        self.test_task: object = None  # the running "Test" check, if any
 
         self.preset_combo = QComboBox()
         self.preset_combo.addItem("Custom (enter URLs yourself)", None)

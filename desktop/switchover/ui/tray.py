@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -81,8 +81,8 @@ class Tray(QObject):
         if self.tool_sections is not None:
             self.tool_sections(menu)
             menu.addSeparator()
-        menu.addAction("Check now", self.check_requested.emit)
-        undo = menu.addAction("Undo last switch", self.undo_requested.emit)
+        self._add(menu, "Check now", self.check_requested)
+        undo = self._add(menu, "Undo last switch", self.undo_requested)
         undo.setEnabled(self.can_undo)
         failover = menu.addMenu("Failover")
         group = QActionGroup(failover)
@@ -91,12 +91,26 @@ class Tray(QObject):
             action = QAction(labels[mode], failover)
             action.setCheckable(True)
             action.setChecked(mode == self.failover_mode)
-            action.triggered.connect(lambda _c=False, m=mode: self.failover_mode_chosen.emit(m))
+            action.setData(mode)
+            action.triggered.connect(self._failover_action)
             group.addAction(action)
             failover.addAction(action)
         menu.addSeparator()
-        menu.addAction(f"Open {APP_NAME}…", self.open_requested.emit)
-        menu.addAction("Quit", self.quit_requested.emit)
+        self._add(menu, f"Open {APP_NAME}…", self.open_requested)
+        self._add(menu, "Quit", self.quit_requested)
+
+    @staticmethod
+    def _add(menu: QMenu, text: str, signal: SignalInstance) -> QAction:
+        """An entry that re-emits `signal` (signal-to-signal: no Python callable in between)."""
+        action = QAction(text, menu)
+        action.triggered.connect(signal)
+        menu.addAction(action)
+        return action
+
+    def _failover_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.failover_mode_chosen.emit(str(action.data()))
 
     def find_action(self, text: str) -> QAction | None:
         """The menu entry with this text, searching submenus (for tests and scripts)."""

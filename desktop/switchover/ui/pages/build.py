@@ -10,8 +10,10 @@ if TYPE_CHECKING:
 
 
 def add_pages(window: MainWindow, controller: AppController) -> None:
+    from switchover.ui.pages.health import HealthPage
     from switchover.ui.pages.providers import ProvidersPage
     from switchover.ui.pages.settings import SettingsPage
 
     window.add_page("providers", "Providers", ProvidersPage(controller.state))
+    window.add_page("health", "Health", HealthPage(controller.state, controller.health))
     window.add_page("settings", "Settings", SettingsPage(controller.state))

@@ -67,6 +67,9 @@ class ProvidersPage(QWidget):
         dialog = ProviderDialog(
             default_catalog(), existing, frozenset(self.state.store.providers), parent=self
         )
+        from switchover.ui.provider_test import attach_test_button
+
+        attach_test_button(dialog, self.state)
         return dialog
 
     def add_provider(self) -> None:

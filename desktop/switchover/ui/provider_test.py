@@ -1,0 +1,54 @@
+"""The provider dialog's "Test" button: an auth-tier check of the provider as entered, in the background.
+
+Uses the key typed in the dialog, or (when editing and left blank) the stored one; nothing is saved.
+"""
+
+from __future__ import annotations
+
+from switchover.core.errors import SwitchoverError
+from switchover.core.health.results import HealthResult, Tier
+from switchover.core.health.runner import CheckOptions, check_many_sync
+from switchover.core.secrets import resolve_key
+from switchover.ui.health_format import status_html
+from switchover.ui.health_monitor import build_targets
+from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
+from switchover.ui.state import AppState
+from switchover.ui.taskman import Progress, Task
+
+
+def attach_test_button(dialog: ProviderDialog, state: AppState) -> None:
+    dialog.test_button.clicked.connect(lambda: run_test(dialog, state))
+
+
+def run_test(dialog: ProviderDialog, state: AppState) -> Task | None:
+    try:
+        draft = dialog.build()
+    except SwitchoverError as exc:
+        dialog.test_result.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+        return None
+    dialog.test_button.setEnabled(False)
+    dialog.test_result.setText("Testing…")
+    options = CheckOptions(slow_ms=float(state.settings.slow_threshold_ms))
+
+    def key_for(draft: ProviderDraft) -> str | None:
+        if draft.key:
+            return draft.key
+        if draft.provider.credential.kind == "keychain":
+            return resolve_key(draft.provider, state.keychain())
+        return resolve_key(draft.provider)
+
+    def work(_progress: Progress) -> list[HealthResult]:
+        targets = build_targets([draft.provider], lambda _p: key_for(draft))
+        return check_many_sync(targets, Tier.AUTH, options)
+
+    def done(results: list[HealthResult]) -> None:
+        dialog.test_button.setEnabled(True)
+        dialog.test_result.setText("<br>".join(status_html(r) for r in results) or "Nothing to check.")
+
+    def failed(exc: BaseException) -> None:
+        dialog.test_button.setEnabled(True)
+        dialog.test_result.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+
+    task = state.tasks.run(work, on_success=done, on_failure=failed, label="test provider")
+    dialog.test_task = task
+    return task

@@ -1,0 +1,70 @@
+"""The tray menu, driven in-process: actions reach the app (checks run, failover mode is saved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from switchover.core.store import load_store
+from switchover.ui.icons import TrayState
+
+
+@pytest.fixture
+def tray_controller(qapp: Any, qtbot: Any) -> Any:
+    from switchover.ui.app import AppController
+
+    ctl = AppController(qapp, use_tray=True)  # offscreen has no tray host; the object model still works
+    with qtbot.waitSignal(ctl.state.store_changed, timeout=5000):
+        ctl.state.reload()
+    yield ctl
+    ctl.shutdown()
+    qapp.aboutToQuit.disconnect(ctl.shutdown)
+    if ctl.window is not None:
+        ctl.window.allow_close = True
+        ctl.window.close()
+    ctl.deleteLater()
+
+
+def test_menu_rebuilds_with_current_failover_mode(tray_controller: Any, qtbot: Any) -> None:
+    tray = tray_controller.tray
+    tray.menu.aboutToShow.emit()
+    auto = tray.find_action("Switch automatically")
+    assert auto is not None and not auto.isChecked()
+    assert tray.find_action("Suggest a switch").isChecked()  # the default
+    with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
+        auto.trigger()
+    assert load_store().sections["app"]["failover_mode"] == "auto"
+    tray.menu.aboutToShow.emit()
+    assert tray.find_action("Switch automatically").isChecked()
+
+
+def test_check_now_from_tray_updates_icon_state(tray_controller: Any, qtbot: Any) -> None:
+    from switchover.core.providers import Credential, Endpoint, Protocol, Provider
+    from switchover.core.store import edit_store
+    from tests.support.provider_server import ProviderServer
+
+    tray = tray_controller.tray
+    assert tray.state is TrayState.UNKNOWN
+    with ProviderServer() as server:
+        server.play("anthropic", "overloaded")
+        with edit_store() as store:
+            store.add(Provider("busy", (Endpoint.make(Protocol.ANTHROPIC, server.url),), ("m",),
+                               credential=Credential.none()))
+        with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
+            tray_controller.state.reload()
+        tray.menu.aboutToShow.emit()
+        with qtbot.waitSignal(tray_controller.health.check_finished, timeout=10000):
+            tray.find_action("Check now").trigger()
+    assert tray.state is TrayState.DEGRADED
+    assert "0 of 1 endpoints healthy" in tray.icon.toolTip()
+
+
+def test_open_action_and_close_only_hides(tray_controller: Any) -> None:
+    tray = tray_controller.tray
+    tray.menu.aboutToShow.emit()
+    tray.find_action("Open Switchover…").trigger()
+    assert tray_controller.window is not None and tray_controller.window.isVisible()
+    # closing the window with a tray only hides it
+    tray_controller.window.close()
+    assert not tray_controller.window.isVisible()
