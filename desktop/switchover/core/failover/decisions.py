@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -144,7 +145,8 @@ class DecisionLog:
                 kept = [*existing, *lines][-self.limit :]
                 atomic_write_text(self.path, "\n".join(kept) + "\n", mode=0o600)
                 return
-            with self.path.open("a", encoding="utf-8") as handle:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
                 handle.write("\n".join(lines) + "\n")
 
     def _read_lines(self) -> list[str]:

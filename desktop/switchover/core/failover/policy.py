@@ -370,6 +370,8 @@ class FailoverPolicy:
             return decision
         since = None if state.last_switch_at is None else now - state.last_switch_at
         if since is not None and since < self.settings.dwell_s:
+            if kind is DecisionKind.SWITCH_BACK:
+                return None  # not urgent: the current choice works; try again once the dwell time is over
             wait = self.settings.dwell_s - since
             message = (
                 f"{why}. {target.label} is {health_phrase(ledger_last(evidence, target))}, but the last automatic "
