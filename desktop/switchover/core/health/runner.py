@@ -150,7 +150,7 @@ def _result(
     return HealthResult(
         provider=target.provider,
         protocol=target.protocol.value,
-        url=url,
+        url=public_url(url),
         tier=tier,
         status=verdict.status,
         reason=scrub(verdict.reason, target.key, max_chars=None),
@@ -161,6 +161,11 @@ def _result(
         models=verdict.models,
         checked_at=started,
     )
+
+
+def public_url(url: str) -> str:
+    """The URL as shown and stored: no query string or fragment (a key pasted as ?key=… stays out)."""
+    return url.split("#", 1)[0].split("?", 1)[0]
 
 
 async def iter_checks(
