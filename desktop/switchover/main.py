@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 
-
 APP_OPTIONS = ("--show", "--quit-after")
 
 
