@@ -1,0 +1,619 @@
+"""The switching engine: plan every tool first, then back up, journal, write atomically, roll back on failure.
+
+Targets only read and plan (`switchover.targets.base`); everything that touches the user's files is here,
+so every tool gets the same guarantees:
+
+* nothing is written until every selected tool has planned;
+* a journal entry (state "in progress") exists before the first write, with a backup of every file;
+* each file is written atomically and re-checked just before: if the user changed it since we planned,
+  the tool is re-planned from the new bytes (once), never clobbered;
+* a failure rolls back the files already written; a killed process is rolled back on the next start;
+* `undo` restores the last switch byte for byte (files we created are removed);
+* one switch at a time across processes (the app and the CLI), via a lock file.
+
+Layering: core never imports `switchover.targets`; callers pass the targets (and a `SwitchRequest`) in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from switchover.core import paths
+from switchover.core.errors import ConfigFileError, SwitchoverError
+from switchover.core.fileio import TEMP_PREFIX, atomic_write, resolve_target
+from switchover.core.filelock import LockBusyError, locked
+from switchover.core.switching.crashpoints import crashpoint
+from switchover.core.switching.diff import unified_diff
+from switchover.core.switching.exposure import ExposedFile, ExposureRecord
+from switchover.core.switching.journal import (
+    DONE,
+    IN_PROGRESS,
+    INTERRUPTED,
+    ROLLED_BACK,
+    FileRecord,
+    Journal,
+    JournalEntry,
+    new_switch_id,
+    now_iso,
+    sha256,
+)
+from switchover.core.switching.protocols import (
+    CurrentLike,
+    DetectionLike,
+    FileChangeLike,
+    PlanLike,
+    RequestLike,
+    TargetLike,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BACKUPS = 30  # switches whose backups are kept; older ones can no longer be undone
+DEFAULT_LOCK_TIMEOUT = 3.0
+
+
+class SwitchInProgressError(SwitchoverError):
+    """Another Switchover process (the app or a CLI) is switching right now."""
+
+
+class SwitchRefusedError(SwitchoverError):
+    """Planning failed for a tool the user asked for explicitly; nothing was written."""
+
+
+class SwitchFailedError(SwitchoverError):
+    """Writing failed part-way; every file already written was restored."""
+
+
+class UndoError(SwitchoverError):
+    pass
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    tool: str
+    label: str
+    status: str  # "switched" | "unchanged" | "planned" | "refused" | "error" | "not installed"
+    message: str = ""
+    files: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SwitchResult:
+    switch_id: str | None
+    dry_run: bool
+    provider: str
+    model: str
+    small_model: str | None
+    outcomes: tuple[ToolOutcome, ...]
+    plans: tuple[PlanLike, ...] = ()
+    diff: str = ""
+    recovered: tuple[str, ...] = ()  # messages about interrupted switches rolled back first
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in ("switched", "unchanged", "planned") for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    switch_id: str
+    undid: str
+    files: tuple[str, ...]
+    recovered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    """One row of `switchover tools`."""
+
+    tool: str
+    label: str
+    detection: DetectionLike
+    current: CurrentLike | None
+    error: str | None = None
+    existing_overrides: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    tool: str
+    ok: bool
+    expected_base_url: str
+    expected_model: str
+    actual: CurrentLike | None
+    problems: tuple[str, ...] = ()
+    health: str | None = None  # filled by the health hook when given
+
+
+# The health helper plugs in here: (tool id, what the tool now uses, the plan) -> (ok, one-line summary).
+HealthHook = Callable[[str, CurrentLike, PlanLike], tuple[bool, str]]
+
+
+@dataclass
+class _Op:
+    """One file operation: write `after` (or remove the file when `after` is None)."""
+
+    tool: str
+    path: Path  # as named by the tool (may be a symlink)
+    real: Path
+    before: bytes | None
+    after: bytes | None
+    new_file_mode: int = 0o644
+    holds_secret: bool = False
+    record: FileRecord | None = field(default=None, repr=False)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+class SwitchEngine:
+    """Applies target plans safely. One instance per process is fine; all state lives on disk."""
+
+    def __init__(
+        self,
+        targets: Sequence[TargetLike],
+        env: object,
+        data_dir: Path | None = None,
+        *,
+        max_backups: int = DEFAULT_MAX_BACKUPS,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ):
+        self.targets = {t.id: t for t in targets}
+        self.env = env  # a `ToolEnv`: where the tools' files are (injectable for tests and --home)
+        self.data_dir = data_dir or paths.data_dir()
+        self.journal = Journal(self.data_dir / "journal")
+        self.backup_dir = self.data_dir / "backups"
+        self.exposure_record = ExposureRecord(self.data_dir / "exposure.json")
+        self.max_backups = max_backups
+        self.lock_timeout = lock_timeout
+
+    # -- locking and recovery -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        paths.ensure_private_dir(self.data_dir)
+        try:
+            with locked(self.data_dir / "switch.lock", timeout=self.lock_timeout, what="your tools' configs"):
+                yield
+        except LockBusyError:
+            raise SwitchInProgressError(
+                "A switch is in progress in another Switchover process (the app or a CLI); "
+                "try again when it has finished."
+            ) from None
+
+    def recover(self) -> list[str]:
+        """Roll back switches a killed process left "in progress"; returns what was done, for the user."""
+        with self._locked():
+            return self._recover_locked()
+
+    def _recover_locked(self) -> list[str]:
+        messages = []
+        for entry in self.journal.entries():
+            if entry.state != IN_PROGRESS:
+                continue
+            problems = []
+            for record in reversed(entry.files):
+                problem = self._rollback_record(record, interrupted=True)
+                if problem:
+                    problems.append(problem)
+            for directory in {Path(r.path).parent for r in entry.files}:
+                _remove_temp_files(directory)
+            entry.state = INTERRUPTED
+            entry.finished = now_iso()
+            entry.problems = problems
+            self.journal.write(entry)
+            what = "undo" if entry.kind == "undo" else f"switch to {entry.provider}/{entry.model}"
+            message = f"An interrupted {what} (started {entry.started}) was rolled back."
+            if problems:
+                message += " Not restored (changed since): " + "; ".join(problems)
+            log.warning(message)
+            messages.append(message)
+        return messages
+
+    def _rollback_record(self, record: FileRecord, interrupted: bool) -> str | None:
+        """Put one file back as it was before the entry; only if it still holds what we wrote."""
+        real = Path(record.path)
+        current = _read(real)
+        current_sha = sha256(current)
+        if current_sha == record.before_sha256:
+            return None  # never written, or already restored
+        if interrupted and current_sha != record.after_sha256:
+            return f"{real} (edited after the interruption; left as is)"
+        if record.before_sha256 is None:
+            real.unlink(missing_ok=True)
+            return None
+        if record.backup is None:
+            return f"{real} (no backup)"
+        data = _read(self.data_dir / record.backup)
+        if data is None or sha256(data) != record.before_sha256:
+            return f"{real} (backup missing or damaged)"
+        atomic_write(real, data)
+        return None
+
+    # -- planning -----------------------------------------------------------------------------------------
+
+    def _select(self, tools: Sequence[str] | None) -> list[TargetLike]:
+        if tools is None:
+            return [t for t in self.targets.values() if t.detect(self.env).installed]
+        unknown = [t for t in tools if t not in self.targets]
+        if unknown:
+            raise SwitchRefusedError(
+                f"Unknown tool {', '.join(unknown)}. Known tools: {', '.join(self.targets)}"
+            )
+        return [self.targets[t] for t in dict.fromkeys(tools)]
+
+    def use(
+        self,
+        request: RequestLike,
+        tools: Sequence[str] | None = None,
+        *,
+        dry_run: bool = False,
+        want_diff: bool = False,
+    ) -> SwitchResult:
+        """Point `tools` (None: every detected tool) at `request.provider` / `request.model`.
+
+        `request` is a `switchover.targets.base.SwitchRequest`. Tools named explicitly must all plan, or
+        nothing is written (SwitchRefusedError). With tools=None a tool that cannot take this provider is
+        reported and skipped; the others are switched.
+        """
+        provider, model, small_model = request.provider, request.model, request.small_model
+        with self._locked():
+            recovered = tuple(self._recover_locked())
+            crashpoint("locked")
+            selected = self._select(tools)
+            outcomes: dict[str, ToolOutcome] = {}
+            plans: list[tuple[TargetLike, PlanLike]] = []
+            for target in selected:
+                try:
+                    plan = target.plan(self.env, request)
+                except SwitchoverError as exc:  # TargetRefusal, ConfigFileError (file left untouched)
+                    status = "error" if isinstance(exc, ConfigFileError) else "refused"
+                    outcomes[target.id] = ToolOutcome(target.id, target.label, status, str(exc))
+                    continue
+                plans.append((target, plan))
+            failed = [o for o in outcomes.values() if o.status in ("refused", "error")]
+            if failed and tools is not None:
+                raise SwitchRefusedError(
+                    "Nothing was changed. " + " ".join(f"{o.label}: {o.message}" for o in failed)
+                )
+            ops = [self._op(target.id, change) for target, plan in plans for change in plan.changes]
+            diff = ""
+            if dry_run or want_diff:
+                diff = unified_diff(((op.path, op.before, op.after) for op in ops), self._secrets(ops, request))
+            for target, plan in plans:
+                files = tuple(str(c.path) for c in plan.changes)
+                status = "planned" if dry_run else ("switched" if files else "unchanged")
+                outcomes[target.id] = ToolOutcome(
+                    target.id, target.label, status, "", files, plan.warnings, plan.notes
+                )
+            ordered = tuple(outcomes[t.id] for t in selected)
+            plan_list = tuple(p for _, p in plans)
+            if dry_run or not ops:
+                return SwitchResult(None, dry_run, provider.name, model, small_model, ordered, plan_list, diff,
+                                    recovered)
+            entry = JournalEntry(
+                id=new_switch_id(), kind="switch", state=IN_PROGRESS, started=now_iso(), provider=provider.name,
+                model=model, small_model=small_model, tools=[t.id for t, p in plans if p.changes],
+            )
+            by_id = {target.id: target for target, _ in plans}
+
+            def redo(tool: str) -> list[_Op]:
+                plan = by_id[tool].plan(self.env, request)
+                return [self._op(tool, change) for change in plan.changes]
+
+            self._apply(entry, ops, redo, provider.name)
+            return SwitchResult(entry.id, False, provider.name, model, small_model, ordered, plan_list, diff,
+                                recovered)
+
+    def _op(self, tool: str, change: FileChangeLike) -> _Op:
+        return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
+                   change.new_file_mode, change.holds_secret)
+
+    def _secrets(self, ops: list[_Op], request: RequestLike) -> tuple[str, ...]:
+        if not any(op.holds_secret for op in ops):
+            return ()
+        try:
+            key = request.resolve_key()
+        except SwitchoverError:
+            return ()
+        return (key,) if key else ()
+
+    # -- applying -----------------------------------------------------------------------------------------
+
+    def _apply(self, entry: JournalEntry, ops: list[_Op], redo: Callable[[str], list[_Op]] | None,
+               provider: str) -> None:
+        exposure = self.exposure_record.load()
+        backup_root = self.backup_dir / entry.id
+        counter = iter(range(1_000_000))
+
+        def record_for(op: _Op) -> FileRecord:
+            backup = None
+            if op.before is not None:
+                backup_path = backup_root / f"{next(counter):02d}-{op.real.name}"
+                backup = str(backup_path.relative_to(self.data_dir))
+            return FileRecord(op.tool, str(op.real), sha256(op.before), sha256(op.after), backup,
+                              op.holds_secret, exposure.get(str(op.real)))
+
+        def back_up(op: _Op) -> None:
+            assert op.record is not None
+            if op.record.backup is not None and op.before is not None:
+                paths.ensure_private_dir(backup_root)
+                atomic_write(self.data_dir / op.record.backup, op.before, mode=0o600)
+
+        for op in ops:
+            op.record = record_for(op)
+        entry.files = [op.record for op in ops if op.record is not None]
+        crashpoint("planned")
+        self.journal.write(entry)  # from here on, a crash is rolled back on the next start
+        crashpoint("journal-written")
+        for op in ops:
+            back_up(op)
+            crashpoint(f"backed-up {op.real.name}")
+
+        written: list[_Op] = []
+        replanned: set[str] = set()
+        pending = list(ops)
+        try:
+            while pending:
+                tool = pending[0].tool
+                group = [op for op in pending if op.tool == tool]
+                pending = [op for op in pending if op.tool != tool]
+                if any(_read(op.real) != op.before for op in group):
+                    group = self._replan(entry, tool, group, redo, replanned, record_for, back_up)
+                for op in group:
+                    crashpoint(f"write {op.real.name}")
+                    if op.after is None:
+                        op.real.unlink(missing_ok=True)
+                    else:
+                        atomic_write(op.path, op.after, mode=op.new_file_mode)
+                    written.append(op)
+            crashpoint("written")
+            entry.state = DONE
+            entry.finished = now_iso()
+            self.journal.write(entry)
+        except BaseException as exc:
+            problems = []
+            for op in reversed(written):
+                assert op.record is not None
+                try:
+                    problem = self._rollback_record(op.record, interrupted=False)
+                except OSError as rollback_exc:
+                    problem = f"{op.real} ({rollback_exc})"
+                if problem:
+                    problems.append(problem)
+            entry.state = ROLLED_BACK
+            entry.finished = now_iso()
+            entry.error = str(exc) or type(exc).__name__
+            entry.problems = problems
+            self.journal.write(entry)
+            if not isinstance(exc, Exception):
+                raise
+            detail = str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}"
+            message = f"Switch failed and was rolled back ({len(written)} file(s) restored): {detail}"
+            if problems:
+                message += " Could not restore: " + "; ".join(problems)
+            raise SwitchFailedError(message) from exc
+        crashpoint("done")
+        self._update_exposure(entry, written, provider, exposure)
+        if entry.kind == "undo":
+            _remove_folder(backup_root)  # only needed while the undo ran; an undo is not itself undone
+        self._prune_backups()
+
+    def _replan(self, entry: JournalEntry, tool: str, group: list[_Op], redo: Callable[[str], list[_Op]] | None,
+                replanned: set[str], record_for: Callable[[_Op], FileRecord],
+                back_up: Callable[[_Op], None]) -> list[_Op]:
+        changed = [str(op.real) for op in group if _read(op.real) != op.before]
+        if redo is None or tool in replanned:
+            raise SwitchFailedError(
+                f"{', '.join(changed)} changed while Switchover was writing it; it was left as you saved it."
+            )
+        replanned.add(tool)
+        log.info("%s changed since planning; re-planning %s from the new content", ", ".join(changed), tool)
+        fresh = redo(tool)
+        if any(_read(op.real) != op.before for op in fresh):
+            raise SwitchFailedError(
+                f"{', '.join(changed)} keeps changing while Switchover writes it; it was left as you saved it."
+            )
+        old_records = {id(op.record) for op in group}
+        entry.files = [r for r in entry.files if id(r) not in old_records]
+        for op in fresh:
+            op.record = record_for(op)
+            entry.files.append(op.record)
+        self.journal.write(entry)
+        for op in fresh:
+            back_up(op)
+        return fresh
+
+    def _update_exposure(self, entry: JournalEntry, written: list[_Op], provider: str,
+                         exposure: dict[str, dict[str, object]]) -> None:
+        changed = False
+        for op in written:
+            key = str(op.real)
+            if entry.kind == "undo":
+                assert op.record is not None
+                restored = op.record.exposure_before
+                if restored:
+                    exposure[key] = restored
+                else:
+                    exposure.pop(key, None)
+            elif op.holds_secret and op.after is not None:
+                exposure[key] = {"tool": op.tool, "provider": provider, "since": entry.started}
+            else:
+                exposure.pop(key, None)
+            changed = True
+        if changed:
+            self.exposure_record.save(exposure)
+
+    def _prune_backups(self) -> None:
+        if not self.backup_dir.is_dir():
+            return
+        folders = sorted(p for p in self.backup_dir.iterdir() if p.is_dir())
+        for folder in folders[: max(0, len(folders) - self.max_backups)]:
+            _remove_folder(folder)
+
+    # -- undo, history, exposure --------------------------------------------------------------------------
+
+    def _undoable(self, entries: list[JournalEntry]) -> JournalEntry | None:
+        undone = {e.undoes for e in entries if e.kind == "undo" and e.state == DONE}
+        for entry in reversed(entries):
+            if entry.kind == "switch" and entry.state == DONE and entry.id not in undone:
+                return entry
+        return None
+
+    def undo(self, *, force: bool = False) -> UndoResult:
+        """Restore every file of the last switch that has not been undone, byte for byte."""
+        with self._locked():
+            recovered = tuple(self._recover_locked())
+            target = self._undoable(self.journal.entries())
+            if target is None:
+                raise UndoError("There is no switch to undo.")
+            ops: list[_Op] = []
+            conflicts = []
+            for record in target.files:
+                real = Path(record.path)
+                current = _read(real)
+                if sha256(current) != record.after_sha256:
+                    conflicts.append(str(real))
+                if record.before_sha256 is None:
+                    after = None
+                else:
+                    after = _read(self.data_dir / record.backup) if record.backup else None
+                    if after is None or sha256(after) != record.before_sha256:
+                        raise UndoError(
+                            f"The backup of {real} from {target.started} is gone (only the last "
+                            f"{self.max_backups} switches keep backups); nothing was changed."
+                        )
+                if current == after:
+                    continue
+                op = _Op(record.tool, real, real, current, after, 0o644, False)
+                ops.append(op)
+                op.record = None
+            if conflicts and not force:
+                raise UndoError(
+                    "These files changed after the switch, so undo would lose your edits: "
+                    + ", ".join(conflicts) + ". Nothing was changed (use --force to restore them anyway)."
+                )
+            entry = JournalEntry(
+                id=new_switch_id(), kind="undo", state=IN_PROGRESS, started=now_iso(), provider=target.provider,
+                model=target.model, small_model=target.small_model, tools=list(target.tools), undoes=target.id,
+            )
+            # Undo restores each file's exposure to what it was before the switch being undone.
+            by_path = {r.path: r for r in target.files}
+            self._apply_undo(entry, ops, by_path)
+            return UndoResult(entry.id, target.id, tuple(str(op.real) for op in ops), recovered)
+
+    def _apply_undo(self, entry: JournalEntry, ops: list[_Op], originals: dict[str, FileRecord]) -> None:
+        self._apply(entry, ops, None, entry.provider)
+        exposure = self.exposure_record.load()
+        for path, record in originals.items():
+            if record.exposure_before:
+                exposure[path] = record.exposure_before
+            else:
+                exposure.pop(path, None)
+        self.exposure_record.save(exposure)
+
+    def history(self, limit: int | None = None) -> list[JournalEntry]:
+        """Switches and undos, newest first (interrupted ones are rolled back first)."""
+        with self._locked():
+            self._recover_locked()
+            entries = list(reversed(self.journal.entries()))
+        return entries[:limit] if limit else entries
+
+    def exposure(self) -> list[ExposedFile]:
+        return self.exposure_record.entries()
+
+    # -- inspection and verification ----------------------------------------------------------------------
+
+    def tools(self) -> list[ToolStatus]:
+        rows = []
+        for target in self.targets.values():
+            detection = target.detect(self.env)
+            current, error = None, None
+            try:
+                current = target.current(self.env)
+            except SwitchoverError as exc:
+                error = str(exc)
+            overrides = tuple(p for p in detection.overrides if p.exists())
+            rows.append(ToolStatus(target.id, target.label, detection, current, error, overrides))
+        return rows
+
+    def verify(self, result: SwitchResult, health: HealthHook | None = None) -> list[VerifyReport]:
+        """Read back what each switched tool will now use and compare it with what was asked.
+
+        `health`, when given, is called with exactly what the tool reads (base URL, model) so the health
+        check probes that, not what we meant to write.
+        """
+        reports = []
+        for plan in result.plans:
+            target = self.targets[plan.tool]
+            problems = []
+            try:
+                actual = target.current(self.env)
+            except SwitchoverError as exc:
+                actual = None
+                problems.append(str(exc))
+            expected_url = plan.endpoint.base_url.rstrip("/")
+            if actual is None:
+                problems.append("the tool's config could not be read back")
+            else:
+                if (actual.base_url or "").rstrip("/") != expected_url:
+                    problems.append(f"base URL is {actual.base_url!r}, expected {expected_url!r}")
+                if actual.model != plan.model:
+                    problems.append(f"model is {actual.model!r}, expected {plan.model!r}")
+            health_text = None
+            if health is not None and actual is not None and not problems:
+                ok, health_text = health(plan.tool, actual, plan)
+                if not ok:
+                    problems.append(health_text)
+            reports.append(VerifyReport(plan.tool, not problems, expected_url, plan.model, actual,
+                                        tuple(problems), health_text))
+        return reports
+
+
+def _remove_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for file in folder.iterdir():
+        file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _remove_temp_files(directory: Path) -> None:
+    """Temp files an interrupted atomic write left behind (ours only: they carry our prefix)."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(TEMP_PREFIX):
+            with contextlib.suppress(OSError):
+                (directory / name).unlink()
+
+
+__all__ = [
+    "HealthHook",
+    "SwitchEngine",
+    "SwitchFailedError",
+    "SwitchInProgressError",
+    "SwitchRefusedError",
+    "SwitchResult",
+    "ToolOutcome",
+    "ToolStatus",
+    "UndoError",
+    "UndoResult",
+    "VerifyReport",
+]
