@@ -1,0 +1,45 @@
+"""Small pieces the wizard pages share: how a verdict looks, a busy bar, muted help text."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
+
+from switchover.core.health.results import HealthStatus
+from switchover.ui.health_format import status_colour
+from switchover.ui.wizard.draft import Verdict, verdict_title
+
+
+def verdict_html(verdict: Verdict | None, pending: bool = False) -> str:
+    """"Works: 3 models" in green, "Wrong key: …" in red; the reason is the health check's own sentence."""
+    if pending:
+        return "<span style='color:#6b7280'>Checking…</span>"
+    if verdict is None:
+        return "<span style='color:#6b7280'>Not checked yet</span>"
+    colour = status_colour(verdict.status).name()
+    title = verdict.title or verdict_title(verdict.status)
+    return f"<span style='color:{colour}'><b>{html.escape(title)}</b></span> — {html.escape(verdict.reason)}"
+
+
+def status_text(status: HealthStatus | None, verdict: Verdict | None = None) -> str:
+    if verdict is not None and verdict.title:
+        return verdict.title
+    return "not checked" if status is None else verdict_title(status)
+
+
+def help_label(text: str, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def busy_bar(parent: QWidget | None = None) -> QProgressBar:
+    """An indeterminate bar shown while background work runs (hidden when idle)."""
+    bar = QProgressBar(parent)
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(8)
+    bar.hide()
+    return bar

@@ -1,0 +1,666 @@
+"""What the user entered in the setup wizard, kept apart from the widgets and applied in one go at Finish.
+
+Qt-free on purpose: every rule of the wizard (import a tool's current setup without duplicating providers,
+which choices are reachable, the chains, what Finish writes) lives here and is tested without a display.
+Nothing in this module touches the disk or the keychain; `SetupPlan.apply_to(store)` edits a `Store` object
+the caller loaded under the store lock, and keys travel in `SetupPlan.keys` to the caller's keychain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from switchover.core.catalog import Catalog, Preset
+from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings, save_settings
+from switchover.core.health.discovery import LocalServer
+from switchover.core.health.results import HealthResult, HealthStatus
+from switchover.core.providers import (
+    Credential,
+    Endpoint,
+    Protocol,
+    Provider,
+    is_loopback_url,
+    validate_name,
+)
+from switchover.core.store import ChainEntry, Store
+from switchover.targets.base import CurrentChoice
+
+SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
+APP_SECTION = "app"  # the desktop app's settings table (see switchover.ui.settings)
+SETUP_VERSION = 1
+MODELS_PER_PROVIDER = 4  # how many of a provider's models are offered as chain choices
+
+
+def needs_setup(store: Store) -> bool:
+    """First launch: no store file yet, or a store without any provider."""
+    return not store.providers or store.path is None or not store.path.exists()
+
+
+class Origin(StrEnum):
+    """Where a provider in the draft came from (decides how the wizard shows and treats it)."""
+
+    EXISTING = "existing"  # already in the store (re-running the wizard)
+    IMPORTED = "imported"  # what a tool points at today
+    LOCAL = "local"  # found on this machine
+    CLOUD = "cloud"  # picked from the presets (or custom) on the cloud page
+
+
+class KeySource(StrEnum):
+    KEYCHAIN = "keychain"
+    ENV = "env"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of the last check of one provider: a status from the health vocabulary and why."""
+
+    status: HealthStatus
+    reason: str
+    models: tuple[str, ...] = ()
+    title: str | None = None  # overrides the status's usual title (e.g. "No key yet" rather than "Wrong key")
+
+    @property
+    def ok(self) -> bool:
+        return self.status.is_healthy
+
+    @classmethod
+    def from_results(cls, results: Sequence[HealthResult]) -> Verdict:
+        """All endpoints healthy: ok with the models seen; otherwise the first failure speaks for the provider."""
+        if not results:
+            return cls(HealthStatus.BAD_RESPONSE, "Nothing was checked: the provider has no endpoint.")
+        bad = next((r for r in results if not r.healthy), None)
+        if bad is not None:
+            return cls(bad.status, bad.reason, bad.models)
+        models = tuple(dict.fromkeys(m for r in results for m in r.models))
+        return cls(results[0].status, results[0].reason, models)
+
+
+VERDICT_TITLES: dict[HealthStatus, str] = {
+    HealthStatus.OK: "Works",
+    HealthStatus.SLOW: "Works, but slowly",
+    HealthStatus.AUTH_FAILED: "Wrong key",
+    HealthStatus.REGION_BLOCKED: "Blocked in your region",
+    HealthStatus.QUOTA_EXHAUSTED: "Out of quota or credit",
+    HealthStatus.RATE_LIMITED: "Rate limited right now",
+    HealthStatus.FORBIDDEN: "Key lacks permission",
+    HealthStatus.MODEL_MISSING: "Model not available",
+    HealthStatus.OVERLOADED: "Provider overloaded",
+    HealthStatus.UNREACHABLE: "Cannot reach the provider",
+    HealthStatus.TIMEOUT: "No answer in time",
+    HealthStatus.TLS_ERROR: "Secure connection failed",
+    HealthStatus.BAD_RESPONSE: "Unexpected answer",
+    HealthStatus.SERVER_ERROR: "Provider error",
+}
+
+
+def verdict_title(status: HealthStatus) -> str:
+    return VERDICT_TITLES.get(status, status.value)
+
+
+MISSING_KEY_TITLE = "No key yet"
+
+
+@dataclass(frozen=True)
+class DetectedTool:
+    """One coding tool as found on this machine (produced on a worker thread by the tools page)."""
+
+    tool: str
+    label: str
+    protocols: tuple[Protocol, ...]
+    installed: bool
+    config_path: str | None = None
+    current: CurrentChoice | None = None
+    problem: str | None = None  # e.g. its config does not parse (named file and line)
+    present: bool = False  # its binary is on PATH or one of its config files exists (ticked by default)
+
+    def describe_current(self) -> str:
+        if self.problem:
+            return self.problem
+        current = self.current
+        if current is None or not current.base_url:
+            if current is not None and current.model:
+                return f"{current.model} (its built-in provider)"
+            return "not set up yet" if self.installed else "not installed"
+        model = current.model or "its default model"
+        return f"{model} at {current.base_url}"
+
+
+@dataclass
+class ProviderChoice:
+    """A provider the user may end up with, plus what the wizard knows about it (never saved as such)."""
+
+    provider: Provider
+    origin: Origin
+    picked: bool = True
+    key: str | None = field(default=None, repr=False)  # a newly typed key, stored only at Finish
+    verdict: Verdict | None = None
+    verdict_for: tuple[Any, ...] | None = field(default=None, repr=False)  # what the verdict was checked with
+    imported_for: tuple[str, ...] = ()  # tools whose current setup this provider is
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def needs_key(self) -> bool:
+        return self.provider.credential.kind != "none"
+
+    def check_fingerprint(self) -> tuple[Any, ...]:
+        """What a verdict depends on: endpoints, credential and typed key (a change needs a new check)."""
+        return (self.provider.endpoints, self.provider.credential, self.key, self.provider.models_url)
+
+    @property
+    def verdict_current(self) -> bool:
+        return self.verdict is not None and self.verdict_for == self.check_fingerprint()
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict_current and self.verdict is not None and self.verdict.ok
+
+
+class SwitchOutcome(StrEnum):
+    LEAVE = "leave"
+    SWITCH = "switch"
+
+
+@dataclass(frozen=True)
+class SetupPlan:
+    """Everything Finish writes: the store edit (providers, chains, settings) and the keys for the keychain."""
+
+    providers: tuple[Provider, ...]
+    keys: Mapping[str, str] = field(repr=False)
+    chains: Mapping[str, tuple[ChainEntry, ...]]
+    drop_chains: tuple[str, ...]
+    failover_mode: Mode
+    managed_tools: tuple[str, ...]
+    unmanaged_tools: tuple[str, ...]
+    start_at_login: bool
+    show_tray: bool
+    switch_tools: tuple[tuple[str, ChainEntry], ...] = ()  # (tool, where to point it) for "switch now"
+
+    def apply_to(self, store: Store) -> None:
+        """Edit `store` in place: add or replace our providers, set chains and settings; keep everything else."""
+        for provider in self.providers:
+            store.add(provider, replace=True)
+        for tool in self.drop_chains:
+            store.chains.pop(tool, None)
+        for tool, entries in self.chains.items():
+            store.chains[tool] = list(entries)
+        settings = load_settings(store)
+        modes = dict(settings.modes)
+        for tool in self.managed_tools:
+            if modes.get(tool) is Mode.OFF:
+                del modes[tool]
+        for tool in self.unmanaged_tools:
+            modes[tool] = Mode.OFF  # Switchover leaves the tools the user did not pick alone
+        modes.pop(DEFAULT_TOOL, None)
+        save_settings(store, replace(settings, default_mode=self.failover_mode, modes=modes))
+        app = store.section(APP_SECTION)
+        app["start_at_login"] = self.start_at_login
+        app["show_tray"] = self.show_tray
+        app["failover_mode"] = self.failover_mode.value
+        setup = store.section(SETUP_SECTION)
+        setup["version"] = SETUP_VERSION
+        setup["completed"] = True
+        setup["managed_tools"] = list(self.managed_tools)
+
+
+def _norm(url: str | None) -> str:
+    return (url or "").rstrip("/").lower()
+
+
+def endpoint_matches(endpoint: Endpoint, base_url: str, protocol: Protocol | None) -> bool:
+    return _norm(endpoint.base_url) == _norm(base_url) and (protocol is None or endpoint.protocol == protocol)
+
+
+def provider_at(providers: Iterable[Provider], base_url: str, protocol: Protocol | None) -> Provider | None:
+    """The provider that already serves `base_url` (with `protocol` when known), if any."""
+    for provider in providers:
+        if any(endpoint_matches(e, base_url, protocol) for e in provider.endpoints):
+            return provider
+    return None
+
+
+def preset_at(catalog: Catalog, base_url: str, protocol: Protocol | None) -> Preset | None:
+    for preset in catalog:
+        if any(endpoint_matches(e, base_url, protocol) for e in preset.endpoints):
+            return preset
+    return None
+
+
+def _same_server(url: str, server: LocalServer) -> bool:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() == server.host.lower() and parts.port == server.port
+
+
+def free_name(base: str, taken: Iterable[str]) -> str:
+    """`base`, or `base-2`, `base-3`… so a new provider never overwrites one with the same name."""
+    taken = set(taken)
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in base.lower()).strip("-._") or "provider"
+    cleaned = cleaned[:34]
+    name, n = cleaned, 2
+    while name in taken:
+        name, n = f"{cleaned}-{n}", n + 1
+    return validate_name(name)
+
+
+class SetupDraft:
+    """The wizard's state across pages. Back/Next keep it; only `plan()` turns it into writes."""
+
+    def __init__(self, catalog: Catalog, existing: Store | None = None, environ: Mapping[str, str] | None = None):
+        self.catalog = catalog
+        self.existing = existing or Store()
+        self.environ: Mapping[str, str] = environ if environ is not None else {}
+        self.keychain_usable: bool | None = None  # None: not known yet
+        self.keychain_problem: str | None = None
+        self.tools: dict[str, DetectedTool] = {}
+        self.managed: dict[str, bool] = {}
+        self.choices: dict[str, ProviderChoice] = {}
+        self.local_servers: dict[str, LocalServer] = {}  # provider name -> server
+        self.shared_chain = True
+        self.chains: dict[str, list[ChainEntry]] = {}
+        self.chains_edited: set[str] = set()
+        settings = load_settings(self.existing)
+        self.failover_mode: Mode = settings.default_mode
+        app = self.existing.sections.get(APP_SECTION, {})
+        self.start_at_login = bool(app.get("start_at_login", False))
+        self.show_tray = bool(app.get("show_tray", True))
+        self.switch_now = False
+        self.previous_managed: tuple[str, ...] = tuple(self.existing.sections.get(SETUP_SECTION, {}).get(
+            "managed_tools", ()))
+        for provider in self.existing.providers.values():
+            self.choices[provider.name] = ProviderChoice(provider, Origin.EXISTING)
+        for tool, entries in self.existing.chains.items():
+            self.chains[tool] = list(entries)
+        own_chains = [t for t in self.existing.chains if t != DEFAULT_TOOL and self.existing.chains[t]]
+        self.shared_chain = not own_chains
+
+    # ------------------------------------------------------------ keychain
+
+    def set_keychain(self, usable: bool, problem: str | None) -> None:
+        self.keychain_usable = usable
+        self.keychain_problem = problem
+
+    @property
+    def default_key_source(self) -> KeySource:
+        return KeySource.ENV if self.keychain_usable is False else KeySource.KEYCHAIN
+
+    # ------------------------------------------------------------ tools
+
+    def set_detected(self, tools: Sequence[DetectedTool]) -> None:
+        """Record detection; a tool is managed by default when it was managed before, else when installed."""
+        first = not self.tools
+        self.tools = {t.tool: t for t in tools}
+        for tool in tools:
+            if tool.tool in self.managed and not first:
+                continue
+            if self.previous_managed:
+                self.managed[tool.tool] = tool.tool in self.previous_managed
+            else:
+                self.managed.setdefault(tool.tool, tool.present and tool.problem is None)
+        self.sync_imports()
+
+    def set_managed(self, tool: str, managed: bool) -> None:
+        self.managed[tool] = managed
+        self.sync_imports()
+
+    @property
+    def managed_tools(self) -> list[str]:
+        return [t for t in self.tools if self.managed.get(t)]
+
+    def sync_imports(self) -> None:
+        """Import the current setup of every managed tool as a provider (once), and drop stale imports."""
+        wanted: dict[str, list[str]] = {}
+        for tool in self.managed_tools:
+            name = self.import_current(tool)
+            if name:
+                wanted.setdefault(name, []).append(tool)
+        for name, choice in list(self.choices.items()):
+            if choice.origin is Origin.IMPORTED and name not in wanted:
+                del self.choices[name]
+            elif name in wanted:
+                choice.imported_for = tuple(wanted[name])
+            else:
+                choice.imported_for = ()
+
+    def current_entry(self, tool: str) -> ChainEntry | None:
+        """The chain entry for what `tool` uses today (after import), if it points anywhere we can name."""
+        detected = self.tools.get(tool)
+        if detected is None or detected.current is None or not detected.current.base_url:
+            return None
+        current = detected.current
+        assert current.base_url is not None
+        match = provider_at((c.provider for c in self.choices.values()), current.base_url, current.protocol)
+        if match is None:
+            return None
+        model = current.model or match.default_model
+        return ChainEntry(match.name, model)
+
+    def import_current(self, tool: str) -> str | None:
+        """The provider name serving what `tool` points at now, creating an imported provider if needed."""
+        detected = self.tools.get(tool)
+        current = detected.current if detected else None
+        if current is None or not current.base_url or current.protocol is None:
+            return None
+        known = provider_at((c.provider for c in self.choices.values()), current.base_url, current.protocol)
+        if known is None:
+            known = provider_at((c.provider for c in self.choices.values()), current.base_url, None)
+        if known is not None:
+            if current.model and current.model not in known.models:
+                # Keep the model the tool uses as a choice, without reordering the provider's own list.
+                updated = replace(known, models=(*known.models, current.model))
+                self.choices[known.name].provider = updated
+            return known.name
+        provider = self.provider_for_current(tool, current)
+        self.choices[provider.name] = ProviderChoice(provider, Origin.IMPORTED, imported_for=(tool,))
+        return provider.name
+
+    def provider_for_current(self, tool: str, current: CurrentChoice) -> Provider:
+        assert current.base_url is not None and current.protocol is not None
+        taken = self.choices.keys()
+        preset = preset_at(self.catalog, current.base_url, current.protocol)
+        models = tuple(dict.fromkeys(m for m in (current.model, *(preset.models if preset else ())) if m))
+        if preset is not None:
+            credential = Credential.none() if not preset.needs_key else self._preset_credential(preset)
+            return preset.to_provider(free_name(preset.id, taken), models=models, credential=credential)
+        local = is_loopback_url(current.base_url)
+        label = self.tools[tool].label if tool in self.tools else tool
+        return Provider(
+            name=free_name(f"{tool}-current", taken),
+            endpoints=(Endpoint.make(current.protocol, current.base_url),),
+            models=models,
+            small_model=current.small_model,
+            credential=Credential.none() if local else Credential.keychain(),
+            label=f"{label}'s current provider",
+        )
+
+    def _preset_credential(self, preset: Preset) -> Credential:
+        if preset.key_env and self.environ.get(preset.key_env):
+            return Credential.env(preset.key_env)
+        return Credential.keychain()
+
+    # ------------------------------------------------------------ local servers
+
+    def local_name(self, server: LocalServer) -> str:
+        """The provider for this server: one already configured at its host and port, else a new name."""
+        for choice in self.choices.values():
+            if any(_same_server(e.base_url, server) for e in choice.provider.endpoints):
+                return choice.name
+        return server.to_provider(catalog=self.catalog).name
+
+    def set_local(self, server: LocalServer, picked: bool) -> str:
+        """Tick or untick a discovered server; ticking twice (or a re-run) never adds it twice."""
+        name = self.local_name(server)
+        choice = self.choices.get(name)
+        if choice is None:
+            if not picked:
+                return name
+            provider = server.to_provider(name, catalog=self.catalog)
+            choice = ProviderChoice(provider, Origin.LOCAL)
+            self.choices[name] = choice
+        elif choice.origin is Origin.LOCAL:
+            choice.provider = server.to_provider(name, catalog=self.catalog)
+        choice.picked = picked
+        if picked:
+            choice.verdict = Verdict(HealthStatus.OK, f"Found {server.label} on this machine.", server.models)
+            choice.verdict_for = choice.check_fingerprint()
+        self.local_servers[name] = server
+        return name
+
+    def is_local_picked(self, server: LocalServer) -> bool:
+        choice = self.choices.get(self.local_name(server))
+        return choice is not None and choice.picked
+
+    # ------------------------------------------------------------ cloud providers
+
+    def cloud_presets(self) -> list[Preset]:
+        return [p for p in self.catalog if not p.local]
+
+    def choice_for_preset(self, preset_id: str) -> ProviderChoice | None:
+        return next((c for c in self.choices.values() if c.provider.preset == preset_id
+                     and c.origin in (Origin.EXISTING, Origin.IMPORTED, Origin.CLOUD)), None)
+
+    def pick_preset(self, preset_id: str, picked: bool = True) -> ProviderChoice | None:
+        """Pick (or untick) a preset; an existing provider made from it is edited rather than duplicated."""
+        choice = self.choice_for_preset(preset_id)
+        if choice is None:
+            if not picked:
+                return None
+            preset = self.catalog.get(preset_id)
+            name = free_name(preset.id, self.choices.keys())
+            source = self.default_key_source
+            credential = (Credential.none() if not preset.needs_key
+                          else Credential.env(preset.key_env) if source is KeySource.ENV and preset.key_env
+                          else Credential.keychain())
+            choice = ProviderChoice(preset.to_provider(name, credential=credential), Origin.CLOUD)
+            self.choices[name] = choice
+        choice.picked = picked
+        return choice
+
+    def add_custom(self, provider: Provider, key: str | None) -> ProviderChoice:
+        """A custom provider (URLs typed by the user); replaces the custom one of the same name if present."""
+        old = self.choices.get(provider.name)
+        origin = old.origin if old is not None else Origin.CLOUD
+        choice = ProviderChoice(provider, origin, key=key)
+        self.choices[provider.name] = choice
+        return choice
+
+    def set_key(self, name: str, source: KeySource, key: str | None = None, env_var: str | None = None) -> None:
+        """Where a provider's key comes from; a typed key is kept in memory only until Finish."""
+        choice = self.choices[name]
+        if source is KeySource.ENV:
+            credential = Credential.env((env_var or "").strip())
+            choice.key = None
+        elif source is KeySource.NONE:
+            credential = Credential.none()
+            choice.key = None
+        else:
+            credential = Credential.keychain()
+            choice.key = (key or "").strip() or None
+        choice.provider = replace(choice.provider, credential=credential)
+
+    def record_check(self, name: str, verdict: Verdict, fingerprint: tuple[Any, ...] | None = None) -> None:
+        """Remember a check's verdict; it only counts while the provider still matches what was checked."""
+        choice = self.choices.get(name)
+        if choice is None:
+            return
+        fp = fingerprint if fingerprint is not None else choice.check_fingerprint()
+        if fp != choice.check_fingerprint():
+            return  # the user changed the key meanwhile: this answer is about the old one
+        if verdict.status is HealthStatus.MODEL_MISSING and verdict.models:
+            verdict = self._adopt_listed_models(choice, verdict)
+        choice.verdict = verdict
+        choice.verdict_for = fp
+        if verdict.ok and verdict.models and not choice.provider.models:
+            choice.provider = replace(choice.provider, models=verdict.models[:MODELS_PER_PROVIDER])
+
+    def _adopt_listed_models(self, choice: ProviderChoice, verdict: Verdict) -> Verdict:
+        """The key works but preset model ids are stale (they change monthly): use the ids the provider lists."""
+        listed = verdict.models
+        kept = tuple(m for m in choice.provider.models if m in listed)
+        models = kept or listed[:MODELS_PER_PROVIDER]
+        small = choice.provider.small_model if choice.provider.small_model in listed else None
+        choice.provider = replace(choice.provider, models=models, small_model=small)
+        return Verdict(HealthStatus.OK, f"Key accepted. Its model list does not offer every preset model, so "
+                       f"these are used: {', '.join(models)}.", listed)
+
+    def has_stored_key(self, choice: ProviderChoice) -> bool:
+        """An existing provider whose key is already in the keychain needs no new key to keep working."""
+        return (choice.origin is Origin.EXISTING and choice.provider.credential.kind == "keychain"
+                and choice.key is None)
+
+    def cloud_blockers(self) -> list[str]:
+        """Why the cloud page cannot be left yet: a picked cloud provider not (yet) proven to work."""
+        problems = []
+        for choice in self.choices.values():
+            if not choice.picked or (choice.origin is not Origin.CLOUD and choice.key is None):
+                continue  # only new providers and newly typed keys need proof
+            label = choice.provider.display_name
+            if choice.provider.credential.kind == "keychain" and not choice.key:
+                problems.append(f"{label}: paste its key (or use an environment variable).")
+            elif choice.provider.credential.kind == "keychain" and self.keychain_usable is False:
+                problems.append(f"{label}: no usable keychain; use an environment variable instead.")
+            elif not choice.verdict_current:
+                problems.append(f"{label}: not checked yet.")
+            elif choice.verdict is not None and not choice.verdict.ok:
+                title = choice.verdict.title or verdict_title(choice.verdict.status)
+                problems.append(f"{label}: {title}. {choice.verdict.reason}")
+        return problems
+
+    # ------------------------------------------------------------ chains
+
+    def active_choices(self) -> list[ProviderChoice]:
+        return [c for c in self.choices.values() if c.picked]
+
+    def reachable(self, choice: ProviderChoice) -> bool:
+        """Usable in a chain: proven to work, or not disproven (an existing/imported one not checked yet)."""
+        if not choice.picked:
+            return False
+        if choice.origin is Origin.CLOUD:
+            return choice.verified
+        return not (choice.verdict_current and choice.verdict is not None and not choice.verdict.ok)
+
+    def candidates(self, tool: str | None) -> list[ChainEntry]:
+        """Every reachable provider/model the tool (or, for None, any managed tool) can speak, current first."""
+        protocols: set[Protocol] = set()
+        tools = [tool] if tool else self.managed_tools
+        for t in tools:
+            if t in self.tools:
+                protocols.update(self.tools[t].protocols)
+        entries: list[ChainEntry] = []
+        for t in tools:
+            entry = self.current_entry(t)
+            if entry is not None and entry not in entries and self._entry_ok(entry, protocols):
+                entries.append(entry)
+        for choice in self.active_choices():
+            if not self.reachable(choice) or (protocols and not set(choice.provider.protocols) & protocols):
+                continue
+            models = choice.provider.models[:MODELS_PER_PROVIDER] or (None,)
+            for model in models:
+                entry = ChainEntry(choice.name, model)
+                if entry not in entries:
+                    entries.append(entry)
+        return entries
+
+    def _entry_ok(self, entry: ChainEntry, protocols: set[Protocol]) -> bool:
+        choice = self.choices.get(entry.provider)
+        if choice is None or not self.reachable(choice):
+            return False
+        return not protocols or bool(set(choice.provider.protocols) & protocols)
+
+    def chain_key(self, tool: str | None) -> str:
+        return DEFAULT_TOOL if self.shared_chain or tool is None else tool
+
+    def chain(self, tool: str | None) -> list[ChainEntry]:
+        """The order for `tool` (or the shared one): what the user arranged, else a suggested order."""
+        key = self.chain_key(tool)
+        candidates = self.candidates(None if key == DEFAULT_TOOL else key)
+        if key in self.chains_edited or key in self.chains:
+            kept = [e for e in self.chains.get(key, []) if e in candidates]
+            if key in self.chains_edited:
+                return kept
+            # A previous setup's chain: keep its order, then offer the current setups not in it yet.
+            current = [e for e in self._current_entries(key) if e not in kept and e in candidates]
+            return current + kept
+        return self.suggested_chain(key, candidates)
+
+    def _current_entries(self, key: str) -> list[ChainEntry]:
+        tools = self.managed_tools if key == DEFAULT_TOOL else [key]
+        return [e for e in (self.current_entry(t) for t in tools) if e is not None]
+
+    def suggested_chain(self, key: str, candidates: list[ChainEntry]) -> list[ChainEntry]:
+        """Current setup first, then one entry per other provider (its default model): a short sensible order."""
+        chain = [e for e in self._current_entries(key) if e in candidates]
+        seen = {e.provider for e in chain}
+        for entry in candidates:
+            if entry.provider not in seen:
+                chain.append(entry)
+                seen.add(entry.provider)
+        return chain
+
+    def set_chain(self, tool: str | None, entries: Sequence[ChainEntry]) -> None:
+        key = self.chain_key(tool)
+        self.chains[key] = list(entries)
+        self.chains_edited.add(key)
+
+    def chain_keys(self) -> list[str]:
+        return [DEFAULT_TOOL] if self.shared_chain else list(self.managed_tools)
+
+    # ------------------------------------------------------------ finish
+
+    def plan(self) -> SetupPlan:
+        """What Finish writes. Raises ValueError if something still blocks (the pages prevent that)."""
+        blockers = self.cloud_blockers()
+        if blockers:
+            raise ValueError(blockers[0])
+        providers = []
+        keys: dict[str, str] = {}
+        for choice in self.choices.values():
+            if not choice.picked and choice.origin is not Origin.EXISTING:
+                continue
+            if choice.origin is Origin.EXISTING and choice.provider == self.existing.providers.get(choice.name) \
+                    and not choice.key:
+                continue  # unchanged: rewriting it would be a no-op
+            providers.append(choice.provider)
+            if choice.key and choice.provider.credential.kind == "keychain":
+                keys[choice.name] = choice.key
+        chains: dict[str, tuple[ChainEntry, ...]] = {}
+        for key in self.chain_keys():
+            entries = tuple(self.chain(None if key == DEFAULT_TOOL else key))
+            if entries:
+                chains[key] = entries
+        drop = tuple(t for t in self.managed_tools if self.shared_chain and t in self.existing.chains)
+        managed = tuple(self.managed_tools)
+        unmanaged = tuple(t for t in self.tools if t not in managed)
+        switch = tuple((t, e) for t in managed if self.switch_now and (e := self.switch_target(t)) is not None)
+        return SetupPlan(
+            providers=tuple(providers),
+            keys=keys,
+            chains=chains,
+            drop_chains=drop,
+            failover_mode=self.failover_mode,
+            managed_tools=managed,
+            unmanaged_tools=unmanaged,
+            start_at_login=self.start_at_login,
+            show_tray=self.show_tray,
+            switch_tools=switch,
+        )
+
+    def switch_target(self, tool: str) -> ChainEntry | None:
+        """Where "switch now" would point `tool`: the first entry of its chain it can speak, unless that is what
+        it uses already."""
+        protocols = set(self.tools[tool].protocols) if tool in self.tools else set()
+        for entry in self.chain(tool):
+            choice = self.choices.get(entry.provider)
+            if choice is not None and (not protocols or set(choice.provider.protocols) & protocols):
+                return None if entry == self.current_entry(tool) else entry
+        return None
+
+    def suggest_shared_chain(self) -> bool:
+        """One order for all tools suits a single current setup; tools already on different ones get their own."""
+        if any(t != DEFAULT_TOOL for t in self.existing.chains):
+            return False
+        current = {e for e in (self.current_entry(t) for t in self.managed_tools) if e is not None}
+        return len(current) <= 1
+
+    def provider(self, name: str) -> Provider:
+        return self.choices[name].provider
+
+    def summary(self) -> list[str]:
+        """Plain sentences for the last page."""
+        lines = []
+        managed = [self.tools[t].label for t in self.managed_tools]
+        lines.append("Tools managed: " + (", ".join(managed) if managed else "none"))
+        active = self.active_choices()
+        lines.append("Providers: " + (", ".join(c.provider.display_name for c in active) if active else "none"))
+        for key in self.chain_keys():
+            who = "All tools" if key == DEFAULT_TOOL else self.tools[key].label if key in self.tools else key
+            order = " → ".join(str(e) for e in self.chain(None if key == DEFAULT_TOOL else key)) or "(empty)"
+            lines.append(f"{who}: {order}")
+        lines.append(f"Failover: {self.failover_mode.value}")
+        return lines

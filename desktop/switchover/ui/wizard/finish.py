@@ -1,0 +1,203 @@
+"""Page 6: a full health check with results streaming in, a summary, app options, and the optional
+"switch now" with a preview of every file change. Finish writes the setup; tool configs change only on request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from switchover.core.health.results import HealthResult, HealthStatus
+from switchover.ui.health_format import latency_text, status_colour
+from switchover.ui.taskman import Progress
+from switchover.ui.wizard.common import busy_bar, status_text
+from switchover.ui.wizard.draft import Verdict
+from switchover.ui.wizard.services import SwitchPreview, previews
+
+if TYPE_CHECKING:
+    from switchover.ui.wizard.wizard import SetupWizard
+
+
+def verdicts_without_rows(verdicts: dict[str, Verdict], seen: set[str]) -> set[str]:
+    """Providers whose verdict came without a streamed result (e.g. no key to check with): they get a row too."""
+    return {name for name in verdicts if name not in seen}
+
+
+class FinishPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.wizard_ = wizard
+        self.setTitle("Check and finish")
+        self.setSubTitle("Every provider is checked now. Press Finish to save this setup.")
+        self.results = QTreeWidget()
+        self.results.setObjectName("health_results")
+        self.results.setHeaderLabels(["Provider", "API", "Result", "Time", "Why"])
+        self.results.setRootIsDecorated(False)
+        for column in range(4):
+            self.results.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.busy = busy_bar()
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.login_box = QCheckBox("Start Switchover when I log in")
+        self.login_box.setObjectName("start_at_login")
+        self.tray_box = QCheckBox("Show the tray icon")
+        self.tray_box.setObjectName("show_tray")
+        self.switch_box = QCheckBox("Switch my tools now to the first choice of their order")
+        self.switch_box.setObjectName("switch_now")
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("switch_preview")
+        self.preview.setReadOnly(True)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview.setPlaceholderText("Tick “Switch my tools now” to see exactly what would change in each file.")
+        self.preview.hide()
+        self.apply_status = QLabel()
+        self.apply_status.setObjectName("apply_status")
+        self.apply_status.setWordWrap(True)
+        options = QHBoxLayout()
+        options.addWidget(self.login_box)
+        options.addWidget(self.tray_box)
+        options.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.results, 2)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.summary)
+        layout.addLayout(options)
+        layout.addWidget(self.switch_box)
+        layout.addWidget(self.preview, 2)
+        layout.addWidget(self.apply_status)
+        self.login_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "start_at_login", on))
+        self.tray_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "show_tray", on))
+        self.switch_box.toggled.connect(self._switch_toggled)
+        self.checking = False
+        self.previewing = False
+        self.last_previews: list[SwitchPreview] = []
+        self.seen: set[str] = set()
+
+    def initializePage(self) -> None:
+        draft = self.wizard_.draft
+        self.login_box.setChecked(draft.start_at_login)
+        self.tray_box.setChecked(draft.show_tray)
+        can_switch = bool(self.wizard_.services.can_switch)
+        self.switch_box.setEnabled(can_switch)
+        if not can_switch:
+            self.switch_box.setToolTip("The switching engine is not available in this build.")
+        self.switch_box.setChecked(draft.switch_now and can_switch)
+        self.apply_status.clear()
+        self._update_summary()
+        self.run_checks()
+
+    def cleanupPage(self) -> None:
+        self.wizard_.draft.switch_now = False
+        self.switch_box.setChecked(False)
+
+    # ------------------------------------------------------------ health check
+
+    def run_checks(self) -> None:
+        draft = self.wizard_.draft
+        active = draft.active_choices()
+        items = [(c.provider, c.key) for c in active]
+        fingerprints = {c.name: c.check_fingerprint() for c in active}
+        self.results.clear()
+        self.seen = set()
+        if not items:
+            return
+        self.checking = True
+        self.busy.show()
+        self.completeChanged.emit()
+        services = self.wizard_.services
+
+        def work(progress: Progress) -> dict[str, Verdict]:
+            return services.check(items, on_result=progress.report)
+
+        def done(verdicts: dict[str, Verdict]) -> None:
+            for name, verdict in verdicts.items():
+                draft.record_check(name, verdict, fingerprints[name])
+                if name in verdicts_without_rows(verdicts, self.seen):
+                    self._add_row(draft.provider(name).display_name, "—", verdict.status, None, verdict.reason,
+                                  verdict)
+            self.checking = False
+            self.busy.hide()
+            self._update_summary()
+            self.completeChanged.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.checking = False
+            self.busy.hide()
+            self.summary.setText(f"<span style='color:#b91c1c'>The health check failed: {exc}</span>")
+            self.completeChanged.emit()
+
+        self.task = self.wizard_.run(work, done, failed, on_progress=self._result_arrived, label="full health check")
+
+    def _result_arrived(self, result: HealthResult) -> None:
+        self.seen.add(result.provider)
+        choice = self.wizard_.draft.choices.get(result.provider)
+        label = choice.provider.display_name if choice else result.provider
+        self._add_row(label, result.protocol, result.status, result.latency_ms, result.reason)
+
+    def _add_row(self, label: str, api: str, status: HealthStatus, latency: float | None, reason: str,
+                 verdict: Verdict | None = None) -> None:
+        item = QTreeWidgetItem([label, api, status_text(status, verdict), latency_text(latency), reason])
+        item.setForeground(2, status_colour(status))
+        item.setToolTip(4, reason)
+        self.results.addTopLevelItem(item)
+
+    def _update_summary(self) -> None:
+        draft = self.wizard_.draft
+        lines = draft.summary()
+        healthy = [c for c in draft.active_choices() if c.verified]
+        if not self.checking and draft.active_choices():
+            lines.append(f"{len(healthy)} of {len(draft.active_choices())} providers work right now.")
+        self.summary.setText("<br>".join(lines))
+
+    # ------------------------------------------------------------ switch now
+
+    def _switch_toggled(self, on: bool) -> None:
+        draft = self.wizard_.draft
+        draft.switch_now = on
+        self.preview.setVisible(on)
+        if on:
+            self.show_preview()
+        self.completeChanged.emit()
+
+    def show_preview(self) -> None:
+        draft = self.wizard_.draft
+        items = []
+        for tool in draft.managed_tools:
+            entry = draft.switch_target(tool)
+            if entry is not None:
+                items.append((tool, draft.provider(entry.provider), entry))
+        if not items:
+            self.preview.setPlainText("Every tool already uses the first choice of its order: nothing to change.")
+            return
+        self.previewing = True
+        self.preview.setPlainText("Preparing the preview…")
+        services = self.wizard_.services
+
+        def done(result: list[SwitchPreview]) -> None:
+            self.previewing = False
+            self.last_previews = result
+            self.preview.setPlainText("\n".join(p.text() for p in result))
+            self.completeChanged.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.previewing = False
+            self.preview.setPlainText(f"The preview failed: {exc}")
+            self.completeChanged.emit()
+
+        self.wizard_.run(lambda _p: previews(services, items), done, failed, label="switch preview")
+
+    def isComplete(self) -> bool:
+        return not self.checking and not self.previewing and not self.wizard_.applying

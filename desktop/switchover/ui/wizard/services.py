@@ -1,0 +1,260 @@
+"""What the wizard needs from the rest of Switchover, injected so tests point it at 127.0.0.1 and a tmp HOME.
+
+Every function here blocks (files, keychain, network) and runs on a worker thread through the task manager;
+none touches Qt. Defaults are the real things: the shipped catalog, every target, the OS keychain,
+loopback discovery on the well-known ports, the auth-tier health check, the store file, start-at-login.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from switchover.core import paths
+from switchover.core.catalog import Catalog, default_catalog
+from switchover.core.errors import SwitchoverError
+from switchover.core.health.discovery import LocalServer, discover_local_sync
+from switchover.core.health.probes import CheckTarget
+from switchover.core.health.results import HealthResult, HealthStatus, Tier
+from switchover.core.health.runner import CheckOptions, check_many_sync
+from switchover.core.providers import Provider
+from switchover.core.secrets import Keychain, KeychainError, MissingKeyError, resolve_key
+from switchover.core.store import ChainEntry, Store, edit_store, load_store
+from switchover.targets.base import SwitchRequest, Target, ToolEnv
+from switchover.ui.wizard.draft import MISSING_KEY_TITLE, DetectedTool, SetupPlan, Verdict
+
+if TYPE_CHECKING:
+    from switchover.core.switching.engine import SwitchResult
+
+log = logging.getLogger(__name__)
+ResultSink = Callable[[HealthResult], None]
+
+
+class StartAtLogin(Protocol):
+    def set_enabled(self, enabled: bool) -> None: ...
+
+
+@dataclass(frozen=True)
+class SwitchPreview:
+    """What "switch now" would change in one tool's files (a redacted unified diff), or why it cannot."""
+
+    tool: str
+    label: str
+    entry: ChainEntry
+    diff: str = ""
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+    def text(self) -> str:
+        head = f"# {self.label} → {self.entry}"
+        if self.error:
+            return f"{head}\n# not possible: {self.error}\n"
+        lines = [head, *(f"# warning: {w}" for w in self.warnings), self.diff or "# (no change needed)\n"]
+        return "\n".join(lines)
+
+
+class Switcher(Protocol):
+    """Re-points tools. `preview` writes nothing; `switch` writes through the engine (backups, journal, undo)."""
+
+    def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview: ...
+
+    def switch(self, tool: str, provider: Provider, model: str) -> str: ...
+
+
+def key_command(name: str) -> tuple[str, ...]:
+    """How a tool asks for a key at run time: this installation's `switchover key NAME` (never the key)."""
+    from switchover.ui.autostart import launch_command
+
+    return (*launch_command(), "key", name)
+
+
+class EngineSwitcher:
+    """"Switch now" through `switchover.core.switching` (plan all, back up, journal, atomic writes, undo)."""
+
+    def __init__(self, targets: Sequence[Target], env: ToolEnv, keychain: Callable[[], Keychain],
+                 data_dir: Path | None = None) -> None:
+        self.targets = list(targets)
+        self.labels = {t.id: t.label for t in targets}
+        self.env = env
+        self.keychain = keychain
+        self.data_dir = data_dir
+
+    def _use(self, tool: str, provider: Provider, model: str, dry_run: bool) -> SwitchResult:
+        from switchover.core.switching.engine import SwitchEngine  # imported when used: keeps app start fast
+
+        engine = SwitchEngine(self.targets, self.env, self.data_dir)
+        request = SwitchRequest(provider, model, provider.small_model, key_command(provider.name),
+                                lambda: resolve_key(provider, self.keychain()))
+        return engine.use(request, [tool], dry_run=dry_run, want_diff=dry_run)
+
+    def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview:
+        label = self.labels.get(tool, tool)
+        entry = ChainEntry(provider.name, model)
+        try:
+            result = self._use(tool, provider, model, dry_run=True)
+        except SwitchoverError as exc:
+            return SwitchPreview(tool, label, entry, error=str(exc))
+        warnings = tuple(w for o in result.outcomes for w in o.warnings)
+        return SwitchPreview(tool, label, entry, result.diff, warnings)
+
+    def switch(self, tool: str, provider: Provider, model: str) -> str:
+        result = self._use(tool, provider, model, dry_run=False)
+        if not result.ok:
+            problems = "; ".join(f"{o.label}: {o.message or o.status}" for o in result.outcomes)
+            raise SwitchoverError(f"the switch did not complete ({problems})")
+        return f"{self.labels.get(tool, tool)} now uses {provider.display_name} {model}."
+
+
+def _default_targets() -> list[Target]:
+    from switchover.targets.registry import all_targets
+
+    return all_targets()
+
+
+@dataclass
+class WizardServices:
+    """Everything the wizard reads or writes outside itself. Tests replace the parts that reach out."""
+
+    catalog: Catalog = field(default_factory=default_catalog)
+    targets: Sequence[Target] = field(default_factory=_default_targets)
+    tool_env: ToolEnv = field(default_factory=ToolEnv.current)
+    keychain: Callable[[], Keychain] = Keychain
+    discover: Callable[[], list[LocalServer]] = discover_local_sync
+    check_options: CheckOptions = field(default_factory=CheckOptions)
+    store_path: Path | None = None
+    start_at_login: StartAtLogin | None = None
+    switcher: Switcher | None = None
+    can_switch: bool = True  # offer "switch now" on the last page
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def __post_init__(self) -> None:
+        if self.switcher is None:
+            self.switcher = EngineSwitcher(self.targets, self.tool_env, self.keychain)
+
+    def resolved_store_path(self) -> Path:
+        return self.store_path or paths.store_file()
+
+    def autostart(self) -> StartAtLogin:
+        if self.start_at_login is None:
+            from switchover.ui.autostart import Autostart
+
+            self.start_at_login = Autostart()
+        return self.start_at_login
+
+    # ------------------------------------------------------------ worker-thread operations
+
+    def load_store(self) -> Store:
+        return load_store(self.resolved_store_path())
+
+    def keychain_status(self) -> tuple[bool, str | None]:
+        try:
+            status = self.keychain().status()
+        except Exception as exc:  # a broken backend is "no keychain", with its reason
+            return False, f"The keychain could not be opened: {type(exc).__name__}: {exc}"
+        return status.usable, status.problem
+
+    def detect_tools(self) -> list[DetectedTool]:
+        found = []
+        for target in self.targets:
+            problem = None
+            current = None
+            present = False
+            try:
+                detection = target.detect(self.tool_env)
+                installed = detection.installed
+                config = str(detection.config_paths[0]) if detection.config_paths else None
+                present = detection.binary is not None or any(p.exists() for p in detection.config_paths)
+            except (SwitchoverError, OSError) as exc:
+                installed, config, problem = False, None, str(exc)
+            if problem is None:
+                try:
+                    current = target.current(self.tool_env)
+                except SwitchoverError as exc:
+                    problem = str(exc)
+            found.append(DetectedTool(target.id, target.label, target.protocols, installed, config, current,
+                                      problem, present and installed))
+        return found
+
+    def check(self, items: Sequence[tuple[Provider, str | None]], on_result: ResultSink | None = None,
+              tier: Tier = Tier.AUTH) -> dict[str, Verdict]:
+        """Check providers (typed key, else their stored credential); one verdict per provider name."""
+        targets: list[CheckTarget] = []
+        verdicts: dict[str, Verdict] = {}
+        for provider, typed_key in items:
+            key = typed_key
+            if key is None and provider.credential.kind != "none":
+                try:
+                    key = resolve_key(provider, self.keychain())
+                except MissingKeyError as exc:
+                    verdicts[provider.name] = Verdict(HealthStatus.AUTH_FAILED, str(exc), title=MISSING_KEY_TITLE)
+                    continue
+                except SwitchoverError as exc:  # keychain locked or unavailable: say so, do not guess
+                    verdicts[provider.name] = Verdict(HealthStatus.AUTH_FAILED, str(exc), title="Key not readable")
+                    continue
+            targets.extend(CheckTarget.from_provider(provider, key, e.protocol) for e in provider.endpoints)
+        results = check_many_sync(targets, tier, self.check_options, on_result=on_result) if targets else []
+        for provider, _key in items:
+            if provider.name not in verdicts:
+                verdicts[provider.name] = Verdict.from_results([r for r in results if r.provider == provider.name])
+        return verdicts
+
+    def apply(self, plan: SetupPlan, progress: Callable[[str], None] | None = None) -> list[str]:
+        """Finish: keys into the keychain, then the store in one locked edit, then login item, then switches.
+
+        If the store cannot be written, keys stored by this call are put back as they were, so a failed
+        Finish leaves no half-made setup. Returns human-readable notes (e.g. switch results).
+        """
+        say = progress or (lambda _m: None)
+        notes: list[str] = []
+        previous: dict[str, str | None] = {}
+        keychain = self.keychain() if plan.keys else None
+        try:
+            for name, key in plan.keys.items():
+                assert keychain is not None
+                say(f"Saving the key for {name} in the keychain…")
+                previous[name] = keychain.get(name)
+                keychain.set(name, key)
+            say("Saving providers and fallback order…")
+            with edit_store(self.resolved_store_path()) as store:
+                plan.apply_to(store)
+        except BaseException:
+            for name, old in previous.items():
+                assert keychain is not None
+                try:
+                    if old is None:
+                        keychain.delete(name)
+                    else:
+                        keychain.set(name, old)
+                except KeychainError as exc:
+                    log.warning("could not restore the key for %s: %s", name, exc)
+            raise
+        try:
+            say("Updating start at login…")
+            self.autostart().set_enabled(plan.start_at_login)
+        except OSError as exc:
+            notes.append(f"Start at login could not be changed: {exc}")
+        if plan.switch_tools:
+            store = self.load_store()
+            assert self.switcher is not None
+            for tool, entry in plan.switch_tools:
+                say(f"Switching {tool} to {entry}…")
+                try:
+                    notes.append(self.switcher.switch(tool, store.get(entry.provider), _model(store, entry)))
+                except SwitchoverError as exc:
+                    notes.append(f"{tool}: not switched: {exc}")
+        return notes
+
+
+def _model(store: Store, entry: ChainEntry) -> str:
+    return entry.model or store.get(entry.provider).default_model or ""
+
+
+def previews(services: WizardServices, items: Sequence[tuple[str, Provider, ChainEntry]]) -> list[SwitchPreview]:
+    """Diff previews for "switch now" (worker thread); nothing is written."""
+    assert services.switcher is not None
+    return [services.switcher.preview(tool, provider, entry.model or provider.default_model or "")
+            for tool, provider, entry in items]
