@@ -148,3 +148,32 @@ def test_provider_message_echoing_the_key_is_scrubbed(provider_server: Server) -
     result = _check(target_for(server, "openai-chat"), Tier.AUTH)
     assert result.status is HealthStatus.AUTH_FAILED
     assert KEY not in result.reason and KEY[:10] not in result.reason and "revoked" in result.reason
+
+
+def test_results_never_keep_a_query_string() -> None:
+    from switchover.core.health.runner import public_url
+
+    assert public_url("https://x.example/v1/models?key=AIzaSECRET#frag") == "https://x.example/v1/models"
+
+
+def test_signature_file_loads_and_every_rule_names_a_known_status() -> None:
+    from switchover.core.health.signatures import load_signatures
+
+    book = load_signatures()
+    assert len(book.rules) >= 15
+    assert {rule.status for rule in book.rules} >= {
+        HealthStatus.REGION_BLOCKED, HealthStatus.QUOTA_EXHAUSTED, HealthStatus.AUTH_FAILED,
+        HealthStatus.RATE_LIMITED, HealthStatus.OVERLOADED, HealthStatus.MODEL_MISSING, HealthStatus.FORBIDDEN,
+        HealthStatus.SERVER_ERROR, HealthStatus.BAD_RESPONSE,
+    }
+    assert all(not rule.status.is_healthy for rule in book.rules)
+
+
+def test_broken_signature_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from switchover.core.errors import ConfigFileError
+    from switchover.core.health.signatures import load_signatures
+
+    bad = tmp_path / "sigs.toml"
+    bad.write_text('schema_version = 1\n[[rule]]\nstatus = "no_such_status"\nreason = "x"\n')
+    with pytest.raises(ConfigFileError, match="rule #1"):
+        load_signatures(bad)
