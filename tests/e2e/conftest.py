@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.standin import StandinProvider
+from tests.e2e.standin import RecordedRequest, StandinProvider
 from tests.support.cli import REPO_ROOT
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -49,6 +50,8 @@ _OFFLINE_ENV = {
     "OPENCODE_DISABLE_MODELS_FETCH": "1",
     "OPENCODE_DISABLE_SHARE": "1",
     "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+    "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
+    "npm_config_offline": "true",  # OpenCode asks the npm registry for plugin packages at start otherwise
     "GEMINI_TELEMETRY_ENABLED": "false",
     "NO_PROXY": "127.0.0.1,localhost",
     "no_proxy": "127.0.0.1,localhost",
@@ -74,12 +77,28 @@ class ToolRun:
                 f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]}")
 
 
+def assert_turn_served(run: ToolRun, standin: StandinProvider, model: str, key: str,
+                       path_suffix: str) -> list[RecordedRequest]:
+    """The tool exited 0, printed this stand-in's reply, and every completion request it sent here used
+    `model` and presented exactly `key`."""
+    assert run.returncode == 0, run.explain()
+    assert standin.reply in run.stdout, run.explain()
+    served = standin.model_requests()
+    assert served, f"no completion request reached {standin.name}: {standin.requests}\n{run.explain()}"
+    for request in served:
+        assert request.path.endswith(path_suffix), request
+        assert request.model == model, request
+        assert request.presented_keys == {key}, (request.presented_keys, request.path)
+    return served
+
+
 def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The (already isolated) test environment, cleaned of tool settings, plus the offline switches."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(_FOREIGN_PREFIXES) and k not in _PROXY_VARS}
     env.update(_OFFLINE_ENV)
-    env["PATH"] = os.pathsep.join([str(TOOLS_BIN), env.get("PATH", "/usr/bin:/bin")])
+    # The CLIs first, then this interpreter's bin dir (where an installed `switchover` lives), then the rest.
+    env["PATH"] = os.pathsep.join([str(TOOLS_BIN), str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
     # Key commands written by Switchover (`switchover key NAME`) run inside the tool: they need our
     # package and the test keyring backend (tests.support.file_keyring) importable.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))

@@ -18,29 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ToolRun, run_tool, tools_installed
-from tests.e2e.standin import RecordedRequest, StandinProvider
+from tests.e2e.conftest import assert_turn_served, run_tool, tools_installed
+from tests.e2e.standin import StandinProvider
 
 pytestmark = [
     pytest.mark.realtools,
     pytest.mark.skipif(not tools_installed(),
                        reason="real CLIs not installed: run scripts/install-real-tools (npm, ~45 s, 1.4 GB)"),
 ]
-
-
-def assert_turn_served(run: ToolRun, standin: StandinProvider, model: str, key: str,
-                       path_suffix: str) -> list[RecordedRequest]:
-    """The tool exited 0, printed this stand-in's reply, and every completion request it sent here used
-    `model` and presented exactly `key`."""
-    assert run.returncode == 0, run.explain()
-    assert standin.reply in run.stdout, run.explain()
-    served = standin.model_requests()
-    assert served, f"no completion request reached {standin.name}: {standin.requests}\n{run.explain()}"
-    for request in served:
-        assert request.path.endswith(path_suffix), request
-        assert request.model == model, request
-        assert request.presented_keys == {key}, (request.presented_keys, request.path)
-    return served
 
 
 def write(path: Path, text: str) -> Path:
