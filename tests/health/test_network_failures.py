@@ -194,3 +194,15 @@ def test_no_result_ever_contains_the_key(provider_server: Server) -> None:
     results = [_check(target_for(server, "openai-chat"), tier) for tier in Tier]
     blob = json.dumps([r.to_json() for r in results])
     assert KEY not in blob and KEY[:12] not in blob and "***" not in blob
+
+
+def test_logs_never_contain_the_key(provider_server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    server = provider_server()
+    server.on("GET", "/v1/models", Reply.json({"error": {"message": f"bad key {KEY}"}}, 401))
+    server.on("GET", "/v2/models", Reply.connection_reset())
+    server.on("GET", "/v3/models", Reply.redirect(f"http://localhost:{server.port}/v1/models"))
+    for version in ("v1", "v2", "v3"):
+        _check(target_for(server, "openai-chat", base_url=f"{server.url}/{version}"))
+    assert caplog.records  # httpx and the runner did log
+    assert KEY not in caplog.text and KEY[:10] not in caplog.text
