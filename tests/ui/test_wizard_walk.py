@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWizard
 
 from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings
 from switchover.core.paths import store_file
-from switchover.core.providers import Credential, Protocol
+from switchover.core.providers import Credential
 from switchover.core.store import ChainEntry, load_store
 from switchover.ui.taskman import TaskManager
 from switchover.ui.wizard import SetupWizard
@@ -28,6 +28,7 @@ from tests.ui.wizard_support import (
     REGION_KEY,
     RecordingAutostart,
     World,
+    add_custom,
     finish,
     go_next,
     make_world,
@@ -36,46 +37,16 @@ from tests.ui.wizard_support import (
     services_for,
     start_servers,
     tasks,
+    tree_rows,
     type_key,
     wait_idle,
+    walk_to_cloud,
 )
 
 __all__ = ["provider_server", "tasks"]
 
 PRESETS_IN_ISSUE = ("deepseek", "zai", "zhipu", "moonshot", "minimax", "modelstudio", "openrouter", "anthropic",
                     "openai", "gemini", "groq", "mistral", "siliconflow")
-
-
-def tree_rows(tree: Any) -> dict[str, list[str]]:
-    rows = {}
-    for row in range(tree.topLevelItemCount()):
-        item = tree.topLevelItem(row)
-        rows[item.text(0)] = [item.text(c) for c in range(tree.columnCount())]
-    return rows
-
-
-def walk_to_cloud(qtbot: Any, wizard: SetupWizard) -> None:
-    """Welcome → Tools (manage Claude Code and Codex only) → Local (tick Ollama) → Cloud."""
-    go_next(qtbot, wizard)
-    wait_idle(qtbot, wizard)
-    for tool in ("aider", "zed", "goose"):
-        wizard.tools_page.set_managed(tool, False)
-    go_next(qtbot, wizard)
-    wait_idle(qtbot, wizard)
-    assert wizard.local_page.tree.topLevelItemCount() == 1
-    wizard.local_page.set_picked(0, True)
-    go_next(qtbot, wizard)
-
-
-def add_custom(qtbot: Any, wizard: SetupWizard, name: str, url: str, key: str) -> None:
-    page = wizard.cloud_page
-    page.select("__custom__")
-    qtbot.keyClicks(page.custom_name_edit, name)
-    page.custom_protocol.setCurrentIndex(page.custom_protocol.findData(Protocol.OPENAI_CHAT))
-    qtbot.keyClicks(page.custom_url, url)
-    with qtbot.waitSignal(wizard.verdict_recorded, timeout=15_000, check_params_cb=lambda n: n == name):
-        qtbot.keyClicks(page.key_edit, key)
-    wait_idle(qtbot, wizard)
 
 
 def walk_cloud_with_three_servers(qtbot: Any, wizard: SetupWizard, world: World) -> None:

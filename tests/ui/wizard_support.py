@@ -186,3 +186,35 @@ def finish(qtbot: Any, wizard: SetupWizard) -> list[str]:
         wizard.button(QWizard.WizardButton.FinishButton).click()
     notes: list[str] = blocker.args[0]
     return notes
+
+
+def tree_rows(tree: Any) -> dict[str, list[str]]:
+    rows = {}
+    for row in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(row)
+        rows[item.text(0)] = [item.text(c) for c in range(tree.columnCount())]
+    return rows
+
+
+def walk_to_cloud(qtbot: Any, wizard: SetupWizard) -> None:
+    """Welcome → Tools (manage Claude Code and Codex only) → Local (tick Ollama) → Cloud."""
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    for tool in ("aider", "zed", "goose"):
+        wizard.tools_page.set_managed(tool, False)
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    assert wizard.local_page.tree.topLevelItemCount() == 1
+    wizard.local_page.set_picked(0, True)
+    go_next(qtbot, wizard)
+
+
+def add_custom(qtbot: Any, wizard: SetupWizard, name: str, url: str, key: str) -> None:
+    page = wizard.cloud_page
+    page.select("__custom__")
+    qtbot.keyClicks(page.custom_name_edit, name)
+    page.custom_protocol.setCurrentIndex(page.custom_protocol.findData(Protocol.OPENAI_CHAT))
+    qtbot.keyClicks(page.custom_url, url)
+    with qtbot.waitSignal(wizard.verdict_recorded, timeout=WAIT_MS, check_params_cb=lambda n: n == name):
+        qtbot.keyClicks(page.key_edit, key)
+    wait_idle(qtbot, wizard)
