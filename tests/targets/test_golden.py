@@ -251,7 +251,7 @@ AIDER = Golden(
 
 def _continue_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> None:
     config, dotenv = docs["continue_config.yaml"], docs["continue.env"]
-    ours = [m for m in config["models"] if m["name"].endswith(" (Switchover)")]
+    ours = [m for m in config["models"] if m["name"] == "Switchover"]
     assert len(ours) == 1
     entry = ours[0]
     assert entry["model"] == req.model
@@ -268,7 +268,7 @@ def _continue_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> 
 
 def _continue_strip(data: Data) -> Data:
     data = dict(data)
-    data["models"] = _marked(data.get("models"))
+    data["models"] = [m for m in data.get("models") or [] if m.get("name") != "Switchover"]
     return data
 
 

@@ -1,8 +1,9 @@
 """Continue: one model entry of ours in `~/.continue/config.yaml` `models`, key via `${{ secrets.VAR }}`.
 
 Continue resolves `secrets.VAR` from `~/.continue/.env`, so that file (0600, `holds_secret`) holds the
-plaintext key; config.yaml only names it. Our entries are recognised by the name suffix " (Switchover)";
-switching removes them and stale `SWITCHOVER_*_API_KEY` lines, and leaves every other model alone.
+plaintext key; config.yaml only names it. Our entry is the model named "Switchover": the name stays the same
+across switches so a model selection made in Continue's menu keeps pointing at it. Switching replaces that
+entry and removes stale `SWITCHOVER_*_API_KEY` lines, and leaves every other model alone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from switchover.core.providers import Endpoint, Protocol
 from switchover.targets import common
 from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
-MARKER = " (Switchover)"
+MODEL_NAME = "Switchover"
 _PROVIDER = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.OLLAMA: "ollama"}
 _PROTOCOL_OF_PROVIDER = {name: protocol for protocol, name in _PROVIDER.items()}
 _NEW_FILE_HEADER = {"name": "Local Assistant", "version": "1.0.0", "schema": "v1"}
@@ -28,7 +29,7 @@ def _api_base(endpoint: Endpoint) -> str:
 
 
 def _is_ours(entry: object) -> bool:
-    return isinstance(entry, dict) and str(entry.get("name", "")).endswith(MARKER)
+    return isinstance(entry, dict) and entry.get("name") == MODEL_NAME
 
 
 def _is_our_env_var(name: str) -> bool:
@@ -73,7 +74,7 @@ class ContinueDev(Target):
         if protocol is Protocol.ANTHROPIC and isinstance(base_url, str):
             base_url = base_url.rstrip("/").removesuffix("/v1")
         return CurrentChoice(base_url=base_url, model=entry.get("model"), protocol=protocol,
-                             detail=str(entry.get("name", "")))
+                             detail=f"model entry {entry.get('name')!r}")
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
@@ -85,7 +86,7 @@ class ContinueDev(Target):
         _remove_ours(config.doc)
         _remove_our_env_vars(dotenv.doc)
         entry: dict[str, Any] = {
-            "name": f"{request.model} ({request.provider.display_name}){MARKER}",
+            "name": MODEL_NAME,
             "provider": _PROVIDER[endpoint.protocol],
             "model": request.model,
             "apiBase": _api_base(endpoint),
@@ -107,7 +108,10 @@ class ContinueDev(Target):
             changes=common.changes(
                 config.change(), dotenv.change(new_file_mode=common.PRIVATE_MODE, holds_secret=secret)
             ),
-            notes=(f"Continue reloads config.yaml on save; pick “{entry['name']}” in its model menu.",),
+            notes=(
+                f"Continue reloads config.yaml on save; pick “{MODEL_NAME}” once in its model menu (it keeps that "
+                "choice across switches). Continue's CLI uses the first chat model listed.",
+            ),
         )
 
 
