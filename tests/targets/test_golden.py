@@ -322,7 +322,7 @@ def _goose_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> Non
     assert chat is not None
     assert (provider["engine"], provider["base_url"]) == ("openai", chat.base_url + "/chat/completions")
     if req.provider.credential.kind == "none":
-        assert "api_key_env" not in provider
+        assert (provider["api_key_env"], provider["requires_auth"]) == ("", False)
     else:
         assert provider["api_key_env"] == "SWITCHOVER_" + req.provider.name.upper() + "_API_KEY"
 

@@ -103,9 +103,12 @@ class Goose(Target):
             "models": [{"name": m, "context_limit": DEFAULT_CONTEXT} for m in common.model_list(request)],
             "supports_streaming": True,
         }
+        # `api_key_env` is a required field (a file without it is skipped by Goose); "" plus
+        # `requires_auth: false` is how newer Goose versions spell "no key".
         if common.needs_key(request.provider):
             data["api_key_env"] = common.key_env_var(request.provider)
         else:
+            data["api_key_env"] = ""
             data["requires_auth"] = False
         after = (json.dumps(data, indent=2) + "\n").encode("utf-8")
         if after == before:
