@@ -18,6 +18,7 @@ from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings
 from switchover.core.paths import store_file
 from switchover.core.providers import Credential
 from switchover.core.store import ChainEntry, load_store
+from switchover.ui.settings import AppSettings
 from switchover.ui.taskman import TaskManager
 from switchover.ui.wizard import SetupWizard
 from tests.support.fixtures import provider_server
@@ -141,6 +142,8 @@ def test_full_walk_with_file_keyring(qtbot: Any, tasks: TaskManager, isolated_ho
     assert settings.default_mode is Mode.AUTO
     assert settings.mode_for("gemini-cli") is Mode.OFF and settings.mode_for("claude-code") is Mode.AUTO
     assert store.sections["app"] == {"start_at_login": True, "show_tray": False, "failover_mode": "auto"}
+    app_settings = AppSettings.from_store(store)
+    assert (app_settings.start_at_login, app_settings.show_tray, app_settings.failover_mode) == (True, False, "auto")
     assert store.sections["setup"]["managed_tools"] == ["claude-code", "codex"]
     assert autostart.calls == [True]
     backend = keyring.get_keyring()

@@ -17,6 +17,7 @@ class AppSettings:
     slow_threshold_ms: int = 4000  # slower than this counts as degraded
     deep_checks: bool = False  # 1-token completions prove quota but cost tokens
     start_at_login: bool = False
+    show_tray: bool = True  # set by the setup wizard; without a tray the window opens at start
     failover_mode: str = "suggest"  # default for tools without their own mode
     failover_modes: dict[str, str] | None = None  # per tool override
 
@@ -32,6 +33,8 @@ class AppSettings:
             settings.deep_checks = raw["deep_checks"]
         if isinstance(raw.get("start_at_login"), bool):
             settings.start_at_login = raw["start_at_login"]
+        if isinstance(raw.get("show_tray"), bool):
+            settings.show_tray = raw["show_tray"]
         if raw.get("failover_mode") in FAILOVER_MODES:
             settings.failover_mode = raw["failover_mode"]
         modes = raw.get("failover_modes")

@@ -128,7 +128,7 @@ class CloudPage(QWizardPage):
         splitter.addWidget(left)
         splitter.addWidget(self.details)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([260, 520])
+        splitter.setSizes([320, 540])
         self.blockers = QLabel()
         self.blockers.setObjectName("cloud_blockers")
         self.blockers.setWordWrap(True)
@@ -168,8 +168,7 @@ class CloudPage(QWizardPage):
         self.list.clear()
         for preset in draft.cloud_presets():
             choice = draft.choice_for_preset(preset.id)
-            text = preset.label + (f"  ({preset.region})" if preset.region else "")
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(preset.label)
             item.setData(ID_ROLE, preset.id)
             item.setToolTip(" ".join(filter(None, [preset.id, preset.notes])))
             item.setData(SEARCH_ROLE, " ".join([preset.label, preset.id, preset.notes, *preset.models]).lower())

@@ -648,6 +648,12 @@ class SetupDraft:
         current = {e for e in (self.current_entry(t) for t in self.managed_tools) if e is not None}
         return len(current) <= 1
 
+    def entry_label(self, entry: ChainEntry) -> str:
+        """"DeepSeek deepseek-chat": how people name a choice."""
+        choice = self.choices.get(entry.provider)
+        name = choice.provider.display_name if choice else entry.provider
+        return f"{name} {entry.model}" if entry.model else name
+
     def provider(self, name: str) -> Provider:
         return self.choices[name].provider
 
@@ -660,7 +666,8 @@ class SetupDraft:
         lines.append("Providers: " + (", ".join(c.provider.display_name for c in active) if active else "none"))
         for key in self.chain_keys():
             who = "All tools" if key == DEFAULT_TOOL else self.tools[key].label if key in self.tools else key
-            order = " → ".join(str(e) for e in self.chain(None if key == DEFAULT_TOOL else key)) or "(empty)"
+            order = " → ".join(self.entry_label(e) for e in self.chain(None if key == DEFAULT_TOOL else key))
+            order = order or "nothing reachable yet"
             lines.append(f"{who}: {order}")
         lines.append(f"Failover: {self.failover_mode.value}")
         return lines
