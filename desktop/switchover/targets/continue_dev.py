@@ -4,6 +4,7 @@ Continue resolves `secrets.VAR` from `~/.continue/.env`, so that file (0600, `ho
 plaintext key; config.yaml only names it. Our entry is the model named "Switchover": the name stays the same
 across switches so a model selection made in Continue's menu keeps pointing at it. Switching replaces that
 entry and removes stale `SWITCHOVER_*_API_KEY` lines, and leaves every other model alone.
+Checked by hand with Continue's CLI (`cn` 1.5.47) against a stand-in, for the openai and anthropic routes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Goose: our own custom provider file `custom_providers/custom_switchover.json` + provider/model in
 config.yaml. Goose reads keys from its keyring or the environment; our provider names a variable
-(`api_key_env`), never a key.
+(`api_key_env`), never a key. The file shape follows Goose's `DeclarativeProviderConfig` (source);
+Goose itself is not on a package registry here, so it was not run.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Zed: our own `language_models.openai_compatible.Switchover` entry and `agent.default_model`.
 
 Zed never takes a key from settings.json: it reads `SWITCHOVER_API_KEY` (derived from our provider id) or
-the key the user pastes once into its Agent settings, which Zed keeps in the OS keychain.
+the key the user pastes into its Agent settings, which Zed keeps in the OS keychain per API URL. Shape checked
+against Zed's source (`OpenAiCompatibleAvailableModel`: `name`, required `max_tokens`); not run for real.
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ class Zed(Target):
         settings.doc.set(("agent", "default_model"), {"provider": PROVIDER_ID, "model": request.model})
         name = request.provider.name
         key_note = (
-            f"Zed reads the key from ${KEY_VAR} or its own keychain entry: paste the key once in Zed's Agent "
-            f"settings under “{PROVIDER_ID}”, or start Zed with {KEY_VAR}=\"$(switchover key {name})\"."
+            f"Zed reads the key from ${KEY_VAR} or from its own keychain, where it files keys by API URL: paste "
+            f"the key once per provider in Zed's Agent settings under “{PROVIDER_ID}”, or start Zed with "
+            f"{KEY_VAR}=\"$(switchover key {name})\"."
             if common.needs_key(request.provider)
             else f"Keyless server: if Zed asks for a key for “{PROVIDER_ID}”, enter {common.LOCAL_DUMMY_KEY}."
         )
