@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.support.cli import run_switchover
 
+pytest_plugins = ["tests.support.fixtures"]
+
 _ISOLATED_VARS = ("SWITCHOVER_CONFIG_DIR", "SWITCHOVER_DATA_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME",
                   "GEMINI_CLI_HOME", "OPENCODE_CONFIG", "XDG_RUNTIME_DIR_OVERRIDE")
 
