@@ -95,6 +95,7 @@ class SwitchResult:
     plans: tuple[PlanLike, ...] = ()
     diff: str = ""
     recovered: tuple[str, ...] = ()  # messages about interrupted switches rolled back first
+    request: RequestLike | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -262,13 +263,16 @@ class SwitchEngine:
         *,
         dry_run: bool = False,
         want_diff: bool = False,
+        skip_refused: bool | None = None,
     ) -> SwitchResult:
         """Point `tools` (None: every detected tool) at `request.provider` / `request.model`.
 
         `request` is a `switchover.targets.base.SwitchRequest`. Tools named explicitly must all plan, or
-        nothing is written (SwitchRefusedError). With tools=None a tool that cannot take this provider is
-        reported and skipped; the others are switched.
+        nothing is written (SwitchRefusedError). With tools=None (or `skip_refused=True`, e.g. `--all`) a
+        tool that cannot take this provider is reported and skipped; the others are switched.
         """
+        if skip_refused is None:
+            skip_refused = tools is None
         provider, model, small_model = request.provider, request.model, request.small_model
         with self._locked():
             recovered = tuple(self._recover_locked())
@@ -285,7 +289,7 @@ class SwitchEngine:
                     continue
                 plans.append((target, plan))
             failed = [o for o in outcomes.values() if o.status in ("refused", "error")]
-            if failed and tools is not None:
+            if failed and not skip_refused:
                 raise SwitchRefusedError(
                     "Nothing was changed. " + " ".join(f"{o.label}: {o.message}" for o in failed)
                 )
@@ -303,7 +307,7 @@ class SwitchEngine:
             plan_list = tuple(p for _, p in plans)
             if dry_run or not ops:
                 return SwitchResult(None, dry_run, provider.name, model, small_model, ordered, plan_list, diff,
-                                    recovered)
+                                    recovered, request)
             entry = JournalEntry(
                 id=new_switch_id(), kind="switch", state=IN_PROGRESS, started=now_iso(), provider=provider.name,
                 model=model, small_model=small_model, tools=[t.id for t, p in plans if p.changes],
@@ -316,7 +320,7 @@ class SwitchEngine:
 
             self._apply(entry, ops, redo, provider.name)
             return SwitchResult(entry.id, False, provider.name, model, small_model, ordered, plan_list, diff,
-                                recovered)
+                                recovered, request)
 
     def _op(self, tool: str, change: FileChangeLike) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
@@ -565,7 +569,11 @@ class SwitchEngine:
             except SwitchoverError as exc:
                 actual = None
                 problems.append(str(exc))
-            expected_url = plan.endpoint.base_url.rstrip("/")
+            endpoint = plan.endpoint
+            if actual is not None and actual.protocol is not None and result.request is not None:
+                # A tool configured for several protocols (the shell file) reports the one it would use.
+                endpoint = result.request.provider.endpoint(actual.protocol) or endpoint
+            expected_url = endpoint.base_url.rstrip("/")
             if actual is None:
                 problems.append("the tool's config could not be read back")
             else:

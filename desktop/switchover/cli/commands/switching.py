@@ -1,0 +1,344 @@
+"""`switchover tools | use | undo | history | exposure | env`: point coding tools at a provider, safely.
+
+All file work goes through `switchover.core.switching.SwitchEngine` (plan all first, backups, journal, atomic
+writes, rollback, undo); this module only parses arguments, builds the request and prints results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.providers import Provider
+from switchover.core.secrets import resolve_key
+from switchover.core.switching import (
+    HealthHook,
+    JournalEntry,
+    SwitchEngine,
+    SwitchResult,
+    VerifyReport,
+)
+from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.targets.registry import all_targets
+
+
+def register(subparsers: Any) -> None:
+    tools = subparsers.add_parser("tools", help="list coding tools, their config files and what each uses now")
+    add_json_flag(tools)
+    tools.set_defaults(handler=run_tools)
+
+    use = subparsers.add_parser(
+        "use",
+        help="point tools at a provider (all detected tools unless --tool/--all)",
+        description="Point coding tools at PROVIDER[/MODEL]. Every tool is planned first; files are backed up, "
+        "written atomically and rolled back if any tool fails. `switchover undo` reverts the last switch.",
+    )
+    use.add_argument("target", metavar="PROVIDER[/MODEL]", help="a configured provider, optionally with a model")
+    use.add_argument("--small-model", metavar="MODEL", help="model for background/fast tasks where tools have one")
+    which = use.add_mutually_exclusive_group()
+    which.add_argument("--tool", action="append", metavar="TOOL", dest="tools",
+                       help="only this tool (repeatable); see `switchover tools` for ids")
+    which.add_argument("--all", action="store_true", help="every tool Switchover knows, installed or not")
+    use.add_argument("--dry-run", action="store_true", help="show the changes as a diff; write nothing")
+    add_json_flag(use)
+    use.set_defaults(handler=run_use)
+
+    undo = subparsers.add_parser("undo", help="restore the files of the last switch exactly as they were")
+    undo.add_argument("--force", action="store_true", help="restore even files you edited after the switch")
+    add_json_flag(undo)
+    undo.set_defaults(handler=run_undo)
+
+    history = subparsers.add_parser("history", help="list past switches and undos")
+    history.add_argument("--limit", type=int, default=20, help="how many (default 20; 0 for all)")
+    add_json_flag(history)
+    history.set_defaults(handler=run_history)
+
+    exposure = subparsers.add_parser("exposure", help="list files Switchover wrote that hold a plaintext key")
+    add_json_flag(exposure)
+    exposure.set_defaults(handler=run_exposure)
+
+    env = subparsers.add_parser(
+        "env",
+        help="print shell exports for tools Switchover does not know (keys fetched at run time, never printed)",
+    )
+    env.add_argument("--provider", help="provider (default: the one of the last switch)")
+    env.add_argument("--model", help="model (default: the last switch's, else the provider's first)")
+    env.add_argument("--shell", choices=("sh", "fish"), default="sh", help="syntax (sh also suits bash and zsh)")
+    env.set_defaults(handler=run_env)
+
+
+# -- shared helpers -------------------------------------------------------------------------------------------
+
+
+def key_command(provider: str) -> tuple[str, ...]:
+    """The command tools run to get a key: this very `switchover` (absolute path), never the key itself."""
+    if getattr(sys, "frozen", False):  # a PyInstaller build: the executable is switchover itself
+        return (str(Path(sys.executable).resolve()), "key", provider)
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is not None and argv0.name.startswith("switchover") and argv0.is_file():
+        return (str(argv0.resolve()), "key", provider)
+    return (sys.executable, "-m", "switchover", "key", provider)
+
+
+def make_engine(env: ToolEnv | None = None) -> SwitchEngine:
+    return SwitchEngine(all_targets(), env or ToolEnv.current())
+
+
+def health_hook() -> HealthHook | None:
+    """Hook for the post-switch health check (auth tier against exactly what each tool now reads).
+
+    Returns None until the health layer provides one; `verify` then compares config read-back only.
+    """
+    return None
+
+
+def split_target(text: str) -> tuple[str, str | None]:
+    """`deepseek/deepseek-chat` -> ("deepseek", "deepseek-chat"); the model may itself contain '/'."""
+    name, _, model = text.partition("/")
+    if not name:
+        raise ValidationError(f"{text!r}: expected PROVIDER or PROVIDER/MODEL, e.g. deepseek/deepseek-chat")
+    return name, model or None
+
+
+def _request(ctx: CliContext, provider: Provider, model: str, small_model: str | None) -> SwitchRequest:
+    def key() -> str | None:
+        return resolve_key(provider, ctx.keychain() if provider.credential.kind == "keychain" else None)
+
+    return SwitchRequest(provider, model, small_model, key_command(provider.name), key)
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "state": entry.state,
+        "started": entry.started,
+        "finished": entry.finished,
+        "provider": entry.provider,
+        "model": entry.model,
+        "small_model": entry.small_model,
+        "tools": entry.tools,
+        "files": [{"tool": f.tool, "path": f.path, "created": f.before_sha256 is None} for f in entry.files],
+        "undoes": entry.undoes,
+        "error": entry.error,
+        "problems": entry.problems,
+    }
+
+
+# -- tools ------------------------------------------------------------------------------------------------------
+
+
+def run_tools(args: argparse.Namespace, ctx: CliContext) -> int:
+    rows = make_engine().tools()
+    if args.json:
+        ctx.emit_json([
+            {
+                "tool": r.tool,
+                "label": r.label,
+                "installed": r.detection.installed,
+                "binary": str(r.detection.binary) if r.detection.binary else None,
+                "config_paths": [str(p) for p in r.detection.config_paths],
+                "current": None if r.current is None else {
+                    "base_url": r.current.base_url,
+                    "model": r.current.model,
+                    "protocol": r.current.protocol.value if r.current.protocol else None,
+                    "provider": r.current.provider,
+                    "small_model": r.current.small_model,
+                },
+                "error": r.error,
+                "overrides": [str(p) for p in r.existing_overrides],
+                "notes": list(r.detection.notes),
+            }
+            for r in rows
+        ])
+        return 0
+    lines = []
+    for r in rows:
+        now = "—"
+        if r.error:
+            now = "unreadable config"
+        elif r.current is not None and (r.current.base_url or r.current.model):
+            who = r.current.provider or r.current.base_url or "default endpoint"
+            now = f"{who} / {r.current.model or 'default model'}"
+        config = str(r.detection.config_paths[0]) if r.detection.config_paths else ""
+        lines.append([r.tool, "yes" if r.detection.installed else "no", now, config])
+    ctx.out(table(lines, ["TOOL", "INSTALLED", "USES NOW", "CONFIG"]))
+    for r in rows:
+        if r.error:
+            ctx.warn(f"{r.label}: {r.error}")
+        for path in r.existing_overrides:
+            ctx.warn(f"{r.label}: {path} exists and may override the user settings Switchover edits.")
+    return 0
+
+
+# -- use ----------------------------------------------------------------------------------------------------------
+
+
+def _result_json(result: SwitchResult, reports: list[VerifyReport]) -> dict[str, Any]:
+    return {
+        "switch_id": result.switch_id,
+        "dry_run": result.dry_run,
+        "provider": result.provider,
+        "model": result.model,
+        "small_model": result.small_model,
+        "ok": result.ok,
+        "tools": [asdict(o) for o in result.outcomes],
+        "diff": result.diff if result.dry_run else None,
+        "verify": [
+            {"tool": r.tool, "ok": r.ok, "problems": list(r.problems), "health": r.health,
+             "base_url": r.actual.base_url if r.actual else None, "model": r.actual.model if r.actual else None}
+            for r in reports
+        ],
+        "recovered": list(result.recovered),
+    }
+
+
+def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
+    name, model = split_target(args.target)
+    provider = ctx.store().get(name)
+    model = model or provider.default_model
+    if not model:
+        raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
+    small_model = args.small_model or provider.small_model
+    targets = all_targets()
+    tools: list[str] | None = [t.id for t in targets] if args.all else args.tools
+    engine = SwitchEngine(targets, ToolEnv.current())
+    result = engine.use(_request(ctx, provider, model, small_model), tools, dry_run=args.dry_run,
+                        want_diff=args.dry_run, skip_refused=args.all or not args.tools)
+    reports = [] if result.dry_run or result.switch_id is None else engine.verify(result, health_hook())
+    if args.json:
+        ctx.emit_json(_result_json(result, reports))
+        return 0 if result.ok and all(r.ok for r in reports) else 1
+    for message in result.recovered:
+        ctx.warn(message)
+    if result.dry_run:
+        ctx.out(result.diff.rstrip("\n") or "No changes: every tool already uses this.")
+        ctx.out("")
+    verdicts = {r.tool: r for r in reports}
+    for outcome in result.outcomes:
+        line = f"{outcome.label}: {outcome.status}"
+        if outcome.message:
+            line += f" — {outcome.message}"
+        report = verdicts.get(outcome.tool)
+        if report is not None:
+            line += "; verified" if report.ok else "; CHECK FAILED: " + "; ".join(report.problems)
+            if report.health and report.ok:
+                line += f" ({report.health})"
+        ctx.out(line)
+        for warning in outcome.warnings:
+            ctx.warn(f"{outcome.label}: {warning}")
+        for note in outcome.notes:
+            ctx.out(f"  note: {note}")
+    if not result.outcomes:
+        ctx.out("No coding tools detected. Name one with --tool, or use --all (see `switchover tools`).")
+    if result.switch_id:
+        ctx.out(f"Switched to {provider.display_name} {model}. Undo with: switchover undo")
+    elif result.dry_run:
+        ctx.out("Dry run: nothing was written.")
+    return 0 if result.ok and all(r.ok for r in reports) else 1
+
+
+# -- undo, history, exposure ------------------------------------------------------------------------------------
+
+
+def run_undo(args: argparse.Namespace, ctx: CliContext) -> int:
+    result = make_engine().undo(force=args.force)
+    if args.json:
+        ctx.emit_json({"undo_id": result.switch_id, "undid": result.undid, "files": list(result.files),
+                       "recovered": list(result.recovered)})
+        return 0
+    for message in result.recovered:
+        ctx.warn(message)
+    ctx.out(f"Restored {len(result.files)} file(s) from switch {result.undid}:")
+    for path in result.files:
+        ctx.out(f"  {path}")
+    return 0
+
+
+def run_history(args: argparse.Namespace, ctx: CliContext) -> int:
+    entries = make_engine().history(args.limit or None)
+    if args.json:
+        ctx.emit_json([_entry_json(e) for e in entries])
+        return 0
+    if not entries:
+        ctx.out("No switches yet.")
+        return 0
+    rows = []
+    for e in entries:
+        what = f"undo of {e.undoes}" if e.kind == "undo" else f"{e.provider}/{e.model}"
+        rows.append([e.started[:19].replace("T", " "), what, e.state, ", ".join(e.tools), str(len(e.files))])
+    ctx.out(table(rows, ["WHEN (UTC)", "SWITCH", "STATE", "TOOLS", "FILES"]))
+    return 0
+
+
+def run_exposure(args: argparse.Namespace, ctx: CliContext) -> int:
+    exposed = make_engine().exposure()
+    if args.json:
+        ctx.emit_json([{"path": e.path, "tool": e.tool, "provider": e.provider, "since": e.since,
+                        "exists": e.exists} for e in exposed])
+        return 0
+    if not exposed:
+        ctx.out("No file written by Switchover holds a plaintext key.")
+        return 0
+    ctx.out("These files hold a plaintext key because the tool cannot fetch one at run time:")
+    ctx.out(table([[e.path, e.tool, e.provider, e.since[:19]] for e in exposed],
+                  ["FILE", "TOOL", "PROVIDER", "SINCE"]))
+    return 0
+
+
+# -- env ----------------------------------------------------------------------------------------------------------
+
+
+def _last_switch(engine: SwitchEngine) -> JournalEntry | None:
+    return next((e for e in engine.history() if e.kind == "switch" and e.state == "done"), None)
+
+
+def shell_exports(provider: Provider, model: str, small_model: str | None, shell: str) -> str:
+    """The same exports as the shell-env target writes, printed instead of saved (sh) or for fish."""
+    from switchover.targets.shell_env import render
+
+    request = SwitchRequest(provider, model, small_model, key_command(provider.name), lambda: None)
+    text = render(request, Path(os.devnull))
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    if shell == "sh":
+        return "\n".join(lines) + "\n"
+    out = []
+    for line in lines:
+        if line.startswith("unset "):
+            out.append(f"set -e {line.split(' ', 1)[1]}")
+        elif line.startswith("export "):
+            name, _, value = line[len("export "):].partition("=")
+            out.append(f"set -gx {name} {_fish_value(value)}")
+        else:  # `_var="$(command)"`
+            name, _, value = line.partition("=")
+            out.append(f"set {name} {_fish_value(value)}")
+    return "\n".join(out) + "\n"
+
+
+def _fish_value(value: str) -> str:
+    if value.startswith('"$(') and value.endswith(')"'):
+        return "(" + value[3:-2] + ")"
+    if value.startswith('"$') and value.endswith('"'):
+        return value  # "$var": the same in fish
+    return shlex.quote(shlex.split(value)[0]) if value else "''"
+
+
+def run_env(args: argparse.Namespace, ctx: CliContext) -> int:
+    last = _last_switch(make_engine()) if not args.provider or not args.model else None
+    name = args.provider or (last.provider if last else None)
+    if not name:
+        raise SwitchoverError("No switch yet to take the provider from; name one: switchover env --provider NAME")
+    provider = ctx.store().get(name)
+    model = args.model or (last.model if last and last.provider == name else None) or provider.default_model
+    if not model:
+        raise ValidationError(f"{provider.display_name} lists no models; name one with --model")
+    small = last.small_model if last and last.provider == name else provider.small_model
+    ctx.stdout.write(shell_exports(provider, model, small, args.shell))
+    return 0
