@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from switchover.core import paths
 from switchover.core.store import load_store
 from tests.failover.conftest import Scenario
 from tests.support.cli import REPO_ROOT
@@ -80,42 +85,72 @@ def test_failover_history_explains_decisions(scenario: Scenario, cli: Any) -> No
     assert cli(["failover", "--history"]).stdout.strip() == "No failover decisions yet."
 
 
-def _popen_watch(args: list[str]) -> subprocess.Popen[str]:
+@contextlib.contextmanager
+def _watch(args: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """`switchover watch ARGS` in a subprocess; killed (if still running) and its pipes closed at the end."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
-    return subprocess.Popen([sys.executable, "-m", "switchover", "watch", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    with subprocess.Popen([sys.executable, "-m", "switchover", "watch", *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+            reader = getattr(process, "reader", None)
+            if reader is not None:
+                reader.join(10)
 
 
-def _read_until(process: subprocess.Popen[str], needle: str, timeout: float = 20) -> list[str]:
+def _read_until(process: subprocess.Popen[str], needle: str, timeout: float = 60) -> list[str]:
+    """Lines printed until one contains `needle`; fails (never hangs) after `timeout` seconds."""
     assert process.stdout is not None
-    lines: list[str] = []
+    lines: queue.Queue[str] = getattr(process, "lines_queue", None) or queue.Queue()
+    if not hasattr(process, "lines_queue"):
+        process.lines_queue = lines  # type: ignore[attr-defined]
+        stream = process.stdout
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in iter(stream.readline, "")], daemon=True)
+        reader.start()
+        process.reader = reader  # type: ignore[attr-defined]
+    seen: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            if process.poll() is not None and lines.empty():
+                break
+            continue
+        seen.append(line)
         if needle in line:
-            return lines
-    raise AssertionError(f"{needle!r} not printed; got {lines!r}")
+            return seen
+    raise AssertionError(f"{needle!r} not printed; got {seen!r}")
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait for the exit; the rest of stdout (after what `_read_until` consumed) and all of stderr."""
+    assert process.stderr is not None
+    process.wait(timeout=30)
+    err = process.stderr.read()
+    process.reader.join(10)  # type: ignore[attr-defined]
+    lines: queue.Queue[str] = process.lines_queue  # type: ignore[attr-defined]
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    return "".join(rest), err
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_watch_prints_suggestions_and_stops_cleanly_on_signals(scenario: Scenario, sig: signal.Signals) -> None:
-    process = _popen_watch(["--mode", "suggest", "--interval", "0.2"])
-    try:
+    with _watch(["--mode", "suggest", "--interval", "0.2"]) as process:
         _read_until(process, "Watching")
         scenario.play("primary", "region_blocked")
         lines = _read_until(process, "Switch to Backup")
         assert "Claude Code: Primary is region-blocked. Switch to Backup test-model (ok, " in lines[-1]
         process.send_signal(sig)
-        out, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        out, err = _finish(process)
     assert process.returncode == 0, err
     assert out.strip().endswith("Stopped.")
     assert "Traceback" not in err
@@ -123,17 +158,12 @@ def test_watch_prints_suggestions_and_stops_cleanly_on_signals(scenario: Scenari
 
 
 def test_watch_json_lines(scenario: Scenario) -> None:
-    process = _popen_watch(["--mode", "suggest", "--interval", "0.2", "--json"])
-    try:
+    with _watch(["--mode", "suggest", "--interval", "0.2", "--json"]) as process:
         time.sleep(0.5)
         scenario.play("primary", "auth_failed")
         line = _read_until(process, '"kind": "failover"')[-1]
         process.terminate()
-        process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        _finish(process)
     record = json.loads(line)
     assert record["action"] == "suggested" and record["to"] == "backup/test-model"
     assert [e["status"] for e in record["evidence"]] == ["auth_failed", "auth_failed", "ok"]
@@ -144,3 +174,29 @@ def test_systemd_unit_runs_watch() -> None:
     unit = (Path(REPO_ROOT) / "packaging" / "systemd" / "switchover-watch.service").read_text()
     assert "ExecStart=switchover watch" in unit.replace("/usr/bin/env ", "")
     assert "WantedBy=default.target" in unit
+
+
+def test_one_shot_failover_switches_the_real_config_through_the_engine(scenario: Scenario, cli: Any) -> None:
+    scenario.play("primary", "quota_exhausted")
+    done = cli(["failover", "--tool", "claude-code"])
+    assert done.returncode == 0, done.stderr
+    assert "Claude Code: Primary is out of quota. Switched to Backup test-model (ok, " in done.stdout
+    assert scenario.claude_base_url() == scenario.url("backup")
+    settings = json.loads(scenario.settings_path.read_text())
+    assert settings["env"]["MY_OWN_VAR"] == "keep me" and settings["permissions"] == {"allow": ["Bash(ls:*)"]}
+    assert "sk-test" not in scenario.settings_path.read_text()  # the key stays in the keychain (apiKeyHelper)
+    history = json.loads(cli(["failover", "--history", "--json"]).stdout)
+    assert [(d["kind"], d["action"], d["to"]) for d in history] == [("failover", "switched", "backup/test-model")]
+    assert history[0]["evidence"][0]["status"] == "quota_exhausted"
+    # The engine journalled it, so `undo` (the engine's) can restore the previous file byte for byte.
+    assert list((paths.data_dir() / "journal").iterdir()), "the switch went through the engine's journal"
+
+
+def test_one_shot_failover_with_nothing_healthy_exits_1(scenario: Scenario, cli: Any) -> None:
+    scenario.play("primary", "region_blocked")
+    scenario.play("backup", "auth_failed")
+    done = cli(["failover", "--json"])
+    assert done.returncode == 1
+    (decision,) = json.loads(done.stdout)["decisions"]
+    assert decision["kind"] == "no_candidate" and "Backup: auth_failed" in decision["message"]
+    assert scenario.claude_base_url() == scenario.url("primary")

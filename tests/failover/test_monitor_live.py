@@ -8,16 +8,16 @@ import itertools
 import json
 from collections.abc import Callable, Sequence
 
-from switchover.cli.failover_runtime import TargetDirectory
+from switchover.cli.failover_runtime import EngineSwitcher, TargetDirectory
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import CheckRequest, Monitor
 from switchover.core.failover.settings import SECTION
 from switchover.core.health.results import HealthResult, Tier
+from switchover.core.providers import Provider
 from switchover.core.store import edit_store
 from tests.failover.conftest import Scenario
 from tests.failover.helpers import FakeClock
-from tests.failover.plan_switcher import PlanSwitcher
 
 
 class RecordingChecker:
@@ -37,12 +37,24 @@ class RecordingChecker:
         return [t for t, results in self.rounds if any(r.provider == provider for r in results)]
 
 
+class RecordingSwitcher:
+    """The real switching engine, noting each switch."""
+
+    def __init__(self) -> None:
+        self.engine = EngineSwitcher()
+        self.calls: list[tuple[str, str, str]] = []
+
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
+        self.engine.switch(tool, provider, model, small_model)
+        self.calls.append((tool, provider.name, model))
+
+
 def configure(**table: object) -> None:
     with edit_store() as store:
         store.section(SECTION).update(table)
 
 
-Run = tuple[Monitor, FakeClock, RecordingChecker, PlanSwitcher, list[tuple[float, Decision]]]
+Run = tuple[Monitor, FakeClock, RecordingChecker, RecordingSwitcher, list[tuple[float, Decision]]]
 
 
 def run_timeline(scenario: Scenario, timeline: dict[float, Callable[[], None]], until: float,
@@ -57,7 +69,7 @@ def run_timeline(scenario: Scenario, timeline: dict[float, Callable[[], None]], 
 
     clock = FakeClock(on_wait=on_wait, stop_after=until, after_tick=probe)
     checker = RecordingChecker(clock)
-    switcher = PlanSwitcher()
+    switcher = RecordingSwitcher()
     monitor = Monitor(tools=TargetDirectory(), checker=checker, switcher=switcher, clock=clock)
     clock.stop = monitor.stop
     monitor.add_observer(lambda d: seen.append((clock.now - clock.start, d)))

@@ -6,9 +6,9 @@ and the desktop app (a worker thread) both build their monitor here, so they beh
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 from switchover.core.errors import SwitchoverError
@@ -17,7 +17,9 @@ from switchover.core.failover.decisions import DecisionLog
 from switchover.core.failover.monitor import Clock, HealthChecker, Monitor, Switcher, one_shot_settings
 from switchover.core.failover.settings import FailoverSettings, Mode
 from switchover.core.providers import Protocol, Provider
-from switchover.targets.base import CurrentChoice, Target, ToolEnv
+from switchover.core.secrets import Keychain, resolve_key
+from switchover.core.switching.engine import SwitchEngine
+from switchover.targets.base import CurrentChoice, SwitchRequest, Target, ToolEnv
 from switchover.targets.registry import all_targets, get_target
 
 log = logging.getLogger(__name__)
@@ -43,19 +45,33 @@ class TargetDirectory:
         return self._targets[tool].current(self.env)
 
 
-class EngineSwitcher:
-    """Switches through the switching engine (`switchover.core.switching.use`): backups, journal, undo, lock."""
+def key_command(provider: str) -> tuple[str, ...]:
+    """How a tool asks for a key at run time: this installation's `switchover key NAME` (never the key)."""
+    if getattr(sys, "frozen", False):
+        return (sys.executable, "key", provider)
+    return (sys.executable, "-m", "switchover", "key", provider)
 
-    def __init__(self, env: ToolEnv | None = None):
+
+class EngineSwitcher:
+    """Switches through the switching engine: plan, back up, journal, atomic writes, rollback, undo, lock."""
+
+    def __init__(self, env: ToolEnv | None = None, keychain: Keychain | None = None):
         self.env = env
+        self._keychain = keychain
 
     def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
-        try:
-            switching = importlib.import_module("switchover.core.switching")
-        except ImportError as exc:  # pragma: no cover - the engine ships with the app
-            raise SwitchoverError("The switching engine is not available in this build.") from exc
-        use: Callable[..., object] = switching.use
-        use(provider, model, small_model, [tool])
+        engine = SwitchEngine(all_targets(), self.env or ToolEnv.current())
+
+        def key() -> str | None:
+            if self._keychain is None and provider.credential.kind == "keychain":
+                self._keychain = Keychain()
+            return resolve_key(provider, self._keychain)
+
+        request = SwitchRequest(provider, model, small_model, key_command(provider.name), key)
+        result = engine.use(request, [tool])
+        if not result.ok:
+            problems = "; ".join(f"{o.label}: {o.message or o.status}" for o in result.outcomes)
+            raise SwitchoverError(f"the switch did not complete ({problems})")
 
 
 def build_monitor(

@@ -12,7 +12,7 @@ from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.cli.failover_runtime import build_monitor
-from switchover.core.errors import ValidationError
+from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import ToolStatus
@@ -208,6 +208,9 @@ def run_watch(args: argparse.Namespace, ctx: CliContext) -> int:
         raise ValidationError("--interval must be between 0.05 and 86400 seconds")
     monitor = build_monitor(mode=Mode(args.mode) if args.mode else None, interval_s=args.interval)
     monitor.add_observer(lambda decision: _print_decision(ctx, decision, args.json))
+    monitor.add_problem_observer(
+        lambda problem: ctx.warn(f"failover paused: {problem}") if problem else ctx.warn("failover resumed")
+    )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         monitor.stop()
@@ -215,14 +218,7 @@ def run_watch(args: argparse.Namespace, ctx: CliContext) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if not args.json:
-            store = ctx.store()
-            if not any(store.chains.values()):
-                ctx.out("No fallback chain is configured, so nothing is checked (no network traffic). "
-                        "Set one with `switchover chain set`; this monitor picks it up.")
-            else:
-                interval = args.interval or load_settings(store).interval_s
-                ctx.out(f"Watching (mode: {args.mode or 'as configured'}, every {interval:g} s). Stop with Ctrl-C.")
-            ctx.stdout.flush()
+            _print_banner(ctx, args)
         monitor.run()
     finally:
         for sig, handler in previous.items():
@@ -230,6 +226,21 @@ def run_watch(args: argparse.Namespace, ctx: CliContext) -> int:
     if not args.json:
         ctx.out("Stopped.")
     return 0
+
+
+def _print_banner(ctx: CliContext, args: argparse.Namespace) -> None:
+    try:
+        store = ctx.store()
+        interval = args.interval or load_settings(store).interval_s
+    except SwitchoverError as exc:  # keep running: the monitor re-reads the store every round
+        ctx.warn(f"{exc}; failover waits until it is fixed")
+        return
+    if not any(store.chains.values()):
+        ctx.out("No fallback chain is configured, so nothing is checked (no network traffic). "
+                "Set one with `switchover chain set`; this monitor picks it up.")
+    else:
+        ctx.out(f"Watching (mode: {args.mode or 'as configured'}, every {interval:g} s). Stop with Ctrl-C.")
+    ctx.stdout.flush()
 
 
 def _status_json(row: ToolStatus) -> dict[str, Any]:

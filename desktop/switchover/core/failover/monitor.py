@@ -189,6 +189,7 @@ class Monitor:
         self.policy = FailoverPolicy(self.settings)
         self._states: dict[str, ToolState] = {}
         self._observers: list[DecisionObserver] = []
+        self._problem_observers: list[Callable[[str | None], None]] = []
         self._lock = threading.RLock()
         self._interrupt = threading.Event()
         self._stopping = threading.Event()
@@ -214,6 +215,22 @@ class Monitor:
                     observer(decision)
                 except Exception:  # an observer's bug must not stop failover
                     log.exception("failover observer failed")
+
+    def add_problem_observer(self, observer: Callable[[str | None], None]) -> None:
+        """`observer(text)` when failover cannot work (e.g. the store does not parse); `None` when it can again."""
+        self._problem_observers.append(observer)
+
+    def _set_problem(self, problem: str | None) -> None:
+        if problem == self.last_error:
+            return
+        self.last_error = problem
+        if problem:
+            log.warning("failover paused: %s", problem)
+        for observer in list(self._problem_observers):
+            try:
+                observer(problem)
+            except Exception:
+                log.exception("failover problem observer failed")
 
     # ------------------------------------------------------------ one round
 
@@ -328,11 +345,10 @@ class Monitor:
             store = self._load_store()
             settings = self._refresh_settings(store)
         except SwitchoverError as exc:
-            self.last_error = str(exc)
-            log.warning("failover paused: %s", exc)
+            self._set_problem(str(exc))
             self._round = _Round()
             return []
-        self.last_error = None
+        self._set_problem(None)
         current = self._views(store, settings)
         self._round = current
         requests = self._requests(current.views, self.clock.monotonic())
@@ -476,7 +492,14 @@ class Monitor:
         log.info("resumed after about %.0f s of sleep; failover counters restarted", gap)
         return True
 
+    def start_thread(self, name: str = "switchover-failover") -> threading.Thread:
+        """Run the loop in a daemon thread (the app's way); `stop()` then `join()` it to end."""
+        thread = threading.Thread(target=self.run, name=name, daemon=True)
+        thread.start()
+        return thread
+
     def stop(self) -> None:
+        """End `run()` after the round in progress (safe from signal handlers and other threads)."""
         self._stopping.set()
         self._interrupt.set()
 
