@@ -57,6 +57,15 @@ class AppController(QObject):
         self.health = HealthMonitor(self.state, self)
         self.health.result_arrived.connect(lambda _r: self.update_tray())
         self.health.history_loaded.connect(self.update_tray)
+        from switchover.ui.switching import ToolsService
+
+        self.tools = ToolsService(self.state, parent=self)
+        self.state.store_changed.connect(self.tools.refresh)
+        self.tools.tools_loaded.connect(lambda _rows: self.update_tray())
+        self.tools.history_loaded.connect(lambda _e: self._sync_undo())
+        self.tools.switched.connect(self._switched)
+        self.tools.undone.connect(self._undone)
+        self.tools.failed.connect(self._tools_failed)
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -66,12 +75,18 @@ class AppController(QObject):
             self.tray.quit_requested.connect(self.quit)
             self.tray.failover_mode_chosen.connect(self.set_failover_mode)
             self.tray.check_requested.connect(self.check_now)
+            self.tray.undo_requested.connect(self.undo)
+            from switchover.ui.tray_menu import ToolMenus
+
+            self.tool_menus = ToolMenus(self)
+            self.tray.tool_sections = self.tool_menus.fill
             self.state.store_changed.connect(self._sync_tray)
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self, show_window: bool) -> None:
         self.state.reload()
         self.health.load_history()
+        self.tools.load_history()
         if self.tray is not None:
             self.tray.show()
         if show_window or self.tray is None:
@@ -143,7 +158,7 @@ class AppController(QObject):
 
     def in_use_endpoints(self) -> set[str]:
         """Endpoint keys the coding tools point at now (known once tools were read)."""
-        return set()
+        return {r.endpoint_key for r in self.tools.rows if r.installed and r.endpoint_key}
 
     def update_tray(self) -> None:
         if self.tray is None:
@@ -163,7 +178,37 @@ class AppController(QObject):
         self.tray.set_state(state, "\n".join(lines))
 
     def tool_summary_lines(self) -> list[str]:
-        return []
+        return [f"{r.label}: {r.describe()}" for r in self.tools.rows if r.installed and r.status.current]
+
+    # ------------------------------------------------------------ switching
+
+    def switch(self, provider_name: str, model: str, tools: list[str] | None) -> None:
+        """One-click switch (tray): no preview, but the engine's backups, journal and undo all apply."""
+        provider = self.state.store.providers.get(provider_name)
+        if provider is not None:
+            self.tools.switch(provider, model, tools)
+
+    def undo(self) -> None:
+        self.tools.undo()
+
+    def _switched(self, result: object) -> None:
+        from switchover.ui.switching import describe_result
+
+        if self.tray is not None:
+            self.tray.notify("Switched", describe_result(result))  # type: ignore[arg-type]
+
+    def _undone(self, result: object) -> None:
+        if self.tray is not None:
+            files = len(getattr(result, "files", ()))
+            self.tray.notify("Undone", f"Restored {files} file{'s' if files != 1 else ''} to before the last switch.")
+
+    def _tools_failed(self, message: str) -> None:
+        if self.tray is not None and self.window is None:
+            self.tray.notify("Switchover", message)
+
+    def _sync_undo(self) -> None:
+        if self.tray is not None:
+            self.tray.can_undo = self.tools.can_undo
 
     def quit(self) -> None:
         if self.window is not None:

@@ -11,9 +11,15 @@ if TYPE_CHECKING:
 
 def add_pages(window: MainWindow, controller: AppController) -> None:
     from switchover.ui.pages.health import HealthPage
+    from switchover.ui.pages.history import HistoryPage
     from switchover.ui.pages.providers import ProvidersPage
     from switchover.ui.pages.settings import SettingsPage
+    from switchover.ui.pages.tools import ToolsPage
 
     window.add_page("providers", "Providers", ProvidersPage(controller.state))
     window.add_page("health", "Health", HealthPage(controller.state, controller.health))
+    window.add_page("tools", "Tools", ToolsPage(controller.state, controller.tools, controller.health))
+    history = HistoryPage(controller.state, controller.tools)
+    window.add_page("history", "History", history)
+    history.load()
     window.add_page("settings", "Settings", SettingsPage(controller.state))

@@ -1,0 +1,147 @@
+"""History page: switches and undos from the journal, failover decisions with their evidence; Undo."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from switchover.core.switching import JournalEntry, UndoResult
+from switchover.ui.health_format import BAD, GOOD, WARN
+from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.state import AppState
+from switchover.ui.switching import ToolsService
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: float
+    what: str
+    tools: str
+    detail: str
+    evidence: str = ""
+    tone: str = "info"  # info | good | warn | bad
+
+
+def _iso_to_ts(text: str) -> float:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def journal_rows(entries: list[JournalEntry], labels: dict[str, str]) -> list[HistoryRow]:
+    rows = []
+    for entry in entries:
+        tools = ", ".join(labels.get(t, t) for t in entry.tools)
+        target = f"{entry.provider} · {entry.model}"
+        if entry.kind == "undo":
+            what, detail = "Undo", f"restored the files of the switch to {target}"
+        else:
+            what, detail = "Switch", f"to {target}"
+        tone = "good"
+        if entry.state != "done":
+            tone = "bad"
+            detail += f" ({entry.state.replace('_', ' ')}{': ' + entry.error if entry.error else ''})"
+        if entry.problems:
+            detail += "; not restored: " + "; ".join(entry.problems)
+        files = "\n".join(f.path for f in entry.files)
+        rows.append(HistoryRow(_iso_to_ts(entry.started), what, tools, detail, files, tone))
+    return rows
+
+
+def decision_rows(decisions: list[Any]) -> list[HistoryRow]:
+    rows = []
+    for d in decisions:
+        evidence = "\n".join(
+            f"{r.provider}/{r.protocol}: {r.status.value} — {r.reason}" for r in d.evidence
+        )
+        tone = {"failed": "bad", "switched": "good", "accepted": "good", "suggested": "warn"}.get(
+            d.action.value, "info")
+        what = f"Failover: {d.kind.value.replace('_', ' ')} ({d.action.value})"
+        rows.append(HistoryRow(d.at, what, d.tool_label, d.message + (f" — {d.error}" if d.error else ""),
+                               evidence, tone))
+    return rows
+
+
+class HistoryModel(RowsModel):
+    headers = ("When", "What", "Tools", "Details")
+
+    def cell(self, obj: Any, column: int, role: int) -> Any:
+        row: HistoryRow = obj
+        if role == DISPLAY:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.at)) if row.at else "?"
+            return (when, row.what, row.tools, row.detail)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.evidence or row.detail
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return {"good": GOOD, "warn": WARN, "bad": BAD}.get(row.tone)
+        return None
+
+
+class HistoryPage(QWidget):
+    def __init__(self, state: AppState, service: ToolsService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.service = service
+        self.model = HistoryModel(self)
+        self.table = make_table(self)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.undo_button = QPushButton("Undo last switch")
+        self.undo_button.clicked.connect(self.undo)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.undo_button)
+        row.addWidget(self.status_label, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("History", "Switches, undos and failover decisions, with the evidence "
+                                    "(hover a row)."))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.decisions: list[Any] = []
+        service.history_loaded.connect(lambda _e: self.refresh())
+        service.failed.connect(self._failed)
+        self.refresh()
+
+    def load(self) -> None:
+        """Re-read the journal and the failover decision log (both on workers)."""
+        self.service.load_history()
+
+        def read_decisions(_p: object) -> list[Any]:
+            from switchover.core.failover.decisions import DecisionLog
+
+            return DecisionLog().recent(200)
+
+        def got(decisions: list[Any]) -> None:
+            self.decisions = decisions
+            self.refresh()
+
+        self.state.tasks.run(read_decisions, on_success=got, label="read failover decisions")
+
+    def refresh(self) -> None:
+        labels = {r.tool: r.label for r in self.service.rows}
+        rows = journal_rows(self.service.history, labels) + decision_rows(self.decisions)
+        rows.sort(key=lambda r: r.at, reverse=True)
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        self.undo_button.setEnabled(self.service.can_undo)
+
+    def undo(self) -> None:
+        self.undo_button.setEnabled(False)
+        self.status_label.setText("Undoing…")
+        self.service.undo(on_done=self._undone, on_failure=lambda exc: self._failed(str(exc)))
+
+    def _undone(self, result: UndoResult) -> None:
+        count = len(result.files)
+        self.status_label.setText(f"Restored {count} file{'s' if count != 1 else ''}.")
+
+    def _failed(self, message: str) -> None:
+        self.undo_button.setEnabled(self.service.can_undo)
+        self.status_label.setText(f"<span style='color:#b91c1c'>{message}</span>")

@@ -1,0 +1,197 @@
+"""Tools page: every supported coding tool, what it uses now, and switching with a diff preview first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from switchover.core.providers import Provider
+from switchover.core.switching import SwitchResult
+from switchover.ui.health_format import WARN, status_colour, status_label
+from switchover.ui.health_monitor import HealthMonitor
+from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.state import AppState
+from switchover.ui.switch_dialog import SwitchPreviewDialog
+from switchover.ui.switching import ToolRow, ToolsService, describe_result
+
+
+def choice_key(provider: str, model: str | None) -> str:
+    """Combo item data as a plain string ("provider/model"): Qt compares it reliably, unlike a tuple."""
+    return f"{provider}/{model}" if model else provider
+
+
+class ToolsModel(RowsModel):
+    headers = ("Tool", "Uses now", "Health", "Config file", "Notes")
+
+    def __init__(self, health: HealthMonitor, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.health = health
+
+    def cell(self, obj: Any, column: int, role: int) -> Any:
+        row: ToolRow = obj
+        result = self.health.latest.get(row.endpoint_key) if row.endpoint_key else None
+        if role == DISPLAY:
+            if column == 0:
+                return row.label if row.installed else f"{row.label} (not installed)"
+            if column == 1:
+                return row.status.error or row.describe()
+            if column == 2:
+                return status_label(result.status) if result else ("—" if not row.endpoint_key else "not checked")
+            if column == 3:
+                paths = row.status.detection.config_paths
+                return str(paths[0]) if paths else "—"
+            if column == 4:
+                return self.notes(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 2 and result:
+                return status_colour(result.status)
+            if not row.installed:
+                return status_colour(None)
+            if column == 4 and row.status.existing_overrides:
+                return WARN
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 3:
+                return "\n".join(str(p) for p in row.status.detection.config_paths)
+            if column == 4:
+                return self.notes(row, full=True) or None
+            if column == 1 and row.base_url:
+                return row.base_url
+        return None
+
+    @staticmethod
+    def notes(row: ToolRow, full: bool = False) -> str:
+        parts = []
+        if row.status.existing_overrides:
+            files = ", ".join(str(p) for p in row.status.existing_overrides)
+            parts.append(f"⚠ overridden by {files}" if full else "⚠ project/managed settings override this")
+        if row.status.current is not None and row.provider is None and row.base_url:
+            parts.append("not one of your providers")
+        parts.extend(getattr(row.status.detection, "notes", ()) if full else ())
+        return "; ".join(parts)
+
+
+class ToolsPage(QWidget):
+    def __init__(self, state: AppState, service: ToolsService, health: HealthMonitor,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.service = service
+        self.model = ToolsModel(health, self)
+        self.table = make_table(self)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.choice_combo = QComboBox()
+        self.choice_combo.setMinimumWidth(260)
+        self.switch_button = QPushButton("Switch selected…")
+        self.switch_all_button = QPushButton("Switch all tools…")
+        self.refresh_button = QPushButton("Refresh")
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.switch_button.clicked.connect(self.switch_selected)
+        self.switch_all_button.clicked.connect(self.switch_all)
+        self.refresh_button.clicked.connect(service.refresh)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Point at"))
+        row.addWidget(self.choice_combo)
+        row.addWidget(self.switch_button)
+        row.addWidget(self.switch_all_button)
+        row.addStretch(1)
+        row.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Tools", "Your coding tools and the provider each one uses. "
+                                    "Every switch shows its diff first and can be undone."))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status_label)
+        layout.addLayout(row)
+        self.preview_dialog: SwitchPreviewDialog | None = None
+        service.tools_loaded.connect(self._loaded)
+        service.failed.connect(self._failed)
+        state.store_changed.connect(self._fill_choices)
+        health.result_arrived.connect(lambda _r: self.table.viewport().update())
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._fill_choices()
+        self._loaded(service.rows)
+
+    def _loaded(self, rows: list[ToolRow]) -> None:
+        selected = self.selected_tool()
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        if selected:
+            self.select_tool(selected)
+        self._update_buttons()
+
+    def _fill_choices(self) -> None:
+        current = self.choice_combo.currentData()
+        self.choice_combo.clear()
+        for provider in self.state.store.providers.values():
+            for model in provider.models or (None,):
+                label = f"{provider.display_name} · {model}" if model else provider.display_name
+                self.choice_combo.addItem(label, choice_key(provider.name, model))
+        if current is not None:
+            self.choice_combo.setCurrentIndex(max(0, self.choice_combo.findData(current)))
+        self._update_buttons()
+
+    def selected_tool(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_object(rows[0].row()).tool if rows else None
+
+    def select_tool(self, tool: str) -> None:
+        for index, row in enumerate(self.model.rows()):
+            if row.tool == tool:
+                self.table.selectRow(index)
+
+    def select_choice(self, provider: str, model: str | None) -> None:
+        self.choice_combo.setCurrentIndex(self.choice_combo.findData(choice_key(provider, model)))
+
+    def _update_buttons(self) -> None:
+        has_choice = self.choice_combo.count() > 0
+        self.switch_button.setEnabled(has_choice and self.selected_tool() is not None)
+        self.switch_all_button.setEnabled(has_choice and any(r.installed for r in self.model.rows()))
+
+    def chosen(self) -> tuple[Provider, str | None] | None:
+        data = self.choice_combo.currentData()
+        if not data:
+            return None
+        name, _, model = str(data).partition("/")
+        return self.state.store.providers[name], model or None
+
+    # ------------------------------------------------------------ switching
+
+    def switch_selected(self) -> None:
+        tool = self.selected_tool()
+        if tool:
+            self.start_switch([tool])
+
+    def switch_all(self) -> None:
+        self.start_switch(None)
+
+    def start_switch(self, tools: list[str] | None) -> None:
+        choice = self.chosen()
+        if choice is None:
+            return
+        provider, model = choice
+        self.status_label.setText("Preparing the switch…")
+        self.service.preview(provider, model, tools, on_done=lambda p: self._review(p, provider, model, tools),
+                             on_failure=lambda exc: self._failed(str(exc)))
+
+    def _review(self, preview: SwitchResult, provider: Provider, model: str | None, tools: list[str] | None) -> None:
+        self.status_label.setText("")
+        dialog = SwitchPreviewDialog(preview, provider.display_name, self)
+        self.preview_dialog = dialog
+        dialog.accepted.connect(lambda: self._apply(provider, model, tools))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _apply(self, provider: Provider, model: str | None, tools: list[str] | None) -> None:
+        self.status_label.setText("Switching…")
+        self.service.switch(provider, model, tools, on_done=self._switched,
+                            on_failure=lambda exc: self._failed(str(exc)))
+
+    def _switched(self, result: SwitchResult) -> None:
+        self.status_label.setText(describe_result(result))
+
+    def _failed(self, message: str) -> None:
+        self.status_label.setText(f"<span style='color:#b91c1c'>{message}</span>")
