@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import keyring
 import pytest
@@ -287,3 +289,41 @@ def test_a_missing_key_is_a_real_auth_failure() -> None:
     missing = provider("nokey", "No Key", "http://127.0.0.1:9", ("m",), credential=Credential.keychain())
     (found,) = LiveHealthChecker(record_history=False).check([CheckRequest(missing, Protocol.ANTHROPIC)], Tier.AUTH)
     assert found.status is HealthStatus.AUTH_FAILED and "switchover provider key nokey" in found.reason
+
+
+def test_a_refused_switch_is_recorded_and_retried_only_after_the_dwell_time() -> None:
+    monitor, _, checker, switcher, clock = make_monitor(make_store(dwell_s=300))
+    attempts: list[str] = []
+
+    def refuse(tool: str, provider, model: str, small_model: str | None) -> None:  # type: ignore[no-untyped-def]
+        attempts.append(provider.name)
+        raise ConfigFileError(Path("/home/u/.claude/settings.json"), "not valid JSON", 3)
+
+    switcher.switch = refuse  # type: ignore[method-assign]
+    checker.status["anthropic"] = HealthStatus.REGION_BLOCKED
+    monitor.tick()
+    (failed,) = monitor.tick()
+    assert failed.action is Action.FAILED and "settings.json, line 3" in (failed.error or "")
+    assert failed.message.startswith("Claude Code: could not switch to zai/glm-5.2")
+    for _ in range(4):
+        clock.advance(60)
+        monitor.tick()
+    assert attempts == ["zai"]  # not hammered every round
+    clock.advance(60)
+    monitor.tick()
+    assert attempts == ["zai", "zai"]
+    assert [d.action for d in DecisionLog().recent()].count(Action.FAILED) == 2
+
+
+def test_the_loop_thread_stops_promptly_on_the_real_clock() -> None:
+    store = make_store()
+    store.chains.clear()
+    monitor = Monitor(tools=FakeTools("x"), checker=ScriptedChecker(), switcher=FakeSwitcher(FakeTools("x")),
+                      history=DecisionLog(), store_loader=lambda: store)
+    thread = monitor.start_thread()
+    time.sleep(0.1)
+    started = time.monotonic()
+    monitor.stop()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - started < 1.0
+    assert monitor.checks_made == 0
