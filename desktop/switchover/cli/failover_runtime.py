@@ -7,10 +7,10 @@ and the desktop app (a worker thread) both build their monitor here, so they beh
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
+from switchover.cli.commands.switching import key_command, make_engine
 from switchover.core.errors import SwitchoverError
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import DecisionLog
@@ -18,7 +18,6 @@ from switchover.core.failover.monitor import Clock, HealthChecker, Monitor, Swit
 from switchover.core.failover.settings import FailoverSettings, Mode
 from switchover.core.providers import Protocol, Provider
 from switchover.core.secrets import Keychain, resolve_key
-from switchover.core.switching.engine import SwitchEngine
 from switchover.targets.base import CurrentChoice, SwitchRequest, Target, ToolEnv
 from switchover.targets.registry import all_targets, get_target
 
@@ -45,13 +44,6 @@ class TargetDirectory:
         return self._targets[tool].current(self.env)
 
 
-def key_command(provider: str) -> tuple[str, ...]:
-    """How a tool asks for a key at run time: this installation's `switchover key NAME` (never the key)."""
-    if getattr(sys, "frozen", False):
-        return (sys.executable, "key", provider)
-    return (sys.executable, "-m", "switchover", "key", provider)
-
-
 class EngineSwitcher:
     """Switches through the switching engine: plan, back up, journal, atomic writes, rollback, undo, lock."""
 
@@ -60,7 +52,7 @@ class EngineSwitcher:
         self._keychain = keychain
 
     def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
-        engine = SwitchEngine(all_targets(), self.env or ToolEnv.current())
+        engine = make_engine(self.env)  # the same engine and key command as `switchover use`
 
         def key() -> str | None:
             if self._keychain is None and provider.credential.kind == "keychain":
