@@ -20,7 +20,9 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from switchover.core import paths
@@ -55,6 +57,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BACKUPS = 30  # switches whose backups are kept; older ones can no longer be undone
 DEFAULT_LOCK_TIMEOUT = 3.0
+JOURNAL_LIMIT = 500  # journal entries kept for `history`
+# File writes run concurrently (each is its own atomic temp+fsync+rename); threads are cheap and reused.
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="switchover-write")
 
 
 class SwitchInProgressError(SwitchoverError):
@@ -201,8 +206,9 @@ class SwitchEngine:
             return self._recover_locked()
 
     def _recover_locked(self) -> list[str]:
+        # Every start recovers under the lock before writing, so only the newest entry can be in progress.
         messages = []
-        for entry in self.journal.entries():
+        for entry in self.journal.newest(1):
             if entry.state != IN_PROGRESS:
                 continue
             problems = []
@@ -339,6 +345,11 @@ class SwitchEngine:
 
     def _apply(self, entry: JournalEntry, ops: list[_Op], redo: Callable[[str], list[_Op]] | None,
                provider: str) -> None:
+        """Journal + backups (durable) -> re-check each file -> write all -> journal "done".
+
+        Files are independent and every one is backed up and journaled before any is written, so the
+        durable steps run concurrently: fsync latency, not CPU, dominates a switch.
+        """
         exposure = self.exposure_record.load()
         backup_root = self.backup_dir / entry.id
         counter = iter(range(1_000_000))
@@ -352,39 +363,43 @@ class SwitchEngine:
                               op.holds_secret, exposure.get(str(op.real)))
 
         def back_up(op: _Op) -> None:
-            assert op.record is not None
-            if op.record.backup is not None and op.before is not None:
-                paths.ensure_private_dir(backup_root)
+            if op.record is not None and op.record.backup is not None and op.before is not None:
                 atomic_write(self.data_dir / op.record.backup, op.before, mode=0o600)
 
         for op in ops:
             op.record = record_for(op)
         entry.files = [op.record for op in ops if op.record is not None]
         crashpoint("planned")
-        self.journal.write(entry)  # from here on, a crash is rolled back on the next start
-        crashpoint("journal-written")
-        for op in ops:
-            back_up(op)
-            crashpoint(f"backed-up {op.real.name}")
+        if any(op.before is not None for op in ops):
+            paths.ensure_private_dir(backup_root)
+        # From the moment the journal entry is on disk, a crash is rolled back on the next start; backups are
+        # durable before any config file is replaced.
+        _all(self._pool, [partial(self.journal.write, entry), *(partial(back_up, op) for op in ops)])
+        crashpoint("journal and backups written")
 
         written: list[_Op] = []
-        replanned: set[str] = set()
-        pending = list(ops)
         try:
-            while pending:
-                tool = pending[0].tool
-                group = [op for op in pending if op.tool == tool]
-                pending = [op for op in pending if op.tool != tool]
+            ready: list[_Op] = []
+            replanned: set[str] = set()
+            for tool in dict.fromkeys(op.tool for op in ops):
+                group = [op for op in ops if op.tool == tool]
                 if any(_read(op.real) != op.before for op in group):
                     group = self._replan(entry, tool, group, redo, replanned, record_for, back_up)
-                for op in group:
-                    crashpoint(f"write {op.real.name}")
-                    if op.after is None:
-                        op.real.unlink(missing_ok=True)
-                    else:
-                        atomic_write(op.path, op.after, mode=op.new_file_mode)
-                    written.append(op)
-            crashpoint("written")
+                ready.extend(group)
+            crashpoint("checked")
+            futures = {self._pool.submit(_write, op): op for op in ready}
+            failure: BaseException | None = None
+            for future in as_completed(futures):
+                op = futures[future]
+                try:
+                    future.result()
+                except BaseException as exc:
+                    failure = failure or exc
+                    continue
+                written.append(op)
+                crashpoint(f"wrote {op.real.name}")
+            if failure is not None:
+                raise failure
             entry.state = DONE
             entry.finished = now_iso()
             self.journal.write(entry)
@@ -414,11 +429,16 @@ class SwitchEngine:
         self._update_exposure(entry, written, provider, exposure)
         if entry.kind == "undo":
             _remove_folder(backup_root)  # only needed while the undo ran; an undo is not itself undone
-        self._prune_backups()
+        self._prune()
+
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        return _POOL
 
     def _replan(self, entry: JournalEntry, tool: str, group: list[_Op], redo: Callable[[str], list[_Op]] | None,
                 replanned: set[str], record_for: Callable[[_Op], FileRecord],
                 back_up: Callable[[_Op], None]) -> list[_Op]:
+        """The user saved one of this tool's files after we planned: plan again from the new bytes, once."""
         changed = [str(op.real) for op in group if _read(op.real) != op.before]
         if redo is None or tool in replanned:
             raise SwitchFailedError(
@@ -436,9 +456,9 @@ class SwitchEngine:
         for op in fresh:
             op.record = record_for(op)
             entry.files.append(op.record)
-        self.journal.write(entry)
         for op in fresh:
             back_up(op)
+        self.journal.write(entry)
         return fresh
 
     def _update_exposure(self, entry: JournalEntry, written: list[_Op], provider: str,
@@ -458,22 +478,25 @@ class SwitchEngine:
             else:
                 exposure.pop(key, None)
             changed = True
-        if changed:
+        if changed and exposure != self.exposure_record.load():
             self.exposure_record.save(exposure)
 
-    def _prune_backups(self) -> None:
-        if not self.backup_dir.is_dir():
-            return
-        folders = sorted(p for p in self.backup_dir.iterdir() if p.is_dir())
-        for folder in folders[: max(0, len(folders) - self.max_backups)]:
-            _remove_folder(folder)
+    def _prune(self) -> None:
+        """Keep backups of the last `max_backups` switches and the last JOURNAL_LIMIT journal entries."""
+        if self.backup_dir.is_dir():
+            folders = sorted(p for p in self.backup_dir.iterdir() if p.is_dir())
+            for folder in folders[: max(0, len(folders) - self.max_backups)]:
+                _remove_folder(folder)
+        self.journal.prune(JOURNAL_LIMIT)
 
     # -- undo, history, exposure --------------------------------------------------------------------------
 
-    def _undoable(self, entries: list[JournalEntry]) -> JournalEntry | None:
-        undone = {e.undoes for e in entries if e.kind == "undo" and e.state == DONE}
-        for entry in reversed(entries):
-            if entry.kind == "switch" and entry.state == DONE and entry.id not in undone:
+    def _undoable(self, newest_first: Iterator[JournalEntry]) -> JournalEntry | None:
+        undone: set[str | None] = set()
+        for entry in newest_first:
+            if entry.kind == "undo" and entry.state == DONE:
+                undone.add(entry.undoes)
+            elif entry.kind == "switch" and entry.state == DONE and entry.id not in undone:
                 return entry
         return None
 
@@ -481,7 +504,7 @@ class SwitchEngine:
         """Restore every file of the last switch that has not been undone, byte for byte."""
         with self._locked():
             recovered = tuple(self._recover_locked())
-            target = self._undoable(self.journal.entries())
+            target = self._undoable(self.journal.newest())
             if target is None:
                 raise UndoError("There is no switch to undo.")
             ops: list[_Op] = []
@@ -589,6 +612,19 @@ class SwitchEngine:
             reports.append(VerifyReport(plan.tool, not problems, expected_url, plan.model, actual,
                                         tuple(problems), health_text))
         return reports
+
+
+def _write(op: _Op) -> None:
+    if op.after is None:
+        op.real.unlink(missing_ok=True)
+    else:
+        atomic_write(op.path, op.after, mode=op.new_file_mode)
+
+
+def _all(pool: ThreadPoolExecutor, jobs: list[Callable[[], None]]) -> None:
+    """Run jobs concurrently; re-raise the first failure after all have finished."""
+    for future in [pool.submit(job) for job in jobs]:
+        future.result()
 
 
 def _remove_folder(folder: Path) -> None:

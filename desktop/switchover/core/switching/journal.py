@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,22 @@ class Journal:
             except (OSError, ValueError, TypeError):
                 continue
         return out
+
+    def newest(self, limit: int | None = None) -> Iterator[JournalEntry]:
+        """Entries newest first, read lazily (a switch only looks at the last one or two)."""
+        if not self.directory.is_dir():
+            return
+        for path in sorted(self.directory.glob("*.json"), reverse=True)[:limit]:
+            try:
+                yield JournalEntry.from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue
+
+    def prune(self, keep: int) -> None:
+        if not self.directory.is_dir():
+            return
+        for path in sorted(self.directory.glob("*.json"), reverse=True)[keep:]:
+            path.unlink(missing_ok=True)
 
     def remove(self, switch_id: str) -> None:
         self.path_of(switch_id).unlink(missing_ok=True)
