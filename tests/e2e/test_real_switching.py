@@ -6,19 +6,25 @@ provider of the user's own), two providers point at two stand-in servers with di
 flow goes through the real `switchover` CLI in subprocesses and the real tool binaries:
 
     provider add alpha/bravo (keys into the test keyring) -> use alpha/model-a -> tool turn served by
-    alpha with model-a and alpha's key -> use bravo/model-b -> turn served by bravo -> undo -> turn served by
-    alpha again -> undo -> the tool's files are exactly the originals.
+    alpha with model-a and alpha's key -> use bravo/model-b -> turn served by bravo -> undo -> the files are
+    exactly those alpha's turn ran with -> undo -> the tool's files are exactly the originals.
 
 Tools that read keys only from the environment (OpenCode, Qwen Code) get `SWITCHOVER_<NAME>_API_KEY`
 exported from `switchover key NAME`, as the engine's note tells the user to do.
+
+Two drivers run the same flow: `cli` (the real `switchover use`/`undo` commands: the full proof) and `engine`
+(`SwitchEngine` with the real targets in-process, `switchover key NAME` as the key command). The engine
+variant stands in only while the CLI lacks `use`/`undo`; once they exist it is skipped as redundant.
 """
 
 from __future__ import annotations
 
 import functools
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -35,23 +41,17 @@ pytestmark = [
 
 
 @functools.cache
-def missing_engine_commands() -> tuple[str, ...]:
-    """`use`/`undo` as listed by `switchover --help` (the engine lands in parallel with these tests)."""
+def missing_cli_commands() -> tuple[str, ...]:
+    """`use`/`undo` as listed by `switchover --help` (the CLI lands in parallel with these tests)."""
     listing = run_switchover(["--help"]).stdout.split()
     return tuple(command for command in ("use", "undo") if command not in listing)
 
-
-@pytest.fixture(autouse=True)
-def _engine_ready() -> None:
-    if missing_engine_commands():
-        pytest.skip(f"switching engine not in this tree yet: `switchover {'/'.join(missing_engine_commands())}` "
-                    "missing from `switchover --help`")
 
 # ----------------------------------------------------------------------------- realistic existing configs
 
 CLAUDE_SETTINGS = """{
   "$schema": "https://json.schemastore.org/claude-code-settings.json",
-  "model": "opus",
+  "model": "sonnet",
   "permissions": {
     "allow": ["Bash(npm run lint)", "Read(~/.zshrc)"],
     "deny": ["Read(./.env)"]
@@ -141,26 +141,37 @@ QWEN_SETTINGS = """{
 
 @dataclass(frozen=True)
 class ToolCase:
+    name: str
     tool: str
     # file (relative to HOME) -> original bytes, or None when the file must not exist before (and after)
     files: dict[str, str | None]
     path_suffix: str  # path the completion request must hit; {model} is replaced
     needs_key_env: bool = False  # reads the key from SWITCHOVER_<NAME>_API_KEY
+    known_issue: str | None = None  # a real failure not fixed yet: strict xfail, so a fix makes it fail
 
+
+OPUS_ISSUE = (
+    "Claude Code 2.1.332 re-serialises settings.json (\"model\": \"opus\" becomes \"opus[1m]\") when "
+    "env.ANTHROPIC_DEFAULT_OPUS_MODEL names a model it does not know, which the claude-code target writes; "
+    "undo then refuses (file changed after the switch). See docs/real-tools.md, Claude Code."
+)
 
 CASES = {
-    case.tool: case
+    case.name: case
     for case in (
-        ToolCase("claude-code", {".claude/settings.json": CLAUDE_SETTINGS}, "/v1/messages"),
-        ToolCase("codex", {".codex/config.toml": CODEX_CONFIG}, "/v1/responses"),
+        ToolCase("claude-code", "claude-code", {".claude/settings.json": CLAUDE_SETTINGS}, "/v1/messages"),
+        ToolCase("claude-code-model-opus", "claude-code",
+                 {".claude/settings.json": CLAUDE_SETTINGS.replace('"model": "sonnet"', '"model": "opus"')},
+                 "/v1/messages", known_issue=OPUS_ISSUE),
+        ToolCase("codex", "codex", {".codex/config.toml": CODEX_CONFIG}, "/v1/responses"),
         ToolCase(
-            "gemini-cli",
+            "gemini-cli", "gemini-cli",
             {".gemini/settings.json": GEMINI_SETTINGS, ".gemini/.env": GEMINI_DOTENV},
             "/v1beta/models/{model}:streamGenerateContent",
         ),
-        ToolCase("opencode", {".config/opencode/opencode.json": OPENCODE_CONFIG},
+        ToolCase("opencode", "opencode", {".config/opencode/opencode.json": OPENCODE_CONFIG},
                  "/v1/chat/completions", needs_key_env=True),
-        ToolCase("qwen-code", {".qwen/settings.json": QWEN_SETTINGS, ".qwen/.env": None},
+        ToolCase("qwen-code", "qwen-code", {".qwen/settings.json": QWEN_SETTINGS, ".qwen/.env": None},
                  "/v1/chat/completions", needs_key_env=True),
     )
 }
@@ -171,6 +182,58 @@ def switchover(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
     assert result.returncode == 0, f"switchover {' '.join(args)} exited {result.returncode}\n" \
                                    f"{result.stdout}\n{result.stderr}"
     return result
+
+
+class Driver(Protocol):
+    def use(self, spec: str, tool: str) -> None: ...
+
+    def undo(self) -> None: ...
+
+
+class CliDriver:
+    """The real thing: `switchover use PROVIDER/MODEL --tool T` and `switchover undo` in subprocesses."""
+
+    def use(self, spec: str, tool: str) -> None:
+        switchover("use", spec, "--tool", tool)
+
+    def undo(self) -> None:
+        switchover("undo")
+
+
+class EngineDriver:
+    """`SwitchEngine` + the real targets in-process, with the same key command the CLI gives the tools."""
+
+    def use(self, spec: str, tool: str) -> None:
+        from switchover.core.secrets import resolve_key
+        from switchover.core.store import load_store
+        from switchover.core.switching import SwitchEngine
+        from switchover.targets.base import SwitchRequest, ToolEnv
+        from switchover.targets.registry import all_targets
+
+        name, model = spec.split("/", 1)
+        provider = load_store().providers[name]
+        request = SwitchRequest(provider, model, provider.small_model,
+                                (sys.executable, "-m", "switchover", "key", name), lambda: resolve_key(provider))
+        result = SwitchEngine(all_targets(), ToolEnv.current()).use(request, [tool])
+        assert result.ok, result.outcomes
+
+    def undo(self) -> None:
+        from switchover.core.switching import SwitchEngine
+        from switchover.targets.base import ToolEnv
+        from switchover.targets.registry import all_targets
+
+        SwitchEngine(all_targets(), ToolEnv.current()).undo()
+
+
+@pytest.fixture(params=["cli", "engine"])
+def driver(request: pytest.FixtureRequest) -> Driver:
+    missing = missing_cli_commands()
+    if request.param == "cli" and missing:
+        pytest.skip(f"switching CLI not in this tree yet: `switchover {'/'.join(missing)}` missing from "
+                    "`switchover --help` (the engine variant runs instead)")
+    if request.param == "engine" and not missing:
+        pytest.skip("the cli variant drives the same engine end to end")
+    return CliDriver() if request.param == "cli" else EngineDriver()
 
 
 def add_provider(name: str, standin: StandinProvider, model: str) -> None:
@@ -197,11 +260,15 @@ def snapshot(home: Path, case: ToolCase) -> dict[str, bytes | None]:
     return {rel: (home / rel).read_bytes() if (home / rel).exists() else None for rel in case.files}
 
 
-@pytest.mark.parametrize("tool", sorted(CASES))
+@pytest.mark.parametrize("case_name", sorted(CASES))
 def test_use_switches_real_tool_between_providers_and_undo_restores_files(
-    tool: str, isolated_home: Path, workdir: Path, standin_a: StandinProvider, standin_b: StandinProvider
+    case_name: str, driver: Driver, isolated_home: Path, workdir: Path, standin_a: StandinProvider,
+    standin_b: StandinProvider, request: pytest.FixtureRequest
 ) -> None:
-    case = CASES[tool]
+    case = CASES[case_name]
+    tool = case.tool
+    if case.known_issue:
+        request.applymarker(pytest.mark.xfail(reason=case.known_issue, strict=True))
     for rel, text in case.files.items():
         if text is not None:
             (isolated_home / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -224,18 +291,19 @@ def test_use_switches_real_tool_between_providers_and_undo_restores_files(
             if text is not None and "marker" in text:
                 assert "marker" in (isolated_home / rel).read_text(), f"{rel} lost the user's content"
 
-    switchover("use", "alpha/model-a", "--tool", tool)
+    driver.use("alpha/model-a", tool)
     turn_served_by(standin_a, standin_b, "model-a", key_a)
     for rel in case.files:  # no plaintext key in the tool's files unless the tool can take nothing else
         path = isolated_home / rel
         if path.exists() and tool not in ("gemini-cli",):
             assert key_a not in path.read_text(), f"{rel} holds the key in plaintext"
 
-    switchover("use", "bravo/model-b", "--tool", tool)
+    pointed_at_a = snapshot(isolated_home, case)  # what alpha's proven turn ran with
+    driver.use("bravo/model-b", tool)
     turn_served_by(standin_b, standin_a, "model-b", key_b)
 
-    switchover("undo")
-    turn_served_by(standin_a, standin_b, "model-a", key_a)
+    driver.undo()  # back to alpha: the exact files alpha's turn was served with (no need to run it again)
+    assert snapshot(isolated_home, case) == pointed_at_a
 
-    switchover("undo")
+    driver.undo()
     assert snapshot(isolated_home, case) == original

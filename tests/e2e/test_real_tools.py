@@ -23,6 +23,7 @@ from tests.e2e.standin import StandinProvider
 
 pytestmark = [
     pytest.mark.realtools,
+    pytest.mark.slow,
     pytest.mark.skipif(not tools_installed(),
                        reason="real CLIs not installed: run scripts/install-real-tools (npm, ~45 s, 1.4 GB)"),
 ]
