@@ -15,7 +15,7 @@ from switchover.core.errors import ConfigFileError, SwitchoverError, ValidationE
 from switchover.core.failover.chains import parse_chain, resolve_candidates
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
-from switchover.core.failover.monitor import CheckRequest, Monitor
+from switchover.core.failover.monitor import CheckRequest, Monitor, SystemClock
 from switchover.core.failover.settings import FailoverSettings, Mode, load_settings, settings_from_table
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.providers import Credential, Protocol
@@ -327,3 +327,37 @@ def test_the_loop_thread_stops_promptly_on_the_real_clock() -> None:
     thread.join(5)
     assert not thread.is_alive() and time.monotonic() - started < 1.0
     assert monitor.checks_made == 0
+
+
+def test_only_one_monitor_runs_at_a_time_the_other_stands_by_and_takes_over(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lock = tmp_path / "monitor.lock"
+    store = make_store()
+    first, *_ = make_monitor(store, clock=SystemClock())  # type: ignore[arg-type]  # real waits, like the app
+    first.exclusive_lock = lock
+    first_thread = first.start_thread()
+    try:
+        deadline = time.monotonic() + 5
+        while first.checks_made == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second, _, second_checker, _, second_clock = make_monitor(store)
+        second.exclusive_lock = lock
+        problems: list[str | None] = []
+        second.add_problem_observer(problems.append)
+        waits = {"n": 0}
+
+        def timeline(elapsed: float) -> None:
+            waits["n"] += 1
+            if waits["n"] == 3:
+                first.stop()  # the app quits...
+                first_thread.join(5)
+            if waits["n"] == 6:
+                second.stop()
+
+        second_clock.on_wait = timeline
+        second.run()
+    finally:
+        first.stop()
+        first_thread.join(5)
+    assert problems[0] is not None and "stands by" in problems[0]
+    assert problems[1] is None  # ...and the standby took over
+    assert second_checker.rounds and len(second_checker.rounds) <= 4

@@ -14,7 +14,14 @@ from switchover.cli.commands.switching import key_command, make_engine
 from switchover.core.errors import SwitchoverError
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import DecisionLog
-from switchover.core.failover.monitor import Clock, HealthChecker, Monitor, Switcher, one_shot_settings
+from switchover.core.failover.monitor import (
+    Clock,
+    HealthChecker,
+    Monitor,
+    Switcher,
+    monitor_lock_file,
+    one_shot_settings,
+)
 from switchover.core.failover.settings import FailoverSettings, Mode
 from switchover.core.providers import Protocol, Provider
 from switchover.core.secrets import Keychain, resolve_key
@@ -100,4 +107,5 @@ def build_monitor(
         adjust_settings=adjust,
         only_tools=only_tools,
         lookahead=100 if one_shot else 2,
+        exclusive_lock=None if one_shot else monitor_lock_file(),
     )

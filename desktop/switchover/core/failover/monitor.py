@@ -16,13 +16,16 @@ decision history says only whether that choice came from our own failover (then 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol as TypingProtocol
 
+from switchover.core import paths
 from switchover.core.errors import SwitchoverError
 from switchover.core.failover.chains import Candidate, any_chain, has_own_chain, resolve_candidates
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
@@ -35,12 +38,17 @@ from switchover.core.failover.policy import (
     same_choice,
 )
 from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode, load_settings
+from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Protocol, Provider
 from switchover.core.store import ChainEntry, Store, load_store
 
 log = logging.getLogger(__name__)
 
+STANDBY_MESSAGE = (
+    "Another Switchover monitor (the app or `switchover watch`) is already running; this one stands by and "
+    "takes over if that one stops."
+)
 SLEEP_GAP_S = 30.0  # a wait that overran (or a wall clock jump) by more than this means the machine slept
 MIN_DELAY_S = 0.05
 
@@ -173,6 +181,7 @@ class Monitor:
         only_tools: Sequence[str] | None = None,
         lookahead: int = 2,
         on_results: Callable[[list[HealthResult]], None] | None = None,
+        exclusive_lock: Path | None = None,
     ):
         self.tools = tools
         self.checker = checker
@@ -198,6 +207,8 @@ class Monitor:
         self.checks_made = 0  # endpoint checks so far (tests assert "no traffic" with it)
         self.last_error: str | None = None
         self.woke_at: float | None = None
+        self.exclusive_lock = exclusive_lock
+        self.standing_by = False
 
     # ------------------------------------------------------------ observers
 
@@ -460,8 +471,29 @@ class Monitor:
         return max(MIN_DELAY_S, delay)
 
     def run(self) -> None:
-        """Loop until `stop()`; exceptions from a round are logged, never fatal."""
+        """Loop until `stop()`; exceptions from a round are logged, never fatal.
+
+        With `exclusive_lock`, only one monitor runs across processes (the app and `switchover watch`
+        would otherwise both notify and switch): the other stands by and takes over when the first stops.
+        """
         self._stopping.clear()
+        if self.exclusive_lock is None:
+            self._loop()
+            return
+        while not self._stopping.is_set():
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(locked(self.exclusive_lock, timeout=0, what="failover"))
+                except LockBusyError:
+                    self.standing_by = True
+                    self._set_problem(STANDBY_MESSAGE)
+                    self.clock.wait(self.settings.interval_s, self._interrupt)
+                    self._interrupt.clear()
+                    continue
+                self.standing_by = False
+                self._loop()
+
+    def _loop(self) -> None:
         while not self._stopping.is_set():
             if not self._paused:
                 try:
@@ -535,6 +567,10 @@ class Monitor:
                                        active_health, chain, state.open_suggestion,
                                        tuple(self._round.notes.get(view.tool, ()))))
             return rows
+
+
+def monitor_lock_file() -> Path:
+    return paths.data_dir() / "failover" / "monitor.lock"
 
 
 def one_shot_settings(settings: FailoverSettings) -> FailoverSettings:
