@@ -16,6 +16,7 @@ from typing import Any
 from switchover.core.errors import ConfigFileError
 
 _WS = " \t\r\n"
+_WS_RE = re.compile(r"[ \t\r\n]*")
 _STRING_RE = re.compile(r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"')
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
@@ -64,23 +65,20 @@ class Parser:
     def skip(self) -> None:
         """Skip whitespace and (when allowed) comments."""
         text, n = self.text, len(self.text)
-        while self.pos < n:
-            ch = text[self.pos]
-            if ch in _WS:
-                self.pos += 1
-            elif ch == "/" and text.startswith(("//", "/*"), self.pos):
-                if not self.comments:
-                    raise self.error("comments are not allowed in this strict JSON file")
-                if text.startswith("//", self.pos):
-                    end = text.find("\n", self.pos)
-                    self.pos = n if end < 0 else end
-                else:
-                    end = text.find("*/", self.pos + 2)
-                    if end < 0:
-                        raise self.error("unterminated /* comment")
-                    self.pos = end + 2
-            else:
+        while True:
+            self.pos = _WS_RE.match(text, self.pos).end()  # type: ignore[union-attr]  # matches empty
+            if self.pos >= n or text[self.pos] != "/" or not text.startswith(("//", "/*"), self.pos):
                 return
+            if not self.comments:
+                raise self.error("comments are not allowed in this strict JSON file")
+            if text.startswith("//", self.pos):
+                end = text.find("\n", self.pos)
+                self.pos = n if end < 0 else end
+            else:
+                end = text.find("*/", self.pos + 2)
+                if end < 0:
+                    raise self.error("unterminated /* comment")
+                self.pos = end + 2
 
     def parse_document(self) -> Node | None:
         if self.text.startswith("\ufeff"):
@@ -111,7 +109,7 @@ class Parser:
         if match and match.end() > self.pos:
             start, self.pos = self.pos, match.end()
             literal = match.group(0)
-            value: Any = json.loads(literal)
+            value: Any = float(literal) if any(c in literal for c in ".eE") else int(literal)
             return Node(start, self.pos, value)
         for word, value in _LITERALS.items():
             if text.startswith(word, self.pos):
@@ -124,7 +122,10 @@ class Parser:
         if not match:
             raise self.error("invalid or unterminated string")
         self.pos = match.end()
-        value: str = json.loads(match.group(0))
+        raw = match.group(0)
+        if "\\" not in raw:
+            return raw[1:-1]
+        value: str = json.loads(raw)
         return value
 
     def parse_object(self) -> Node:
