@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import keyring
@@ -15,10 +15,10 @@ from switchover.core.errors import ConfigFileError, SwitchoverError, ValidationE
 from switchover.core.failover.chains import parse_chain, resolve_candidates
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
-from switchover.core.failover.monitor import CheckRequest, Monitor, SystemClock
+from switchover.core.failover.monitor import CheckRequest, Monitor, SystemClock, find_active
 from switchover.core.failover.settings import FailoverSettings, Mode, load_settings, settings_from_table
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
-from switchover.core.providers import Credential, Protocol
+from switchover.core.providers import Credential, Endpoint, Protocol
 from switchover.core.store import ChainEntry, Store, load_store, save_store
 from tests.failover.helpers import ANTHROPIC, OLLAMA, ZAI, FakeClock, provider, result
 from tests.support.file_keyring import LockedKeyring
@@ -361,3 +361,21 @@ def test_only_one_monitor_runs_at_a_time_the_other_stands_by_and_takes_over(tmp_
     assert problems[0] is not None and "stands by" in problems[0]
     assert problems[1] is None  # ...and the standby took over
     assert second_checker.rounds and len(second_checker.rounds) <= 4
+
+
+def test_the_active_provider_is_found_by_base_url_and_protocol() -> None:
+    store = make_store()
+    both = provider("both", "Both", "https://api.both.example/v1", ("m",), Protocol.OPENAI_CHAT)
+    both = replace(both, endpoints=(*both.endpoints, Endpoint.make(Protocol.OPENAI_RESPONSES,
+                                                                    "https://api.both.example/v1")))
+    store.add(both)
+    tools = (Protocol.OPENAI_RESPONSES, Protocol.OPENAI_CHAT)
+    found = find_active(store, Config("https://API.both.example/v1/", "m", Protocol.OPENAI_CHAT), tools)
+    assert found is not None and found[0].name == "both" and found[1] is Protocol.OPENAI_CHAT
+    # The config says a protocol the provider lacks: another one the tool speaks is used, never a missing one.
+    found = find_active(store, Config(None, "m", Protocol.ANTHROPIC, provider="both"), tools)
+    assert found is not None and found[1] is Protocol.OPENAI_RESPONSES
+    assert find_active(store, Config(None, "m", Protocol.OPENAI_CHAT, provider="zai"), tools) is None
+    assert find_active(store, Config("https://elsewhere.example", "m"), tools) is None
+    anthropic = find_active(store, Config("https://api.anthropic.com", None), (Protocol.ANTHROPIC,))
+    assert anthropic is not None and anthropic[0].name == "anthropic"

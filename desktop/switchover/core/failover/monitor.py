@@ -149,19 +149,27 @@ def _normalise_url(url: str) -> str:
     return url.strip().rstrip("/").lower()
 
 
-def find_active(store: Store, current: ToolConfig, tool_protocols: Sequence[Protocol]) -> Provider | None:
-    """The store provider whose endpoint (for the protocol the tool uses) has the configured base URL."""
+def find_active(
+    store: Store, current: ToolConfig, tool_protocols: Sequence[Protocol]
+) -> tuple[Provider, Protocol] | None:
+    """The store provider (and the protocol) whose endpoint has the base URL the tool's config names.
+
+    The protocol the config says comes first, then the others the tool speaks; the returned protocol is
+    always one the provider offers.
+    """
+    protocols = list(dict.fromkeys([*([current.protocol] if current.protocol else []), *tool_protocols]))
     if current.provider and current.provider in store.providers:
-        return store.providers[current.provider]
+        provider = store.providers[current.provider]
+        protocol = next((p for p in protocols if provider.endpoint(p) is not None), None)
+        return (provider, protocol) if protocol is not None else None
     if not current.base_url:
         return None
     wanted = _normalise_url(current.base_url)
-    protocols = [current.protocol] if current.protocol else list(tool_protocols)
-    for provider in store.providers.values():
-        for protocol in protocols:
+    for protocol in protocols:
+        for provider in store.providers.values():
             endpoint = provider.endpoint(protocol)
             if endpoint is not None and _normalise_url(endpoint.base_url) == wanted:
-                return provider
+                return provider, protocol
     return None
 
 
@@ -301,12 +309,10 @@ class Monitor:
     ) -> tuple[Candidate | None, int | None]:
         if current is None:
             return None, None
-        provider = find_active(store, current, protocols)
-        if provider is None:
+        found = find_active(store, current, protocols)
+        if found is None:
             return None, None
-        protocol = current.protocol or next((p for p in protocols if provider.endpoint(p)), None)
-        if protocol is None:
-            return None, None
+        provider, protocol = found
         model = current.model or provider.default_model or ""
         position = match_position(candidates, provider.name, model)
         return Candidate(position if position is not None else -1, provider, model, protocol), position
@@ -433,8 +439,8 @@ class Monitor:
         except SwitchoverError as exc:
             return failed(str(exc))
         protocols = self.tools.protocols(suggestion.tool)
-        active_provider = find_active(store, current, protocols) if current else None
-        now_choice = ChainEntry(active_provider.name, current.model) if active_provider and current else None
+        found = find_active(store, current, protocols) if current else None
+        now_choice = ChainEntry(found[0].name, current.model) if found and current else None
         if now_choice is None or suggestion.from_choice is None or now_choice.provider != \
                 suggestion.from_choice.provider:
             return failed(f"its config changed since the suggestion (it now uses {now_choice or 'something else'}); "
