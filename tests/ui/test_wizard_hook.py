@@ -11,7 +11,16 @@ from switchover.core.store import Store, load_store, save_store
 from switchover.ui.wizard.hook import MENU_TEXT, SetupWizardHook
 from tests.support.fixtures import provider_server
 from tests.support.provider_server import ProviderServer
-from tests.ui.wizard_support import WAIT_MS, make_world, services_for, start_servers
+from tests.ui.wizard_support import (
+    WAIT_MS,
+    finish,
+    go_next,
+    make_world,
+    services_for,
+    start_servers,
+    wait_idle,
+    walk_to_cloud,
+)
 
 __all__ = ["provider_server"]
 
@@ -50,3 +59,31 @@ def test_a_configured_app_does_not_open_it(qtbot: Any, controller: Any, isolated
     with qtbot.assertNotEmitted(hook.opened, wait=300), qtbot.waitSignal(controller.state.store_changed):
         controller.state.reload()
     assert hook.wizard is None
+
+
+def test_finishing_reloads_the_app_and_reports_what_was_switched(
+        qtbot: Any, controller: Any, isolated_home: Path,
+        provider_server: Callable[..., ProviderServer]) -> None:
+    world = make_world(isolated_home, start_servers(provider_server))
+    controller.open_window()
+    hook = SetupWizardHook(controller, services_for(world))
+    with qtbot.waitSignal(hook.opened, timeout=WAIT_MS) as opened:
+        controller.state.reload()
+    wizard = opened.args[0]
+    qtbot.waitUntil(lambda: wizard.is_loaded, timeout=WAIT_MS)
+    walk_to_cloud(qtbot, wizard)
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    wizard.fallback_page.list.setCurrentRow(1)
+    wizard.fallback_page.move_current(-1)
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    wizard.finish_page.switch_box.setChecked(True)
+    qtbot.waitUntil(lambda: not wizard.finish_page.previewing, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.state.store_changed, timeout=WAIT_MS):
+        finish(qtbot, wizard)
+    assert "claude-code" in controller.state.store.chains, "the app sees the new setup"
+    assert hook.notes_box.isVisible()
+    assert hook.notes_box.text().startswith("Claude Code now uses Ollama (local)")
+    hook.notes_box.close()
+    qtbot.waitUntil(lambda: hook.wizard is None, timeout=WAIT_MS)

@@ -141,9 +141,9 @@ def test_full_walk_with_file_keyring(qtbot: Any, tasks: TaskManager, isolated_ho
     settings = load_settings(store)
     assert settings.default_mode is Mode.AUTO
     assert settings.mode_for("gemini-cli") is Mode.OFF and settings.mode_for("claude-code") is Mode.AUTO
-    assert store.sections["app"] == {"start_at_login": True, "show_tray": False, "failover_mode": "auto"}
+    assert store.sections["app"] == {"start_at_login": True, "show_tray": False}
     app_settings = AppSettings.from_store(store)
-    assert (app_settings.start_at_login, app_settings.show_tray, app_settings.failover_mode) == (True, False, "auto")
+    assert (app_settings.start_at_login, app_settings.show_tray) == (True, False)
     assert store.sections["setup"]["managed_tools"] == ["claude-code", "codex"]
     assert autostart.calls == [True]
     backend = keyring.get_keyring()

@@ -4,6 +4,7 @@ pointed at them, and a driver that walks the pages the way a user does (buttons,
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -120,7 +121,6 @@ def services_for(world: World, **overrides: Any) -> WizardServices:
         "check_options": CheckOptions(trust_env=False),
         "start_at_login": RecordingAutostart(),
         "environ": {},
-        "can_switch": False,
     }
     values.update(overrides)
     return WizardServices(**values)
@@ -142,6 +142,7 @@ def tasks(qapp: Any) -> Iterator[TaskManager]:
     yield manager
     manager.shutdown(wait=True)
     manager.deleteLater()
+    gc.collect()  # free leftover Qt wrappers here, on the UI thread, not later on some worker
 
 
 def new_wizard(qtbot: Any, tasks: TaskManager, services: WizardServices) -> SetupWizard:

@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QSplitter,
     QVBoxLayout,
     QWidget,
-    QWizardPage,
 )
 
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
-from switchover.ui.wizard.common import help_label, verdict_html
+from switchover.ui.wizard.common import WizardPage, help_label, verdict_html
 from switchover.ui.wizard.draft import KeySource, Origin, ProviderChoice, Verdict
 
 if TYPE_CHECKING:
@@ -47,10 +46,9 @@ CUSTOM_PROTOCOLS = {
 }
 
 
-class CloudPage(QWizardPage):
+class CloudPage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Cloud providers")
         self.setSubTitle("Tick the providers you have an account with. Each key is checked before it is saved.")
         self.current_id: str | None = None  # preset id or CUSTOM_ID shown in the details panel

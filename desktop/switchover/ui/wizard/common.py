@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import html
+import weakref
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QWidget, QWizardPage
 
 from switchover.core.health.results import HealthStatus
 from switchover.ui.health_format import status_colour
 from switchover.ui.wizard.draft import Verdict, verdict_title
+
+if TYPE_CHECKING:
+    from switchover.ui.wizard.wizard import SetupWizard
+
+
+class WizardPage(QWizardPage):
+    """A page that knows its `SetupWizard` through a weak reference.
+
+    A strong page -> wizard reference would make a reference cycle between Qt wrappers; Python's cycle
+    collector may then free the wizard on whatever thread it runs, including a worker, which crashes Qt.
+    """
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self._wizard_ref = weakref.ref(wizard)
+
+    @property
+    def wizard_(self) -> SetupWizard:
+        wizard = self._wizard_ref()
+        assert wizard is not None, "the wizard is gone"
+        return wizard
 
 
 def verdict_html(verdict: Verdict | None, pending: bool = False) -> str:

@@ -203,7 +203,6 @@ class SetupPlan:
         app = store.section(APP_SECTION)
         app["start_at_login"] = self.start_at_login
         app["show_tray"] = self.show_tray
-        app["failover_mode"] = self.failover_mode.value
         setup = store.section(SETUP_SECTION)
         setup["version"] = SETUP_VERSION
         setup["completed"] = True

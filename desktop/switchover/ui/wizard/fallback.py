@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from switchover.core.failover.settings import Mode
 from switchover.core.store import ChainEntry
-from switchover.ui.wizard.common import busy_bar, help_label, status_text
+from switchover.ui.wizard.common import WizardPage, busy_bar, help_label, status_text
 from switchover.ui.wizard.draft import Verdict
 
 if TYPE_CHECKING:
@@ -39,10 +38,9 @@ MODE_LABELS = {
 }
 
 
-class FallbackPage(QWizardPage):
+class FallbackPage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Fallback order")
         self.setSubTitle("When the first choice fails, Switchover offers (or switches to) the next one that works.")
         self.shared_box = QCheckBox("Use one order for all tools")

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.ui.health_format import latency_text, status_colour
 from switchover.ui.taskman import Progress
-from switchover.ui.wizard.common import busy_bar, status_text
+from switchover.ui.wizard.common import WizardPage, busy_bar, status_text
 from switchover.ui.wizard.draft import Verdict
 from switchover.ui.wizard.services import SwitchPreview, previews
 
@@ -35,10 +34,9 @@ def verdicts_without_rows(verdicts: dict[str, Verdict], seen: set[str]) -> set[s
     return {name for name in verdicts if name not in seen}
 
 
-class FinishPage(QWizardPage):
+class FinishPage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Check and finish")
         self.setSubTitle("Every provider is checked now. Press Finish to save this setup.")
         self.results = QTreeWidget()
@@ -166,6 +164,7 @@ class FinishPage(QWizardPage):
 
     def _switch_toggled(self, on: bool) -> None:
         draft = self.wizard_.draft
+        on = on and bool(self.wizard_.services.can_switch)
         draft.switch_now = on
         self.preview.setVisible(on)
         if on:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox
 
 from switchover.ui.wizard.draft import needs_setup
 from switchover.ui.wizard.services import WizardServices
@@ -77,8 +78,16 @@ class SetupWizardHook(QObject):
         self.opened.emit(wizard)
         return wizard
 
-    def _applied(self, _notes: list[str]) -> None:
+    def _applied(self, notes: list[str]) -> None:
         self.controller.state.reload()  # pages, tray and health monitor pick up the new setup
+        if notes:  # e.g. what "switch now" did, or why a tool was not switched
+            for note in notes:
+                log.info("setup: %s", note)
+            box = QMessageBox(QMessageBox.Icon.Information, "Setup saved", "\n".join(notes),
+                              QMessageBox.StandardButton.Ok, self.controller.window)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+            box.open()  # not exec(): the app keeps running while it is shown
+            self.notes_box = box
 
     def _closed(self) -> None:
         self.wizard = None

@@ -13,11 +13,10 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from switchover.core.health.discovery import LocalServer
-from switchover.ui.wizard.common import busy_bar, help_label
+from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 
 if TYPE_CHECKING:
     from switchover.ui.wizard.wizard import SetupWizard
@@ -25,10 +24,9 @@ if TYPE_CHECKING:
 SERVER_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class LocalPage(QWizardPage):
+class LocalPage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Local models")
         self.setSubTitle("Model servers on this machine need no key and keep working offline.")
         self.tree = QTreeWidget()
@@ -66,7 +64,8 @@ class LocalPage(QWizardPage):
         self.busy.show()
         self.rescan_button.setEnabled(False)
         self.status.setText("Scanning this machine for model servers…")
-        self.task = self.wizard_.run(lambda _p: self.wizard_.services.discover(), self._found, self._failed,
+        discover = self.wizard_.services.discover  # the worker must not hold a widget (see WizardPage)
+        self.task = self.wizard_.run(lambda _p: discover(), self._found, self._failed,
                                      label="discover local servers")
         self.completeChanged.emit()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
-from switchover.ui.wizard.common import busy_bar, help_label
+from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 from switchover.ui.wizard.draft import DetectedTool
 
 if TYPE_CHECKING:
@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 TOOL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class ToolsPage(QWizardPage):
+class ToolsPage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Your tools")
         self.setSubTitle("Tick the tools Switchover should manage. What each uses today becomes the first "
                          "choice of its fallback order, so nothing changes unless you ask.")
@@ -49,7 +48,8 @@ class ToolsPage(QWizardPage):
         self.detecting = True
         self.busy.show()
         self.status.setText("Looking for your coding tools…")
-        self.task = self.wizard_.run(lambda _p: self.wizard_.services.detect_tools(), self._detected,
+        detect = self.wizard_.services.detect_tools  # the worker must not hold a widget (see WizardPage)
+        self.task = self.wizard_.run(lambda _p: detect(), self._detected,
                                      self._failed, label="detect tools")
 
     def _detected(self, tools: list[DetectedTool]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from switchover.ui.wizard.common import busy_bar, help_label
+from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 
 if TYPE_CHECKING:
     from switchover.ui.wizard.wizard import SetupWizard
@@ -30,10 +30,9 @@ ENV_ALTERNATIVE = (
 )
 
 
-class WelcomePage(QWizardPage):
+class WelcomePage(WizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.wizard_ = wizard
+        super().__init__(wizard)
         self.setTitle("Welcome to Switchover")
         self.setSubTitle("A working, checked setup in a couple of minutes. Nothing is saved until you press Finish.")
         intro = QLabel(PROMISES)
