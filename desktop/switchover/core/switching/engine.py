@@ -237,8 +237,9 @@ class SwitchEngine:
         current_sha = sha256(current)
         if current_sha == record.before_sha256:
             return None  # never written, or already restored
-        if interrupted and current_sha != record.after_sha256:
-            return f"{real} (edited after the interruption; left as is)"
+        if current_sha != record.after_sha256:  # someone else wrote it since: never clobber that
+            when = "after the interruption" if interrupted else "while the switch ran"
+            return f"{real} (edited {when}; left as is)"
         if record.before_sha256 is None:
             real.unlink(missing_ok=True)
             return None
@@ -615,6 +616,10 @@ class SwitchEngine:
 
 
 def _write(op: _Op) -> None:
+    # Re-check right before replacing: the user may have saved after the re-plan check (writes run
+    # concurrently, so that check can be a while ago); their save must never be clobbered.
+    if _read(op.real) != op.before:
+        raise SwitchFailedError(f"{op.real} changed while Switchover was writing it; it was left as you saved it.")
     if op.after is None:
         op.real.unlink(missing_ok=True)
     else:
