@@ -17,6 +17,7 @@ def tray_controller(qapp: Any, qtbot: Any) -> Any:
     ctl = AppController(qapp, use_tray=True)  # offscreen has no tray host; the object model still works
     with qtbot.waitSignal(ctl.state.store_changed, timeout=5000):
         ctl.state.reload()
+    ctl.tray.show()
     yield ctl
     ctl.shutdown()
     qapp.aboutToQuit.disconnect(ctl.shutdown)
@@ -34,7 +35,7 @@ def test_menu_rebuilds_with_current_failover_mode(tray_controller: Any, qtbot: A
     assert tray.find_action("Suggest a switch").isChecked()  # the default
     with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
         auto.trigger()
-    assert load_store().sections["app"]["failover_mode"] == "auto"
+    assert load_store().sections["failover"]["mode"] == "auto"  # the failover policy's own table
     tray.menu.aboutToShow.emit()
     assert tray.find_action("Switch automatically").isChecked()
 
@@ -68,3 +69,20 @@ def test_open_action_and_close_only_hides(tray_controller: Any) -> None:
     # closing the window with a tray only hides it
     tray_controller.window.close()
     assert not tray_controller.window.isVisible()
+
+
+def test_per_tool_failover_modes_saved_to_failover_table(controller: Any, qtbot: Any) -> None:
+    page = controller.open_window("settings").pages["settings"]
+    combo = page.tool_mode_combos["codex"]
+    combo.setCurrentIndex(combo.findData("off"))
+    page.failover_combo.setCurrentIndex(page.failover_combo.findData("auto"))
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        page.save_button.click()
+    failover = load_store().sections["failover"]
+    assert failover["mode"] == "auto"
+    assert failover["modes"] == {"codex": "off"}
+    from switchover.core.failover.settings import Mode, load_settings
+
+    settings = load_settings(load_store())
+    assert settings.mode_for("codex") is Mode.OFF
+    assert settings.mode_for("claude-code") is Mode.AUTO

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from switchover import APP_ID, APP_NAME, __version__
 from switchover.core.logs import setup_logging
+from switchover.core.store import Store
 from switchover.ui.icons import TrayState, app_icon
 from switchover.ui.mainwindow import MainWindow
 from switchover.ui.single_instance import SingleInstanceServer, notify_running_instance
@@ -69,6 +70,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
+        self._started = False
         if self.use_tray:
             self.tray = Tray(self)
             self.tray.open_requested.connect(self.open_window)
@@ -84,6 +86,7 @@ class AppController(QObject):
         app.aboutToQuit.connect(self.shutdown)
 
     def start(self, show_window: bool) -> None:
+        self._started = True
         self.state.reload()
         self.health.load_history()
         self.tools.load_history()
@@ -117,7 +120,7 @@ class AppController(QObject):
 
     def _window_close_requested(self) -> None:
         assert self.window is not None
-        if self.tray is not None:
+        if self.tray is not None and self.tray.shown:
             self.window.hide()
             return
         box = QMessageBox(
@@ -147,13 +150,25 @@ class AppController(QObject):
         self.health.check_now(reason="tray")
 
     def set_failover_mode(self, mode: str) -> None:
-        settings = self.state.settings
-        settings.failover_mode = mode
-        self.state.save_settings(settings)
+        """The default mode for every tool (per-tool modes are on the Settings page)."""
+        from dataclasses import replace
+
+        from switchover.core.failover.settings import Mode, load_settings, save_settings
+
+        def change(store: Store) -> None:
+            save_settings(store, replace(load_settings(store), default_mode=Mode(mode)))
+
+        self.state.edit(change)
 
     def _sync_tray(self) -> None:
         assert self.tray is not None
-        self.tray.failover_mode = self.state.settings.failover_mode
+        if not self.state.settings.show_tray and self.tray.shown:
+            # The user chose no tray icon (setup wizard): the window is the app.
+            self.tray.hide()
+            self.open_window()
+        elif self.state.settings.show_tray and not self.tray.shown and self._started:
+            self.tray.show()
+        self.tray.failover_mode = self.state.failover_settings().default_mode.value
         self.update_tray()
 
     def in_use_endpoints(self) -> set[str]:

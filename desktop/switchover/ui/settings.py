@@ -1,4 +1,8 @@
-"""The app's own settings, kept in the store's `[app]` table (declared here with defaults and limits)."""
+"""The app's own settings, kept in the store's `[app]` table (declared here with defaults and limits).
+
+Failover modes are not here: they belong to the failover policy's `[failover]` table
+(`switchover.core.failover.settings`), which the CLI's `watch` reads too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from switchover.core.store import Store
 
 SECTION = "app"
-FAILOVER_MODES = ("off", "suggest", "auto")
+FAILOVER_MODES = ("off", "suggest", "auto")  # = switchover.core.failover.settings.Mode values
 
 
 @dataclass
@@ -18,8 +22,9 @@ class AppSettings:
     deep_checks: bool = False  # 1-token completions prove quota but cost tokens
     start_at_login: bool = False
     show_tray: bool = True  # set by the setup wizard; without a tray the window opens at start
-    failover_mode: str = "suggest"  # default for tools without their own mode
-    failover_modes: dict[str, str] | None = None  # per tool override
+    # Written by the setup wizard as a record of its choice; the failover policy reads `[failover]` (the
+    # source of truth, edited by the tray and the Settings page), never this.
+    failover_mode: str = "suggest"
 
     @classmethod
     def from_store(cls, store: Store) -> AppSettings:
@@ -37,13 +42,7 @@ class AppSettings:
             settings.show_tray = raw["show_tray"]
         if raw.get("failover_mode") in FAILOVER_MODES:
             settings.failover_mode = raw["failover_mode"]
-        modes = raw.get("failover_modes")
-        if isinstance(modes, dict):
-            settings.failover_modes = {str(k): v for k, v in modes.items() if v in FAILOVER_MODES}
         return settings
-
-    def mode_for(self, tool: str) -> str:
-        return (self.failover_modes or {}).get(tool, self.failover_mode)
 
     def write_to(self, store: Store) -> None:
         data = {k: v for k, v in asdict(self).items() if v is not None}

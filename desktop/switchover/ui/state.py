@@ -70,6 +70,16 @@ class AppState(QObject):
 
         return self.tasks.run(work, on_success=done, on_failure=failed, serial=True, label="edit store")
 
+    def failover_settings(self) -> Any:
+        """The failover policy's settings from the store (defaults if the table is invalid: shown elsewhere)."""
+        from switchover.core.errors import SwitchoverError
+        from switchover.core.failover.settings import FailoverSettings, load_settings
+
+        try:
+            return load_settings(self.store)
+        except SwitchoverError:
+            return FailoverSettings()
+
     def save_settings(self, settings: AppSettings, on_done: Callable[[Any], None] | None = None) -> Task:
         return self.edit(settings.write_to, on_done=on_done)
 

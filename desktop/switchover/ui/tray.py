@@ -40,6 +40,7 @@ class Tray(QObject):
         self.menu = QMenu()
         self.icon.setContextMenu(self.menu)
         self.state = TrayState.UNKNOWN
+        self.shown = False
         self.tool_sections: MenuFiller | None = None  # filled in by the app once switching is wired
         self.failover_mode = "suggest"
         self.can_undo = False
@@ -51,9 +52,13 @@ class Tray(QObject):
         self.rebuild_menu()
 
     def show(self) -> None:
-        self.icon.show()
+        """Show the icon; where no tray host exists (yet) Qt would only warn, so just remember the wish."""
+        self.shown = True
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.icon.show()
 
     def hide(self) -> None:
+        self.shown = False
         self.icon.hide()
 
     def set_state(self, state: TrayState, tooltip: str) -> None:

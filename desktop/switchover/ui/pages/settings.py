@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -16,12 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from switchover.core.failover.settings import DEFAULT_TOOL
+from switchover.core.store import Store
 from switchover.ui.autostart import Autostart
 from switchover.ui.pages.common import page_title
 from switchover.ui.settings import FAILOVER_MODES, AppSettings
 from switchover.ui.state import AppState
 
 MODE_LABELS = {"off": "Off", "suggest": "Suggest a switch", "auto": "Switch automatically"}
+
+
+def tool_labels() -> list[tuple[str, str]]:
+    from switchover.targets.registry import all_targets
+
+    return [(t.id, t.label) for t in all_targets()]
 
 
 class SettingsPage(QWidget):
@@ -48,7 +58,16 @@ class SettingsPage(QWidget):
         )
         deep_note.setWordWrap(True)
         deep_note.setStyleSheet("color: gray;")
-        self.tool_modes_form = QFormLayout()
+        self.tool_mode_combos: dict[str, QComboBox] = {}
+        tools_box = QGroupBox("Failover per tool")
+        self.tool_modes_form = QFormLayout(tools_box)
+        for target_id, label in tool_labels():
+            combo = QComboBox()
+            combo.addItem("Same as default", None)
+            for mode in FAILOVER_MODES:
+                combo.addItem(MODE_LABELS[mode], mode)
+            self.tool_mode_combos[target_id] = combo
+            self.tool_modes_form.addRow(label, combo)
 
         form = QFormLayout()
         form.addRow("Check every", self.interval_spin)
@@ -67,7 +86,7 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Settings"))
         layout.addLayout(form)
-        layout.addLayout(self.tool_modes_form)
+        layout.addWidget(tools_box)
         layout.addStretch(1)
         layout.addLayout(row)
         state.store_changed.connect(self.refresh)
@@ -77,7 +96,12 @@ class SettingsPage(QWidget):
         s = self.state.settings
         self.interval_spin.setValue(s.check_interval_s // 60)
         self.slow_spin.setValue(s.slow_threshold_ms)
-        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(s.failover_mode)))
+        failover = self.state.failover_settings()
+        default = failover.modes.get(DEFAULT_TOOL, failover.default_mode).value
+        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(default)))
+        for tool, combo in self.tool_mode_combos.items():
+            mode = failover.modes.get(tool)
+            combo.setCurrentIndex(max(0, combo.findData(mode.value if mode else None)))
         self.login_check.setChecked(s.start_at_login)
         self.deep_check.setChecked(s.deep_checks)
 
@@ -86,10 +110,18 @@ class SettingsPage(QWidget):
             self.state.settings,
             check_interval_s=self.interval_spin.value() * 60,
             slow_threshold_ms=self.slow_spin.value(),
-            failover_mode=str(self.failover_combo.currentData()),
             start_at_login=self.login_check.isChecked(),
             deep_checks=self.deep_check.isChecked(),
+            failover_mode=str(self.failover_combo.currentData()),  # kept in step with [failover]
         )
+
+    def entered_failover(self, store: Store) -> Any:
+        from switchover.core.failover.settings import Mode, load_settings
+
+        modes = {tool: Mode(str(combo.currentData())) for tool, combo in self.tool_mode_combos.items()
+                 if combo.currentData()}
+        return replace(load_settings(store), default_mode=Mode(str(self.failover_combo.currentData())),
+                       modes=modes)
 
     def save(self) -> None:
         settings = self.entered()
@@ -108,7 +140,13 @@ class SettingsPage(QWidget):
             self.save_button.setEnabled(True)
             self.status_label.setText(f"<span style='color:#b91c1c'>{exc}</span>")
 
+        def change(store: Store) -> None:
+            from switchover.core.failover.settings import save_settings
+
+            settings.write_to(store)
+            save_settings(store, self.entered_failover(store))
+
         def write_settings(_r: object) -> None:
-            self.state.edit(settings.write_to, on_done=saved, on_failure=failed)
+            self.state.edit(change, on_done=saved, on_failure=failed)
 
         self.state.tasks.run(apply_login, serial=True, on_failure=failed, on_success=write_settings)
