@@ -144,3 +144,20 @@ def test_broken_store_error_names_file_and_line(cli: Any) -> None:
     assert result.returncode == 1
     assert f"{path}, line 2" in result.stderr
     assert path.read_text() == "schema_version = 1\n[providers.x\n"
+
+
+def test_status_lists_tools_and_last_health(cli: Any, isolated_home: Path) -> None:
+    cli(["provider", "add", "box", "--anthropic-url", "http://127.0.0.1:9/", "--model", "m1"])
+    settings = isolated_home / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "ANTHROPIC_MODEL": "m1"}}\n')
+    before = json.loads(cli(["status", "--json"]).stdout)
+    assert before["providers"][0]["health"] == []
+    claude = next(t for t in before["tools"] if t["tool"] == "claude-code")
+    assert claude["provider"] == "box" and claude["model"] == "m1"
+    cli(["check", "box", "--timeout", "2"])  # port 9 (discard) refuses: unreachable, recorded in history
+    after = json.loads(cli(["status", "--json"]).stdout)
+    health = after["providers"][0]["health"]
+    assert [h["status"] for h in health] == ["unreachable"] and health[0]["protocol"] == "anthropic"
+    text = cli(["status"]).stdout
+    assert "Provider   box: anthropic unreachable" in text and "Tool       Claude Code: box / m1" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -175,3 +176,23 @@ class Provider:
 
     def with_models(self, models: tuple[str, ...], small_model: str | None = None) -> Provider:
         return replace(self, models=models, small_model=small_model or self.small_model)
+
+
+def normalise_url(url: str) -> str:
+    """The form in which two base URLs are compared: no surrounding space or trailing slash, lowercase."""
+    return url.strip().rstrip("/").lower()
+
+
+def provider_at(
+    providers: Iterable[Provider], base_url: str, protocol: Protocol | None = None
+) -> tuple[Provider, Endpoint] | None:
+    """The configured provider (and its endpoint) serving `base_url`, with `protocol` when it is known.
+
+    This is how a tool's current config is matched back to a Switchover provider, everywhere.
+    """
+    wanted = normalise_url(base_url)
+    for provider in providers:
+        for endpoint in provider.endpoints:
+            if normalise_url(endpoint.base_url) == wanted and protocol in (None, endpoint.protocol):
+                return provider, endpoint
+    return None

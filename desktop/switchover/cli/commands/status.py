@@ -8,6 +8,8 @@ from typing import Any
 from switchover import __version__
 from switchover.cli.context import CliContext, add_json_flag
 from switchover.core import paths
+from switchover.core.health.history import HealthHistory
+from switchover.core.providers import Provider, provider_at
 
 
 def register(subparsers: Any) -> None:
@@ -16,18 +18,64 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_status)
 
 
+def _last_health(history: HealthHistory, provider: str) -> list[dict[str, Any]]:
+    """The newest recorded check of each of the provider's endpoints (no network: status stays instant)."""
+    found = []
+    for endpoint in history.endpoints():
+        if endpoint.split("/", 1)[0] != provider:
+            continue
+        last = history.summary(endpoint).last
+        if last is not None:
+            found.append({
+                "protocol": last.protocol,
+                "status": last.status.value,
+                "reason": last.reason,
+                "latency_ms": last.latency_ms,
+                "checked_at": last.checked_at,
+            })
+    return found
+
+
+def _tools(providers: list[Provider]) -> list[dict[str, Any]]:
+    from switchover.cli.commands.switching import make_engine
+
+    rows = []
+    for row in make_engine().tools():
+        if not row.detection.installed:
+            continue
+        current = row.current
+        match = provider_at(providers, current.base_url, current.protocol) if current and current.base_url else None
+        rows.append({
+            "tool": row.tool,
+            "label": row.label,
+            "provider": match[0].name if match else None,
+            "base_url": current.base_url if current else None,
+            "model": current.model if current else None,
+            "error": row.error,
+        })
+    return rows
+
+
 def collect_status(ctx: CliContext) -> dict[str, Any]:
     store = ctx.store()
     keychain = ctx.keychain().status()
+    history = HealthHistory()
     return {
         "version": __version__,
         "config_dir": str(paths.config_dir()),
         "data_dir": str(paths.data_dir()),
         "store": str(store.path),
         "providers": [
-            {"name": p.name, "label": p.display_name, "credential": p.credential.to_store(), "local": p.is_local}
+            {
+                "name": p.name,
+                "label": p.display_name,
+                "credential": p.credential.to_store(),
+                "local": p.is_local,
+                "health": _last_health(history, p.name),
+            }
             for p in store.providers.values()
         ],
+        "tools": _tools(list(store.providers.values())),
         "chains": {tool: [str(e) for e in chain] for tool, chain in store.chains.items()},
         "keychain": {
             "backend": keychain.backend,
@@ -52,8 +100,16 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out(f"           {kc['problem']}")
     if not data["providers"]:
         ctx.out("Providers: none yet. Add one: switchover provider add NAME --preset PRESET --key-stdin")
-    else:
-        ctx.out(f"Providers: {', '.join(p['name'] for p in data['providers'])}")
+    for provider in data["providers"]:
+        checks = ", ".join(f"{h['protocol']} {h['status']}" for h in provider["health"]) or "not checked yet"
+        ctx.out(f"Provider   {provider['name']}: {checks}")
+    for tool in data["tools"]:
+        if tool["error"]:
+            uses = f"unreadable config ({tool['error']})"
+        else:
+            where = tool["provider"] or tool["base_url"] or "its default endpoint"
+            uses = f"{where} / {tool['model'] or 'default model'}"
+        ctx.out(f"Tool       {tool['label']}: {uses}")
     for tool, chain in data["chains"].items():
         ctx.out(f"Chain {tool}: {' → '.join(chain)}")
     return 0
