@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex
 from switchover.core.catalog import default_catalog
 from switchover.core.errors import ConfigFileError
 from switchover.core.paths import store_file
+from switchover.core.store import load_store
 from switchover.ui.taskman import TaskManager
 from switchover.ui.wizard.draft import SetupDraft
 from tests.support.fixtures import provider_server
@@ -28,6 +29,8 @@ from tests.ui.wizard_support import (
     services_for,
     start_servers,
     tasks,
+    tree_rows,
+    type_key,
     wait_idle,
     walk_to_cloud,
 )
@@ -133,3 +136,24 @@ def test_without_switching_the_box_is_off_and_nothing_is_switched(
     assert not wizard.draft.switch_now and wizard.draft.plan().switch_tools == ()
     assert finish(qtbot, wizard) == []
     assert world.untouched() == []
+
+
+def test_a_hiccup_at_the_final_check_is_shown_but_does_not_block_finish(
+        qtbot: Any, tasks: TaskManager, isolated_home: Path,
+        provider_server: Callable[..., ProviderServer]) -> None:
+    world = make_world(isolated_home, start_servers(provider_server))
+    wizard = new_wizard(qtbot, tasks, services_for(world))
+    walk_to_cloud(qtbot, wizard)
+    type_key(qtbot, wizard, "deepseek", GOOD_KEY)
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    world.servers.healthy.play("openai-chat", "rate_limited")
+    go_next(qtbot, wizard)
+    wait_idle(qtbot, wizard)
+    rows = tree_rows(wizard.finish_page.results)
+    assert rows["DeepSeek"][2] == "Rate limited right now"
+    assert rows["Claude Code's current provider"][2] == "Rate limited right now", "same server, same /v1/models"
+    assert "1 of 4 providers work right now" in wizard.finish_page.summary.text(), "only Ollama answers"
+    finish(qtbot, wizard)
+    assert "deepseek" in load_store().providers
+    assert keyring.get_keyring().get_password("switchover", "deepseek") == GOOD_KEY

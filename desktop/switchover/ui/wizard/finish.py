@@ -83,6 +83,7 @@ class FinishPage(WizardPage):
         self.previewing = False
         self.last_previews: list[SwitchPreview] = []
         self.seen: set[str] = set()
+        self.final_verdicts: dict[str, Verdict] = {}
 
     def initializePage(self) -> None:
         draft = self.wizard_.draft
@@ -107,7 +108,7 @@ class FinishPage(WizardPage):
         draft = self.wizard_.draft
         active = draft.active_choices()
         items = [(c.provider, c.key) for c in active]
-        fingerprints = {c.name: c.check_fingerprint() for c in active}
+        self.final_verdicts = {}
         self.results.clear()
         self.seen = set()
         if not items:
@@ -121,8 +122,10 @@ class FinishPage(WizardPage):
             return services.check(items, on_result=progress.report)
 
         def done(verdicts: dict[str, Verdict]) -> None:
+            # Kept apart from the draft: a provider that hiccups now (rate limit, blip) must not block Finish
+            # after its key was proven on the cloud page; the table and summary show what was found.
+            self.final_verdicts = verdicts
             for name, verdict in verdicts.items():
-                draft.record_check(name, verdict, fingerprints[name])
                 if name in verdicts_without_rows(verdicts, self.seen):
                     self._add_row(draft.provider(name).display_name, "—", verdict.status, None, verdict.reason,
                                   verdict)
@@ -155,9 +158,12 @@ class FinishPage(WizardPage):
     def _update_summary(self) -> None:
         draft = self.wizard_.draft
         lines = draft.summary()
-        healthy = [c for c in draft.active_choices() if c.verified]
-        if not self.checking and draft.active_choices():
-            lines.append(f"{len(healthy)} of {len(draft.active_choices())} providers work right now.")
+        active = draft.active_choices()
+        if self.checking:
+            lines.append("Checking every provider…")
+        elif active:
+            healthy = [c for c in active if c.name in self.final_verdicts and self.final_verdicts[c.name].ok]
+            lines.append(f"{len(healthy)} of {len(active)} providers work right now.")
         self.summary.setText("<br>".join(lines))
 
     # ------------------------------------------------------------ switch now
@@ -199,4 +205,5 @@ class FinishPage(WizardPage):
         self.wizard_.run(lambda _p: previews(services, items), done, failed, label="switch preview")
 
     def isComplete(self) -> bool:
-        return not self.checking and not self.previewing and not self.wizard_.applying
+        """Finish may be pressed while the check still runs (offline it can take a while to time out)."""
+        return not self.previewing and not self.wizard_.applying

@@ -132,6 +132,7 @@ class SetupWizard(QWizard):
 
         def done(notes: list[str]) -> None:
             self.applying = False
+            self._cancel_tasks()  # e.g. a health check still running: its answer has nowhere to go now
             self.apply_notes = notes
             self._set_buttons_enabled(True)
             self.applied.emit(notes)
@@ -155,10 +156,13 @@ class SetupWizard(QWizard):
         """Cancel: nothing was written (the draft lives in memory); stop background work and close."""
         if self.applying:
             return  # the write is in flight; it finishes and closes the wizard
+        self._cancel_tasks()
+        super().reject()
+
+    def _cancel_tasks(self) -> None:
         for task in self._tasks:
             if not task.done:
                 task.cancel()
-        super().reject()
 
 
 def open_setup_wizard(parent: QWidget | None, tasks: TaskManager, services: WizardServices | None = None,
