@@ -106,6 +106,40 @@ openai-api-base: https://api.deepseek.com/v1
 """
 
 
+def test_yaml_scalar_replacements_splice_the_text() -> None:
+    text = (
+        "# Aider settings\n"
+        "model: gpt-4o  # main model\n"
+        "weak-model: 'gpt-4o-mini'\n"
+        "editor-model: \"x\"   # editor\n"
+        "models:\n"
+        "    - name: m   # first\n"
+        "      apiBase: http://old\n"
+    )
+    doc = load_document("yaml", text, P)
+    doc.set(("model",), "openai/deepseek-chat")
+    doc.set(("weak-model",), "it's")  # cannot stay single-quoted
+    doc.set(("editor-model",), "yes")  # would read as a boolean unquoted; it was double-quoted anyway
+    doc.set(("models", 0, "apiBase"), "http://127.0.0.1:8080/v1")
+    doc.set(("models", 0, "name"), "true")
+    assert doc.dumps() == (
+        "# Aider settings\n"
+        "model: openai/deepseek-chat  # main model\n"
+        "weak-model: \"it's\"\n"
+        "editor-model: \"yes\"   # editor\n"
+        "models:\n"
+        "    - name: \"true\"   # first\n"
+        "      apiBase: http://127.0.0.1:8080/v1\n"
+    )
+    assert YAML(typ="safe").load(doc.dumps())["models"][0] == {"name": "true", "apiBase": "http://127.0.0.1:8080/v1"}
+
+
+def test_yaml_multiline_plain_scalar_is_reemitted_not_spliced() -> None:
+    doc = load_document("yaml", "a: first part\n  continued here\nb: 1\n", P)
+    doc.set(("a",), "short")
+    assert YAML(typ="safe").load(doc.dumps()) == {"a": "short", "b": 1}
+
+
 CONTINUE = """name: Local Assistant
 version: 1.0.0
 schema: v1

@@ -1,14 +1,17 @@
 """YAML (Aider, Continue, Goose) through ruamel.yaml round-trip mode: comments, quotes and order are kept.
 
-ruamel re-emits the whole document, so we detect the file's indentation first and keep it; a document we
-did not edit is returned byte for byte as read. Known ruamel limits: a longer value pushes its end-of-line
-comment to one space after it, and a comment line right after an empty (null) value inside a list can be
-lost when the file is re-emitted.
+Replacing the value of an existing key with another scalar (the usual switch: new URL, new model) splices
+the original text, so every other byte stays as it was. Other edits (new keys, deletes, lists) make ruamel
+re-emit the whole document; we detect the file's indentation first and keep it. Known ruamel limits for
+those: a longer value pushes its end-of-line comment to one space after it, and a comment line right after an
+empty (null) value inside a list can be lost.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import math
 import re
 import warnings
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from switchover.core.errors import ConfigFileError
@@ -51,6 +55,55 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     if sequence is None:
         sequence, offset = mapping + 2, mapping
     return mapping, sequence, offset or 0
+
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z/_.][A-Za-z0-9_./:@+~-]*$")
+_RESERVED = re.compile(r"^(y|n|yes|no|true|false|on|off|null|~)$", re.IGNORECASE)
+
+
+def _scalar_end(line: str, col: int) -> int | None:
+    """End of the scalar token starting at `col` on a block-style line, or None for anything unusual."""
+    first = line[col]
+    if first == "'":
+        i = col + 1
+        while True:
+            j = line.find("'", i)
+            if j < 0:
+                return None
+            if line[j + 1 : j + 2] == "'":
+                i = j + 2
+                continue
+            return j + 1
+    if first == '"':
+        i = col + 1
+        while i < len(line):
+            if line[i] == "\\":
+                i += 2
+            elif line[i] == '"':
+                return i + 1
+            else:
+                i += 1
+        return None
+    if first in "|>&*!{[#%@`":
+        return None
+    comment = re.search(r"\s#", line[col:])
+    end = col + comment.start() if comment else len(line)
+    return len(line[:end].rstrip(" \t"))
+
+
+def _render_scalar(value: str | int | float, quote: str) -> str | None:
+    """YAML text for a scalar: the old quote style when possible, plain only when unambiguous."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        return repr(value)
+    if not value.isprintable():
+        return None  # line separators and friends: let ruamel write it
+    if quote == "'" and "'" not in value:
+        return f"'{value}'"
+    if quote == "" and _PLAIN_SAFE.match(value) and not _RESERVED.match(value) and not value.endswith(":"):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _delete_keeping_comments(parent: CommentedMap, key: str) -> None:
@@ -119,6 +172,8 @@ class YamlDocument(ConfigDocument):
         super().__init__(path)
         self._original = text
         self._edited = False
+        self._structural = False  # an edit the text splicer cannot express: re-emit with ruamel
+        self._splices: dict[tuple[int, int], tuple[int, str]] = {}  # (line, col) -> (old length, new text)
         self._yaml = YAML(typ="rt")
         self._yaml.preserve_quotes = True
         self._yaml.width = 4096
@@ -152,6 +207,8 @@ class YamlDocument(ConfigDocument):
     def dumps(self) -> str:
         if not self._edited:
             return self._original
+        if not self._structural:
+            return self._spliced()
         buffer = io.StringIO()
         self._yaml.dump(self._root, buffer)
         text = buffer.getvalue()
@@ -194,15 +251,55 @@ class YamlDocument(ConfigDocument):
         elif isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
             if _plain(node[key]) != value:
                 node[key] = value
-                self._edited = True
+                self._edited = self._structural = True
         else:
             raise self.shape_error(path[:-1], _plain(node))
 
     def _assign(self, node: dict[str, Any], key: str, value: Any) -> None:
         if key in node and _plain(node[key]) == value and type(_plain(node[key])) is type(value):
             return
+        splice = self._scalar_splice(node, key, value) if not self._structural else None
+        if splice is None:
+            self._structural = True
+        else:
+            line, col, old_length, text = splice
+            self._splices[(line, col)] = (old_length, text)
         node[key] = value
         self._edited = True
+
+    def _spliced(self) -> str:
+        lines = self._original.splitlines(keepends=True)
+        for (line, col), (old_length, text) in sorted(self._splices.items(), reverse=True):
+            lines[line] = lines[line][:col] + text + lines[line][col + old_length :]
+        return "".join(lines)
+
+    def _scalar_splice(self, node: Any, key: str, value: Any) -> tuple[int, int, int, str] | None:
+        """Where the old scalar sits in the original text and what replaces it; None when unsure."""
+        if not isinstance(node, CommentedMap) or key not in node or node.fa.flow_style():
+            return None
+        old = node[key]
+        if old is None or isinstance(old, (dict, list, LiteralScalarString, FoldedScalarString)):
+            return None
+        if not isinstance(value, (str, int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+            return None
+        try:
+            line, col = node.lc.value(key)
+            key_col = node.lc.key(key)[1]
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return None
+        lines = self._original.splitlines()
+        if line >= len(lines) or col >= len(lines[line]):
+            return None
+        following = lines[line + 1] if line + 1 < len(lines) else ""
+        continued = following.strip() and not following.lstrip().startswith("#")
+        if continued and len(following) - len(following.lstrip(" ")) > key_col:
+            return None  # a plain scalar continued on the next line
+        end = _scalar_end(lines[line], col)
+        if end is None:
+            return None
+        quote = lines[line][col] if lines[line][col] in "'\"" else ""
+        text = _render_scalar(value, quote)
+        return None if text is None else (line, col, end - col, text)
 
     def delete(self, path: DocPath) -> bool:
         if not path:
@@ -217,7 +314,7 @@ class YamlDocument(ConfigDocument):
             _delete_keeping_comments(parent, key)
         else:
             del parent[key]
-        self._edited = True
+        self._edited = self._structural = True
         return True
 
     def append(self, path: DocPath, value: Any) -> None:
@@ -228,4 +325,4 @@ class YamlDocument(ConfigDocument):
         if not isinstance(target, list):
             raise self.shape_error(path, _plain(target))
         target.append(value)
-        self._edited = True
+        self._edited = self._structural = True
