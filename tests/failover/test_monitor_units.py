@@ -145,18 +145,24 @@ def test_sleep_is_detected_and_counters_restart() -> None:
 def test_pause_stops_checks_and_resume_restarts_them() -> None:
     monitor, _, checker, _, clock = make_monitor(make_store())
     monitor.pause()
-    calls = {"n": 0}
+    round_times: list[float] = []
+    real_check = checker.check
+
+    def timed_check(requests, tier):  # type: ignore[no-untyped-def]
+        round_times.append(clock.now - clock.start)
+        return real_check(requests, tier)
+
+    checker.check = timed_check  # type: ignore[method-assign]
 
     def timeline(elapsed: float) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            monitor.resume()
-        if calls["n"] == 5:
+        if elapsed == 180:
+            monitor.resume()  # checks again at once, then every interval
+        if elapsed >= 300:
             monitor.stop()
 
     clock.on_wait = timeline
     monitor.run()
-    assert len(checker.rounds) == 2  # none while paused (3 waits), then a round after each later wait
+    assert round_times == [180, 240]
 
 
 def test_a_restart_remembers_the_failover_for_switch_back_and_dwell() -> None:
@@ -379,3 +385,26 @@ def test_the_active_provider_is_found_by_base_url_and_protocol() -> None:
     assert find_active(store, Config("https://elsewhere.example", "m"), tools) is None
     anthropic = find_active(store, Config("https://api.anthropic.com", None), (Protocol.ANTHROPIC,))
     assert anthropic is not None and anthropic[0].name == "anthropic"
+
+
+def test_a_wake_is_noticed_within_seconds_not_a_whole_interval() -> None:
+    monitor, _, checker, _, clock = make_monitor(make_store())
+    round_times: list[float] = []
+    real_check = checker.check
+
+    def timed_check(requests, tier):  # type: ignore[no-untyped-def]
+        round_times.append(clock.now - clock.start)
+        return real_check(requests, tier)
+
+    checker.check = timed_check  # type: ignore[method-assign]
+
+    def timeline(elapsed: float) -> None:
+        if elapsed == 10:
+            clock.sleep_machine(8 * 3600)  # the lid was closed overnight during this slice of the wait
+        if elapsed >= 100:
+            monitor.stop()
+
+    clock.on_wait = timeline
+    monitor.run()
+    assert round_times[:3] == [0, 15, 75]  # woke at 10 s, 5 s grace for the network, then the interval
+    assert monitor.woke_at is not None

@@ -50,6 +50,7 @@ STANDBY_MESSAGE = (
     "takes over if that one stops."
 )
 SLEEP_GAP_S = 30.0  # a wait that overran (or a wall clock jump) by more than this means the machine slept
+WAKE_POLL_S = 5.0  # longest single wait: how soon a wake from sleep is noticed
 MIN_DELAY_S = 0.05
 
 
@@ -508,13 +509,26 @@ class Monitor:
                     log.exception("failover round failed")
             if self._stopping.is_set():
                 break
-            delay = self.next_delay()
+            self._pause_until_next_round(self.next_delay())
+
+    def _pause_until_next_round(self, delay: float) -> None:
+        """Wait `delay` in slices of at most WAKE_POLL_S, so a wake from sleep is noticed within seconds
+        (not after a whole interval). Slices cost no network, only a clock read."""
+        end = self.clock.monotonic() + delay
+        while not self._stopping.is_set():
+            remaining = end - self.clock.monotonic()
+            if remaining <= 1e-6:
+                return
+            chunk = min(remaining, WAKE_POLL_S)
             started_mono, started_wall = self.clock.monotonic(), self.clock.wall()
-            self.clock.wait(delay, self._interrupt)
-            self._interrupt.clear()
-            if self._slept(started_mono, started_wall, delay) and not self._stopping.is_set():
+            self.clock.wait(chunk, self._interrupt)
+            if self._interrupt.is_set():  # stop() or check_now()
+                self._interrupt.clear()
+                return
+            if self._slept(started_mono, started_wall, chunk):
                 self.clock.wait(self.settings.wake_grace_s, self._interrupt)
                 self._interrupt.clear()
+                return
 
     def _slept(self, started_mono: float, started_wall: float, delay: float) -> bool:
         """Detect suspend: the wall clock ran ahead of the monotonic one (Linux, macOS), or the wait
@@ -522,7 +536,7 @@ class Monitor:
         mono = self.clock.monotonic() - started_mono
         wall = self.clock.wall() - started_wall
         gap = max(wall - mono, mono - delay)
-        if gap < max(SLEEP_GAP_S, delay):
+        if gap < SLEEP_GAP_S:
             return False
         with self._lock:
             self.ledger.forget()
