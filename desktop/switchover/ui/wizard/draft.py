@@ -260,8 +260,6 @@ class SetupDraft:
         self.tools: dict[str, DetectedTool] = {}
         self.managed: dict[str, bool] = {}
         self.choices: dict[str, ProviderChoice] = {}
-        self.local_servers: dict[str, LocalServer] = {}  # provider name -> server
-        self.shared_chain = True
         self.chains: dict[str, list[ChainEntry]] = {}
         self.chains_edited: set[str] = set()
         settings = load_settings(self.existing)
@@ -408,7 +406,6 @@ class SetupDraft:
         if picked:
             choice.verdict = Verdict(HealthStatus.OK, f"Found {server.label} on this machine.", server.models)
             choice.verdict_for = choice.check_fingerprint()
-        self.local_servers[name] = server
         return name
 
     def is_local_picked(self, server: LocalServer) -> bool:
