@@ -11,20 +11,13 @@ flow goes through the real `switchover` CLI in subprocesses and the real tool bi
 
 Tools that read keys only from the environment (OpenCode, Qwen Code) get `SWITCHOVER_<NAME>_API_KEY`
 exported from `switchover key NAME`, as the engine's note tells the user to do.
-
-Two drivers run the same flow: `cli` (the real `switchover use`/`undo` commands: the full proof) and `engine`
-(`SwitchEngine` with the real targets in-process, `switchover key NAME` as the key command). The engine
-variant stands in only while the CLI lacks `use`/`undo`; once they exist it is skipped as redundant.
 """
 
 from __future__ import annotations
 
-import functools
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
@@ -38,13 +31,6 @@ pytestmark = [
     pytest.mark.skipif(not tools_installed(),
                        reason="real CLIs not installed: run scripts/install-real-tools (npm, ~45 s, 1.4 GB)"),
 ]
-
-
-@functools.cache
-def missing_cli_commands() -> tuple[str, ...]:
-    """`use`/`undo` as listed by `switchover --help` (the CLI lands in parallel with these tests)."""
-    listing = run_switchover(["--help"]).stdout.split()
-    return tuple(command for command in ("use", "undo") if command not in listing)
 
 
 # ----------------------------------------------------------------------------- realistic existing configs
@@ -184,58 +170,6 @@ def switchover(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
     return result
 
 
-class Driver(Protocol):
-    def use(self, spec: str, tool: str) -> None: ...
-
-    def undo(self) -> None: ...
-
-
-class CliDriver:
-    """The real thing: `switchover use PROVIDER/MODEL --tool T` and `switchover undo` in subprocesses."""
-
-    def use(self, spec: str, tool: str) -> None:
-        switchover("use", spec, "--tool", tool)
-
-    def undo(self) -> None:
-        switchover("undo")
-
-
-class EngineDriver:
-    """`SwitchEngine` + the real targets in-process, with the same key command the CLI gives the tools."""
-
-    def use(self, spec: str, tool: str) -> None:
-        from switchover.core.secrets import resolve_key
-        from switchover.core.store import load_store
-        from switchover.core.switching import SwitchEngine
-        from switchover.targets.base import SwitchRequest, ToolEnv
-        from switchover.targets.registry import all_targets
-
-        name, model = spec.split("/", 1)
-        provider = load_store().providers[name]
-        request = SwitchRequest(provider, model, provider.small_model,
-                                (sys.executable, "-m", "switchover", "key", name), lambda: resolve_key(provider))
-        result = SwitchEngine(all_targets(), ToolEnv.current()).use(request, [tool])
-        assert result.ok, result.outcomes
-
-    def undo(self) -> None:
-        from switchover.core.switching import SwitchEngine
-        from switchover.targets.base import ToolEnv
-        from switchover.targets.registry import all_targets
-
-        SwitchEngine(all_targets(), ToolEnv.current()).undo()
-
-
-@pytest.fixture(params=["cli", "engine"])
-def driver(request: pytest.FixtureRequest) -> Driver:
-    missing = missing_cli_commands()
-    if request.param == "cli" and missing:
-        pytest.skip(f"switching CLI not in this tree yet: `switchover {'/'.join(missing)}` missing from "
-                    "`switchover --help` (the engine variant runs instead)")
-    if request.param == "engine" and not missing:
-        pytest.skip("the cli variant drives the same engine end to end")
-    return CliDriver() if request.param == "cli" else EngineDriver()
-
-
 def add_provider(name: str, standin: StandinProvider, model: str) -> None:
     key = standin.state.key
     assert key is not None
@@ -262,7 +196,7 @@ def snapshot(home: Path, case: ToolCase) -> dict[str, bytes | None]:
 
 @pytest.mark.parametrize("case_name", sorted(CASES))
 def test_use_switches_real_tool_between_providers_and_undo_restores_files(
-    case_name: str, driver: Driver, isolated_home: Path, workdir: Path, standin_a: StandinProvider,
+    case_name: str, isolated_home: Path, workdir: Path, standin_a: StandinProvider,
     standin_b: StandinProvider, request: pytest.FixtureRequest
 ) -> None:
     case = CASES[case_name]
@@ -291,7 +225,7 @@ def test_use_switches_real_tool_between_providers_and_undo_restores_files(
             if text is not None and "marker" in text:
                 assert "marker" in (isolated_home / rel).read_text(), f"{rel} lost the user's content"
 
-    driver.use("alpha/model-a", tool)
+    switchover("use", "alpha/model-a", "--tool", tool)
     turn_served_by(standin_a, standin_b, "model-a", key_a)
     for rel in case.files:  # no plaintext key in the tool's files unless the tool can take nothing else
         path = isolated_home / rel
@@ -299,11 +233,11 @@ def test_use_switches_real_tool_between_providers_and_undo_restores_files(
             assert key_a not in path.read_text(), f"{rel} holds the key in plaintext"
 
     pointed_at_a = snapshot(isolated_home, case)  # what alpha's proven turn ran with
-    driver.use("bravo/model-b", tool)
+    switchover("use", "bravo/model-b", "--tool", tool)
     turn_served_by(standin_b, standin_a, "model-b", key_b)
 
-    driver.undo()  # back to alpha: the exact files alpha's turn was served with (no need to run it again)
+    switchover("undo")  # back to alpha: the exact files alpha's turn was served with (no need to run it again)
     assert snapshot(isolated_home, case) == pointed_at_a
 
-    driver.undo()
+    switchover("undo")
     assert snapshot(isolated_home, case) == original
