@@ -274,13 +274,11 @@ def run_failover(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out(decision.message)
     decided = {d.tool for d in decisions}
     for row in rows:
-        if row.tool in decided:
-            continue
-        if row.active is None:
-            ctx.out(f"{row.label}: not pointed at a configured provider; nothing to check"
-                    + (f" ({'; '.join(row.notes)})" if row.notes else ""))
-        else:
+        if row.tool not in decided and row.active is not None:
             ctx.out(f"{row.label}: {row.active} is {health_phrase(row.active_health)}; nothing to do")
+    unchecked = [row.label for row in rows if row.active is None]
+    if unchecked:
+        ctx.out(f"Not checked (not pointed at a configured provider): {', '.join(unchecked)}")
     return 1 if trouble else 0
 
 
