@@ -136,19 +136,13 @@ class ToolCase:
     known_issue: str | None = None  # a real failure not fixed yet: strict xfail, so a fix makes it fail
 
 
-OPUS_ISSUE = (
-    "Claude Code 2.1.332 re-serialises settings.json (\"model\": \"opus\" becomes \"opus[1m]\") when "
-    "env.ANTHROPIC_DEFAULT_OPUS_MODEL names a model it does not know, which the claude-code target writes; "
-    "undo then refuses (file changed after the switch). See docs/real-tools.md, Claude Code."
-)
-
 CASES = {
     case.name: case
     for case in (
         ToolCase("claude-code", "claude-code", {".claude/settings.json": CLAUDE_SETTINGS}, "/v1/messages"),
         ToolCase("claude-code-model-opus", "claude-code",
                  {".claude/settings.json": CLAUDE_SETTINGS.replace('"model": "sonnet"', '"model": "opus"')},
-                 "/v1/messages", known_issue=OPUS_ISSUE),
+                 "/v1/messages"),
         ToolCase("codex", "codex", {".codex/config.toml": CODEX_CONFIG}, "/v1/responses"),
         ToolCase(
             "gemini-cli", "gemini-cli",

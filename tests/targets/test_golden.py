@@ -73,8 +73,10 @@ def _claude_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> No
     endpoint = req.provider.endpoint(Protocol.ANTHROPIC)
     assert endpoint is not None
     assert settings["env"]["ANTHROPIC_BASE_URL"] == endpoint.base_url
-    for var in ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL"):
+    for var in ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL"):
         assert settings["env"][var] == req.model
+    assert settings["model"] == "opus"  # the user's alias: its variable is left out (Claude would rewrite the file)
+    assert "ANTHROPIC_DEFAULT_OPUS_MODEL" not in settings["env"]
     assert settings["env"]["ANTHROPIC_DEFAULT_HAIKU_MODEL"] == (req.small_model or req.model)
     assert settings["env"]["ANTHROPIC_API_KEY"] == ""
     assert settings["env"]["CLAUDE_CODE_SUBAGENT_MODEL"] == req.model  # set by the user: kept in step

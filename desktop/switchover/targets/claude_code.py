@@ -15,6 +15,10 @@ from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, Switch
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 _MODEL_VARS = ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL")
+# Claude Code re-serialises the whole settings.json (e.g. "opus" -> "opus[1m]") when the alias the user picked
+# in top-level `model` maps to a model id it does not know. ANTHROPIC_MODEL already wins over `model`, so the
+# alias variable of the user's own pick is left out (docs/real-tools.md, Claude Code).
+_ALIAS_VARS = {"opus": "ANTHROPIC_DEFAULT_OPUS_MODEL", "sonnet": "ANTHROPIC_DEFAULT_SONNET_MODEL"}
 _SMALL_VAR = "ANTHROPIC_DEFAULT_HAIKU_MODEL"  # also used for background tasks
 # Deprecated small-model variable: removed so background tasks do not stay on the previous provider's model.
 _REMOVED_VAR = "ANTHROPIC_SMALL_FAST_MODEL"
@@ -81,8 +85,12 @@ class ClaudeCode(Target):
         settings = common.load("json", self.settings_path(env))
         doc = settings.doc
         doc.set(("env", "ANTHROPIC_BASE_URL"), endpoint.base_url)
+        user_alias = str(doc.get(("model",)) or "").split("[", 1)[0].strip().lower()
         for var in _MODEL_VARS:
-            doc.set(("env", var), request.model)
+            if var == _ALIAS_VARS.get(user_alias):
+                doc.delete(("env", var))
+            else:
+                doc.set(("env", var), request.model)
         doc.set(("env", _SMALL_VAR), request.small_model or request.model)
         doc.delete(("env", _REMOVED_VAR))
         if doc.has(("env", _SUBAGENT_VAR)):
