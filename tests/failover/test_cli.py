@@ -200,3 +200,30 @@ def test_one_shot_failover_with_nothing_healthy_exits_1(scenario: Scenario, cli:
     (decision,) = json.loads(done.stdout)["decisions"]
     assert decision["kind"] == "no_candidate" and "Backup: auth_failed" in decision["message"]
     assert scenario.claude_base_url() == scenario.url("primary")
+
+
+def _wait_for(condition: Any, timeout: float = 30) -> float:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, "timed out"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_watch_auto_fails_over_and_back_on_the_real_clock(scenario: Scenario, cli: Any) -> None:
+    assert cli(["chain", "settings", "--dwell", "0", "--switch-back", "1"]).returncode == 0
+    with _watch(["--mode", "auto", "--interval", "0.3"]) as process:
+        _read_until(process, "Watching")
+        scenario.play("primary", "region_blocked")
+        took = _wait_for(lambda: scenario.claude_base_url() == scenario.url("backup"))
+        assert took < 10  # prompt; the exact latency is benchmarks/failover_latency.py's job
+        _read_until(process, "Switched to Backup test-model")
+        scenario.play("primary", "ok")
+        _wait_for(lambda: scenario.claude_base_url() == scenario.url("primary"))
+        _read_until(process, "Switched back from Backup test-model to Primary test-model")
+        process.send_signal(signal.SIGTERM)
+        out, err = _finish(process)
+    assert process.returncode == 0 and out.strip().endswith("Stopped."), err
+    history = json.loads(cli(["failover", "--history", "--json"]).stdout)
+    kinds = [d["kind"] for d in history if d["action"] == "switched"]
+    assert kinds == ["failover", "switch_back"]
