@@ -51,6 +51,9 @@ class AppController(QObject):
     def __init__(self, app: QApplication, use_tray: bool | None = None) -> None:
         super().__init__(app)
         self.app = app
+        from switchover.ui.gc_guard import MainThreadGarbageCollector
+
+        self.gc = MainThreadGarbageCollector(self)
         self.tasks = TaskManager(self)
         self.state = AppState(self.tasks, self)
         from switchover.ui.health_monitor import HealthMonitor
@@ -87,6 +90,9 @@ class AppController(QObject):
 
     def start(self, show_window: bool) -> None:
         self._started = True
+        from switchover.ui.wizard.hook import SetupWizardHook
+
+        self.setup_wizard = SetupWizardHook(self)  # first launch opens the setup wizard; "Set up again…"
         self.state.reload()
         self.health.load_history()
         self.tools.load_history()
@@ -236,6 +242,7 @@ class AppController(QObject):
         if self.tray is not None:
             self.tray.hide()
         self.tasks.shutdown(wait=True)
+        self.gc.stop()
 
 
 def _report_ready(controller: AppController) -> None:

@@ -75,7 +75,7 @@ class HistoryModel(RowsModel):
     def cell(self, obj: Any, column: int, role: int) -> Any:
         row: HistoryRow = obj
         if role == DISPLAY:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.at)) if row.at else "?"
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.at)) if row.at else "?"
             return (when, row.what, row.tools, row.detail)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.evidence or row.detail

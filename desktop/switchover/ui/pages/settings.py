@@ -60,7 +60,9 @@ class SettingsPage(QWidget):
         deep_note.setStyleSheet("color: gray;")
         self.tool_mode_combos: dict[str, QComboBox] = {}
         tools_box = QGroupBox("Failover per tool")
+        tools_box.setMaximumWidth(520)
         self.tool_modes_form = QFormLayout(tools_box)
+        self.tool_modes_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         for target_id, label in tool_labels():
             combo = QComboBox()
             combo.addItem("Same as default", None)
@@ -70,6 +72,9 @@ class SettingsPage(QWidget):
             self.tool_modes_form.addRow(label, combo)
 
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        deep_note.setMinimumWidth(460)
+        deep_note.setMaximumWidth(620)
         form.addRow("Check every", self.interval_spin)
         form.addRow("Slow above", self.slow_spin)
         form.addRow("Failover", self.failover_combo)

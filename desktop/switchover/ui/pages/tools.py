@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,14 @@ from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.state import AppState
 from switchover.ui.switch_dialog import SwitchPreviewDialog
 from switchover.ui.switching import ToolRow, ToolsService, describe_result
+
+
+def home_relative(path: Path) -> str:
+    """`~/.claude/settings.json`: shorter, and the same on every machine."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def choice_key(provider: str, model: str | None) -> str:
@@ -42,7 +51,7 @@ class ToolsModel(RowsModel):
                 return status_label(result.status) if result else ("—" if not row.endpoint_key else "not checked")
             if column == 3:
                 paths = row.status.detection.config_paths
-                return str(paths[0]) if paths else "—"
+                return home_relative(paths[0]) if paths else "—"
             if column == 4:
                 return self.notes(row)
         if role == Qt.ItemDataRole.ForegroundRole:
