@@ -205,12 +205,16 @@ def test_an_observer_that_raises_does_not_stop_failover() -> None:
     def broken(decision: Decision) -> None:
         raise RuntimeError("UI bug")
 
+    rounds: list[list[HealthResult]] = []
     monitor.add_observer(broken)
     monitor.add_observer(seen.append)
+    monitor.add_results_observer(broken)  # type: ignore[arg-type]
+    monitor.add_results_observer(rounds.append)
     checker.status["anthropic"] = HealthStatus.TLS_ERROR
     monitor.tick()
     monitor.tick()
     assert switcher.calls == ["zai/glm-5.2"] and [d.kind for d in seen] == [DecisionKind.FAILOVER]
+    assert len(rounds) == 2 and rounds[0][0].status is HealthStatus.TLS_ERROR
 
 
 def test_a_tool_pointing_elsewhere_is_left_alone_without_checks() -> None:

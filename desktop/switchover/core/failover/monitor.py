@@ -189,7 +189,6 @@ class Monitor:
         adjust_settings: Callable[[FailoverSettings], FailoverSettings] | None = None,
         only_tools: Sequence[str] | None = None,
         lookahead: int = 2,
-        on_results: Callable[[list[HealthResult]], None] | None = None,
         exclusive_lock: Path | None = None,
     ):
         self.tools = tools
@@ -201,7 +200,7 @@ class Monitor:
         self._adjust = adjust_settings
         self._only = set(only_tools) if only_tools else None
         self.lookahead = lookahead
-        self._on_results = on_results
+        self._results_observers: list[Callable[[list[HealthResult]], None]] = []
         self.settings = FailoverSettings()
         self.ledger = HealthLedger(self.settings)
         self.policy = FailoverPolicy(self.settings)
@@ -235,6 +234,10 @@ class Monitor:
                     observer(decision)
                 except Exception:  # an observer's bug must not stop failover
                     log.exception("failover observer failed")
+
+    def add_results_observer(self, observer: Callable[[list[HealthResult]], None]) -> None:
+        """`observer(results)` after each round's checks (monitor thread), e.g. to refresh a health view."""
+        self._results_observers.append(observer)
 
     def add_problem_observer(self, observer: Callable[[str | None], None]) -> None:
         """`observer(text)` when failover cannot work (e.g. the store does not parse); `None` when it can again."""
@@ -376,8 +379,11 @@ class Monitor:
             checked_at = self.clock.monotonic()
             for result in results:
                 self.ledger.record(result, checked_at)
-            if self._on_results is not None:
-                self._on_results(results)
+            for results_observer in list(self._results_observers):
+                try:
+                    results_observer(results)
+                except Exception:
+                    log.exception("failover results observer failed")
         decisions: list[Decision] = []
         now, wall = self.clock.monotonic(), self.clock.wall()
         for view in current.views:
