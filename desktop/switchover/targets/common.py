@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import stat
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,7 +42,27 @@ class LoadedFile:
         return FileChange(self.path, self.before, after, new_file_mode, holds_secret)
 
 
+# Tool configs are kilobytes; anything this big is not a config we should parse (a 50 MB file takes seconds
+# and gigabytes to parse format-preservingly), so it is refused with a clear error instead.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+
 def read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, None when it does not exist; never blocks (a named pipe) or loads a huge file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigFileError(path, "is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigFileError(path, "is not a regular file (a named pipe, socket or device); Switchover edits "
+                                    "plain files only")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigFileError(path, f"is {info.st_size / 1024 / 1024:.0f} MiB, far larger than a config file; "
+                                    f"Switchover edits files up to {MAX_CONFIG_BYTES // 1024 // 1024} MiB")
     try:
         return path.read_bytes()
     except FileNotFoundError:
