@@ -36,7 +36,10 @@ def load_document(kind: str, text: str, path: Path) -> ConfigDocument:
     except KeyError:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}") from None
     bom = text.startswith(_BOM)
-    document = cls(text[1:] if bom else text, path)
+    try:
+        document = cls(text[1:] if bom else text, path)
+    except RecursionError:  # e.g. 100 000 nested brackets: a parser's stack, not a config
+        raise ConfigFileError(path, "is nested too deeply to be a config file") from None
     document.bom = bom
     return document
 
