@@ -157,6 +157,30 @@ def _extend_post(slot: list[Any], position: int, text: str) -> None:
         token.value = token.value + text
 
 
+# Aliases share nodes, so a few lines can stand for billions of values ("billion laughs"); reading such a file
+# as plain data would never finish. Real configs expand to hundreds.
+MAX_EXPANDED_VALUES = 100_000
+
+
+def _expanded_size(root: Any) -> int:
+    """How many values `root` has with every alias expanded; counted once per shared node, so it is fast."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias refers back to itself: count it once
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + sum(size(child) for child in children)
+        sizes[id(node)] = min(total, MAX_EXPANDED_VALUES + 1)
+        return sizes[id(node)]
+
+    return size(root)
+
+
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
@@ -198,6 +222,9 @@ class YamlDocument(ConfigDocument):
             root = CommentedMap()
         if not isinstance(root, CommentedMap):
             raise ConfigFileError(path, "the top level is not a mapping (key: value)", 1, 1)
+        if _expanded_size(root) > MAX_EXPANDED_VALUES:
+            raise ConfigFileError(path, f"uses YAML aliases that expand to more than {MAX_EXPANDED_VALUES} values "
+                                        "(an alias bomb?)")
         self._root: CommentedMap = root
 
     @property
