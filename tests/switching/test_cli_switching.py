@@ -81,7 +81,10 @@ def test_broken_config_is_left_untouched_and_named_with_its_line(cli: Any, deeps
 def test_tools_reports_current_choice_and_project_override(cli: Any, deepseek: None, isolated_home: Path,
                                                            tmp_path: Path) -> None:
     _seed(isolated_home)
-    assert cli(["use", "deepseek", "--tool", "claude-code"]).returncode == 0
+    used = cli(["use", "deepseek", "--tool", "claude-code"])
+    # Written, but the post-switch health check cannot reach api.deepseek.com from this sandbox: exit 1, and why.
+    assert used.returncode == 1 and "Switched to DeepSeek deepseek-chat" in used.stdout
+    assert "CHECK FAILED: unreachable: The name api.deepseek.com could not be resolved" in used.stdout
     project = tmp_path / ".claude" / "settings.json"  # the tests run with cwd = tmp_path
     project.parent.mkdir(parents=True)
     project.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example"}}\n')
@@ -125,3 +128,31 @@ def test_exposure_lists_nothing_for_indirect_keys(cli: Any, deepseek: None, isol
     claude = str(isolated_home / ".claude" / "settings.json")
     assert all(e["path"] != claude for e in exposed)  # Claude Code gets the key via apiKeyHelper, not a copy
     assert KEY not in (isolated_home / ".claude" / "settings.json").read_text()
+
+
+def test_use_verifies_each_tool_with_a_health_check_of_what_it_now_reads(
+    cli: Any, isolated_home: Path, provider_server: Any
+) -> None:
+    good = provider_server().play("anthropic", "ok", models=("model-a",))
+    key = "sk-verify-0123456789abcdefghij"
+    added = cli(["provider", "add", "gw", "--anthropic-url", good.url, "--model", "model-a", "--key-stdin"],
+                input=key + "\n")
+    assert added.returncode == 0, added.stderr
+    (isolated_home / ".claude").mkdir()
+    used = cli(["use", "gw/model-a", "--tool", "claude-code", "--json"])
+    assert used.returncode == 0, used.stderr
+    verify = json.loads(used.stdout)["verify"]
+    assert verify[0]["ok"] is True and verify[0]["health"].startswith("ok")
+    listed = good.requests_to("/v1/models")
+    assert len(listed) == 1 and listed[0].headers["x-api-key"] == key
+
+    # A provider that refuses its key: the switch is written, and the per-tool check says why it won't work.
+    bad = provider_server().play("anthropic", "auth_failed", models=("model-b",))
+    cli(["provider", "add", "bad", "--anthropic-url", bad.url, "--model", "model-b", "--key-stdin"],
+        input=key + "-old\n")
+    again = cli(["use", "bad/model-b", "--tool", "claude-code", "--json"])
+    assert again.returncode == 1
+    assert len(bad.requests_to("/v1/models")) == 1
+    report = json.loads(again.stdout)["verify"][0]
+    assert report["ok"] is False and any("auth_failed" in p for p in report["problems"])
+    assert key not in again.stdout + again.stderr

@@ -25,6 +25,7 @@ from switchover.core.switching import (
     SwitchResult,
     VerifyReport,
 )
+from switchover.core.switching.health_verify import make_health_hook
 from switchover.targets.base import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 
@@ -91,12 +92,10 @@ def make_engine(env: ToolEnv | None = None) -> SwitchEngine:
     return SwitchEngine(all_targets(), env or ToolEnv.current())
 
 
-def health_hook() -> HealthHook | None:
-    """Hook for the post-switch health check (auth tier against exactly what each tool now reads).
-
-    Returns None until the health layer provides one; `verify` then compares config read-back only.
-    """
-    return None
+def health_hook(ctx: CliContext, provider: Provider) -> HealthHook:
+    """The post-switch check: auth tier against exactly the base URL and model each tool now reads."""
+    keychain = ctx.keychain if provider.credential.kind == "keychain" else lambda: None
+    return make_health_hook(provider, lambda: resolve_key(provider, keychain()))
 
 
 def split_target(text: str) -> tuple[str, str | None]:
@@ -212,7 +211,7 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     engine = SwitchEngine(targets, ToolEnv.current())
     result = engine.use(_request(ctx, provider, model, small_model), tools, dry_run=args.dry_run,
                         want_diff=args.dry_run, skip_refused=args.all or not args.tools)
-    reports = [] if result.dry_run or result.switch_id is None else engine.verify(result, health_hook())
+    reports = [] if result.dry_run or result.switch_id is None else engine.verify(result, health_hook(ctx, provider))
     if args.json:
         ctx.emit_json(_result_json(result, reports))
         return 0 if result.ok and all(r.ok for r in reports) else 1
