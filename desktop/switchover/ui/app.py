@@ -90,14 +90,15 @@ class AppController(QObject):
 
     def start(self, show_window: bool) -> None:
         self._started = True
+        if self.tray is not None:
+            self.tray.show()  # first: the icon is what start-up time is measured by
+        self.state.reload()  # (results arrive through the event loop, after the wizard hook below is attached)
+        self.health.load_history()
+        self.tools.load_history()
         from switchover.ui.wizard.hook import SetupWizardHook
 
         self.setup_wizard = SetupWizardHook(self)  # first launch opens the setup wizard; "Set up again…"
-        self.state.reload()
-        self.health.load_history()
-        self.tools.load_history()
-        if self.tray is not None:
-            self.tray.show()
+        self.state.store_changed.connect(self._first_check)
         if show_window or self.tray is None:
             self.open_window()
 
@@ -151,6 +152,12 @@ class AppController(QObject):
             self.quit()
 
     # ------------------------------------------------------------ actions
+
+    def _first_check(self) -> None:
+        """Check once at start so the tray tells the truth at once; then the timer's interval applies."""
+        self.state.store_changed.disconnect(self._first_check)
+        if self.state.store.providers and self.state.settings.check_interval_s > 0:
+            self.health.check_now(reason="startup")
 
     def check_now(self) -> None:
         self.health.check_now(reason="tray")

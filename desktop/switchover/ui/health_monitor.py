@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.history import HealthHistory
-from switchover.core.health.probes import CheckTarget
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
-from switchover.core.health.runner import CheckOptions, check_many_sync
 from switchover.core.providers import Provider
 from switchover.core.secrets import resolve_key
 from switchover.ui.icons import TrayState
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
+
+if TYPE_CHECKING:  # the runner pulls in httpx and asyncio: imported on first check, off the start-up path
+    from switchover.core.health.probes import CheckTarget
+    from switchover.core.health.runner import CheckOptions
 
 log = logging.getLogger(__name__)
 SPARK_POINTS = 30
@@ -33,6 +35,8 @@ def endpoint_keys(providers: Iterable[Provider]) -> list[str]:
 
 def build_targets(providers: Iterable[Provider], key_for: Callable[[Provider], str | None]) -> list[CheckTarget]:
     """One target per endpoint. A key that cannot be read becomes "no key", which the check reports."""
+    from switchover.core.health.probes import CheckTarget
+
     targets = []
     for provider in providers:
         try:
@@ -88,6 +92,8 @@ class HealthMonitor(QObject):
         state.store_changed.connect(self._settings_changed)
 
     def _default_options(self) -> CheckOptions:
+        from switchover.core.health.runner import CheckOptions
+
         return CheckOptions(slow_ms=float(self.state.settings.slow_threshold_ms))
 
     def _settings_changed(self) -> None:
@@ -139,6 +145,8 @@ class HealthMonitor(QObject):
             return resolve_key(provider, state.keychain() if provider.credential.kind == "keychain" else None)
 
         def work(progress: Progress) -> list[HealthResult]:
+            from switchover.core.health.runner import check_many_sync
+
             targets = build_targets(chosen, key_for)
             results = check_many_sync(targets, tier, options, on_result=progress.report)
             try:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.providers import Protocol, Provider
 from switchover.core.secrets import resolve_key
-from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolStatus, UndoResult
-from switchover.targets.base import SwitchRequest, Target, ToolEnv
 from switchover.ui.autostart import launch_command
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
+
+if TYPE_CHECKING:  # the engine and targets pull in every config format: loaded on a worker, off start-up
+    from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolStatus, UndoResult
+    from switchover.targets.base import SwitchRequest, Target, ToolEnv
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +101,25 @@ class ToolsService(QObject):
         self,
         state: AppState,
         targets_factory: Callable[[], Sequence[Target]] | None = None,
-        env_factory: Callable[[], ToolEnv] = ToolEnv.current,
+        env_factory: Callable[[], ToolEnv] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.state = state
         self._targets_factory = targets_factory or _all_targets
-        self._env_factory = env_factory
+        self._env_factory = env_factory or _current_env
         self.rows: list[ToolRow] = []
         self.history: list[JournalEntry] = []
 
     def engine(self) -> SwitchEngine:
         """Built on a worker (detecting tools reads files)."""
+        from switchover.core.switching import SwitchEngine
+
         return SwitchEngine(self._targets_factory(), self._env_factory())
 
     def request(self, provider: Provider, model: str | None = None) -> SwitchRequest:
+        from switchover.targets.base import SwitchRequest
+
         keychain = self.state.keychain if provider.credential.kind == "keychain" else (lambda: None)
         chosen = model or provider.default_model
         if not chosen:
@@ -215,6 +222,12 @@ class ToolsService(QObject):
     def _failed(self, exc: BaseException) -> None:
         log.warning("tools: %s", exc)
         self.failed.emit(str(exc))
+
+
+def _current_env() -> ToolEnv:
+    from switchover.targets.base import ToolEnv
+
+    return ToolEnv.current()
 
 
 def _all_targets() -> list[Target]:
