@@ -1,0 +1,121 @@
+"""Run the installed artifact the way a user would: the CLI, the keychain through the bundled keyring backends,
+and the GUI (offscreen, and on X11 with a real tray), watching stderr for anything frozen builds lose."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from switchover import __version__
+from tests.packaging.conftest import bundle_env
+
+pytestmark = pytest.mark.packaging
+
+# stderr lines the offscreen/Xvfb platforms print for a healthy app (compare qutebrowser's qt_log_ignore).
+ALLOWED_STDERR = (
+    re.compile(r"^This plugin does not support (propagateSizeHints|raise|grabbing the keyboard|setParent)\(\)"),
+    re.compile(r"^QStandardPaths: XDG_RUNTIME_DIR not set, defaulting to '/tmp/runtime-\w+'$"),
+)
+SIGNS_OF_A_BROKEN_BUNDLE = ("Traceback", "ModuleNotFoundError", "No module named", "Could not load the Qt platform",
+                            "Cannot load library", "qt.qpa.plugin", "No recommended backend")
+
+
+def unexpected_stderr(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)]
+
+
+def run(command: Path, *args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(command), *args], env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False, stdin=subprocess.DEVNULL)
+
+
+def test_version(installed_command: Path, isolated_home: Path) -> None:
+    result = run(installed_command, "--version", env=bundle_env(isolated_home))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"switchover {__version__}"
+    assert not result.stderr
+
+
+def test_status_json_with_no_keychain(installed_command: Path, isolated_home: Path) -> None:
+    env = bundle_env(isolated_home, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    result = run(installed_command, "status", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["version"] == __version__
+    assert status["config_dir"] == str(isolated_home / ".config" / "switchover")
+    assert status["providers"] == []
+    assert status["keychain"]["backend"] == "keyring.backends.fail.Keyring"
+    assert status["keychain"]["usable"] is False and status["keychain"]["problem"]
+    assert not unexpected_stderr(result.stderr)
+
+
+def test_secret_service_backend_loads_in_the_bundle(installed_command: Path, isolated_home: Path) -> None:
+    """Forcing the backend by name imports it (and jeepney) inside the bundle; with no D-Bus session its own
+    code then explains that it cannot connect, which only a loaded backend can say."""
+    env = bundle_env(isolated_home, PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring",
+                     DBUS_SESSION_BUS_ADDRESS=None)
+    result = run(installed_command, "status", "--json", env=env)
+    output = result.stdout + result.stderr
+    assert not any(sign in output for sign in SIGNS_OF_A_BROKEN_BUNDLE), output
+    assert "Unable to initialize SecretService" in output or '"backend": "keyring.backends.SecretService' in output
+
+
+def test_real_keychain_is_discovered_through_entry_points(installed_command: Path, isolated_home: Path) -> None:
+    """With no backend forced, keyring must find Secret Service itself (entry-point metadata in the bundle)."""
+    if not (os.environ.get("SWITCHOVER_REAL_KEYCHAIN") and os.environ.get("DBUS_SESSION_BUS_ADDRESS")):
+        pytest.skip("needs the throwaway gnome-keyring of scripts/with-test-keyring (scripts/test uses it)")
+    result = run(installed_command, "status", "--json", env=bundle_env(isolated_home))
+    assert result.returncode == 0, result.stderr
+    keychain = json.loads(result.stdout)["keychain"]
+    assert keychain["backend"] == "keyring.backends.SecretService.Keyring"
+    assert keychain["usable"] is True
+
+
+def launch_gui(
+    command: Path, env: dict[str, str], quit_after_ms: int
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {**env, "SWITCHOVER_REPORT_READY": "1"}
+    started = time.time()
+    result = run(command, "--quit-after", str(quit_after_ms), env=env, timeout=90)
+    return result, started
+
+
+def ready_line(stdout: str) -> dict[str, object]:
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    assert lines, f"the app never reported ready; stdout: {stdout!r}"
+    return dict(lines[0])
+
+
+def test_gui_starts_offscreen_and_quits_cleanly(installed_command: Path, isolated_home: Path) -> None:
+    env = bundle_env(isolated_home, QT_QPA_PLATFORM="offscreen")
+    result, started = launch_gui(installed_command, env, quit_after_ms=3000)
+    assert result.returncode == 0, result.stderr
+    ready = ready_line(result.stdout)
+    assert ready["window"] is True  # no tray offscreen, so the window opens
+    assert time.time() - started >= 3.0  # it ran its own event loop (not forwarded to another instance)
+    assert not unexpected_stderr(result.stderr)
+
+
+@pytest.mark.xvfb
+def test_gui_reaches_the_tray_on_x11(installed_command: Path, isolated_home: Path) -> None:
+    """The xcb plugin and its system libraries load, and the tray icon appears in a real XEmbed tray."""
+    from tests.ui.xserver import XServerWithTray, missing_binaries
+
+    if missing_binaries():
+        pytest.skip(f"needs {', '.join(missing_binaries())} (scripts/setup --test installs them)")
+    with XServerWithTray() as xserver:
+        env = bundle_env(isolated_home, DISPLAY=xserver.display, QT_QPA_PLATFORM="xcb")
+        env.pop("WAYLAND_DISPLAY", None)
+        result, started = launch_gui(installed_command, env, quit_after_ms=3000)
+    assert result.returncode == 0, result.stderr
+    ready = ready_line(result.stdout)
+    assert ready["tray"] is True and ready["window"] is False
+    assert float(str(ready["time"])) - started < 30
+    assert not unexpected_stderr(result.stderr)
+
