@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -70,6 +71,10 @@ class AppController(QObject):
         self.tools.switched.connect(self._switched)
         self.tools.undone.connect(self._undone)
         self.tools.failed.connect(self._tools_failed)
+        from switchover.ui.failover import FailoverService
+
+        self.failover = FailoverService(self.tasks, parent=self)
+        self.failover.decision_made.connect(self._failover_decision)
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -99,6 +104,7 @@ class AppController(QObject):
 
         self.setup_wizard = SetupWizardHook(self)  # first launch opens the setup wizard; "Set up again…"
         self.state.store_changed.connect(self._first_check)
+        QTimer.singleShot(1500, self.failover.start)  # after start-up: it loads every tool target
         if show_window or self.tray is None:
             self.open_window()
 
@@ -161,6 +167,26 @@ class AppController(QObject):
 
     def check_now(self) -> None:
         self.health.check_now(reason="tray")
+        self.failover.check_now()
+
+    def accept_suggestion(self, decision: Any) -> None:
+        self.failover.accept(decision)
+
+    def _failover_decision(self, decision: Any) -> None:
+        """Suggestions become a notification whose click accepts them; automatic switches are announced."""
+        from switchover.core.failover.decisions import Action
+
+        if decision.action in (Action.SWITCHED, Action.ACCEPTED):
+            self.tools.refresh()
+            self.tools.load_history()
+        if self.tray is None:
+            return
+        if decision.is_suggestion:
+            self.tray.notify("Switch suggested", decision.message + " Click to switch.",
+                             on_click=lambda: self.accept_suggestion(decision))
+        elif decision.action in (Action.SWITCHED, Action.FAILED):
+            title = "Switched automatically" if decision.action is Action.SWITCHED else "Failover failed"
+            self.tray.notify(title, decision.message)
 
     def set_failover_mode(self, mode: str) -> None:
         """The default mode for every tool (per-tool modes are on the Settings page)."""
@@ -245,6 +271,7 @@ class AppController(QObject):
         self.app.quit()
 
     def shutdown(self) -> None:
+        self.failover.stop()
         self.health.stop()
         if self.tray is not None:
             self.tray.hide()

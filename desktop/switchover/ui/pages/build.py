@@ -22,4 +22,5 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
     history = HistoryPage(controller.state, controller.tools)
     window.add_page("history", "History", history)
     history.load()
+    controller.failover.decision_made.connect(lambda _d: history.load())
     window.add_page("settings", "Settings", SettingsPage(controller.state))
