@@ -141,11 +141,11 @@ def workdir(isolated_home: Path) -> Path:
 
 @pytest.fixture
 def standin_a() -> Iterator[StandinProvider]:
-    with StandinProvider("alpha", key="sk-alpha-0000000000001111") as standin:
+    with StandinProvider("alpha", key="sk-alpha-0000000000001111", models=("model-a",)) as standin:
         yield standin
 
 
 @pytest.fixture
 def standin_b() -> Iterator[StandinProvider]:
-    with StandinProvider("bravo", key="sk-bravo-0000000000002222") as standin:
+    with StandinProvider("bravo", key="sk-bravo-0000000000002222", models=("model-b",)) as standin:
         yield standin

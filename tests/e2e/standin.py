@@ -58,6 +58,7 @@ class StandinState:
 
     name: str
     key: str | None
+    models: tuple[str, ...] = ("standin-model",)  # what the model-list endpoints answer
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,8 +74,15 @@ class StandinProvider:
     get the protocol's 401 error, so a tool holding the wrong key fails loudly instead of passing.
     """
 
-    def __init__(self, name: str, key: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.state = StandinState(name=name, key=key)
+    def __init__(
+        self,
+        name: str,
+        key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: tuple[str, ...] = ("standin-model",),
+    ) -> None:
+        self.state = StandinState(name=name, key=key, models=models)
         self._server = ThreadingHTTPServer((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.standin_state = self.state  # type: ignore[attr-defined]
@@ -278,13 +286,16 @@ class _Handler(BaseHTTPRequestHandler):
         if "client_version" in query:  # Codex asks for its own catalogue shape; an empty one is valid
             self._send_json(200, {"models": []})
         elif "/v1beta/" in path:
-            self._send_json(200, {"models": [{"name": "models/standin-model", "displayName": "standin"}]})
+            listed = [{"name": f"models/{m}", "displayName": m} for m in self.state.models]
+            self._send_json(200, {"models": listed})
         else:
             self._send_json(
                 200,
                 {
                     "object": "list",
-                    "data": [{"id": "standin-model", "object": "model", "created": 0, "owned_by": "standin"}],
+                    "data": [
+                        {"id": m, "object": "model", "created": 0, "owned_by": "standin"} for m in self.state.models
+                    ],
                     "has_more": False,
                 },
             )
