@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -141,15 +142,40 @@ async def fetch(
                 await response.aclose()
 
 
+# zlib window bits per Content-Encoding: gzip (auto-detects a zlib header too) and HTTP "deflate" (zlib).
+_ZLIB_WBITS = {"gzip": 47, "x-gzip": 47, "deflate": 15}
+
+
 async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """The body, decoded, at most `cap` bytes. Compressed bodies are inflated with a bound on the *output*:
+    httpx inflates each network read whole, so a 64 KiB read of a gzip bomb would become ~64 MiB at once."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                return b"".join(chunks)[:cap], True
-    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
+        if encoding in _ZLIB_WBITS:
+            decoder = zlib.decompressobj(_ZLIB_WBITS[encoding])
+            async for raw in response.aiter_raw():
+                pending = raw
+                while pending and size <= cap:
+                    piece = decoder.decompress(pending, cap + 1 - size)
+                    pending = decoder.unconsumed_tail
+                    chunks.append(piece)
+                    size += len(piece)
+                if size > cap:
+                    return b"".join(chunks)[:cap], True
+            if size <= cap:
+                tail = decoder.flush(cap + 1 - size)
+                chunks.append(tail)
+                size += len(tail)
+        else:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    break
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError, zlib.error) as exc:
         raise IncompleteBodyError(type(exc).__name__) from exc
+    if size > cap:
+        return b"".join(chunks)[:cap], True
     return b"".join(chunks), False
