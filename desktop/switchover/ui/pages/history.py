@@ -63,7 +63,9 @@ def decision_rows(decisions: list[Any]) -> list[HistoryRow]:
         )
         tone = {"failed": "bad", "switched": "good", "accepted": "good", "suggested": "warn"}.get(
             d.action.value, "info")
-        what = f"Failover: {d.kind.value.replace('_', ' ')} ({d.action.value})"
+        kind = {"failover": "Failover", "switch_back": "Switch back", "no_candidate": "Failover: no candidate",
+                "held": "Failover held", "recovered": "Recovered"}.get(d.kind.value, d.kind.value)
+        what = kind if d.action.value == "noted" else f"{kind} ({d.action.value})"
         rows.append(HistoryRow(d.at, what, d.tool_label, d.message + (f" — {d.error}" if d.error else ""),
                                evidence, tone))
     return rows
