@@ -192,3 +192,56 @@ def test_app_and_cli_switching_at_once_never_interleave(tmp_path: Path, monkeypa
     assert app_switched + app_waited_out == ROUNDS and cli_switched + cli_waited_out == ROUNDS
     assert app_switched >= ROUNDS // 2 and cli_switched >= ROUNDS // 2
     assert contended >= ROUNDS * 3 // 4, "the two sides hardly ever raced; the test proves nothing"
+
+
+def test_a_switch_held_past_the_lock_timeout_fails_the_other_side_clearly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider_server: Callable[..., ProviderServer]) -> None:
+    world = World(tmp_path / "world", StandIn(provider_server)).create()
+    world.add_local_provider()
+    world.add_other_provider()
+    world.seed_user_configs()
+    _use_world_env(world, monkeypatch)
+    tools = [t.id for t in all_targets()]
+    before = world.tool_files()
+
+    # The app holds the lock (a stuck disk, say) until the CLI has given up: the CLI says why, writes nothing.
+    cli_runs: list[tuple[int, bytes, bytes]] = []
+
+    def hold(name: str) -> None:
+        if name == "journal and backups written":
+            cli = world.popen("use", "other", "--all")
+            out, err = cli.communicate(timeout=60)
+            cli_runs.append((cli.returncode, out, err))
+            assert world.tool_files() == before  # nothing written by either side yet
+
+    monkeypatch.setattr("switchover.core.switching.engine.crashpoint", hold)
+    _app_engine(world).use(_app_request("local"), tools, skip_refused=True)
+    (code, out, err), = cli_runs
+    assert code == 1 and out == b""
+    assert IN_PROGRESS_PHRASE in err.decode() and "Traceback" not in err.decode(), err
+    assert {e["provider"] for e in _journal(world)} == {"local"}
+
+    # The CLI holds it (paused at a real step): the app's engine gives up with the same clear error.
+    monkeypatch.undo()
+    _use_world_env(world, monkeypatch)
+    marker = tmp_path / "paused"
+    cli = world.popen("use", "other", "--all", SWITCHOVER_TEST_PAUSE_AT="journal and backups written",
+                      SWITCHOVER_TEST_PAUSE_FILE=str(marker))
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert cli.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        engine = SwitchEngine(all_targets(), ToolEnv.current(), lock_timeout=0.5)
+        with pytest.raises(SwitchInProgressError, match=IN_PROGRESS_PHRASE):
+            engine.use(_app_request("local"), tools, skip_refused=True)
+    finally:
+        cli.kill()
+        cli.communicate(timeout=30)
+    # The killed CLI's switch is rolled back by the app's next call; the app's switch then goes through.
+    app_files = world.tool_files()
+    engine = _app_engine(world)
+    assert engine.recover() and world.tool_files() == app_files  # back to exactly the app's switch
+    assert [e.state for e in engine.history()[:2]] == ["interrupted, rolled back", "done"]
+    assert _app_engine(world).use(_app_request("other"), tools, skip_refused=True).switch_id
+    assert world.temp_files() == []
