@@ -561,7 +561,18 @@ class SwitchEngine:
         return entries[:limit] if limit else entries
 
     def exposure(self) -> list[ExposedFile]:
-        return self.exposure_record.entries()
+        """Files we wrote that hold a plaintext key, and our backups of such files (kept for a byte-exact
+        undo, so they hold the key too; they go when their switch's backups are pruned)."""
+        files = self.exposure_record.entries()
+        for entry in self.journal.newest():
+            for record in entry.files:
+                if not record.exposure_before or record.backup is None:
+                    continue
+                backup = self.data_dir / record.backup
+                if backup.is_file():
+                    provider = str(record.exposure_before.get("provider", ""))
+                    files.append(ExposedFile(str(backup), record.tool, provider, entry.started))
+        return files
 
     # -- inspection and verification ----------------------------------------------------------------------
 
