@@ -70,7 +70,9 @@ def ensure_build_venv() -> Path:
     if BUILD_VENV.exists():
         shutil.rmtree(BUILD_VENV)
     subprocess.run([sys.executable, "-m", "venv", str(BUILD_VENV)], check=True)
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # pip's download cache also stays in the tree (packaging/build), like PyInstaller's.
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+           "--cache-dir", str(PACKAGING / "build" / "pip-cache")]
     try:
         subprocess.run([*pip, "--upgrade", "pip"], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([*pip, "-e", f"{ROOT}[package]"], check=True)
@@ -105,10 +107,12 @@ def up_to_date(stamp: Path, want: str, output: Path) -> bool:
 def build_bundle(python: Path, dist: Path, work: Path) -> Path:
     started = time.monotonic()
     log("running PyInstaller (a minute or two)")
+    # PyInstaller's binary-analysis cache stays in the tree, not in ~/.cache (tests never touch the real home).
+    env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(work / "pyinstaller-cache")}
     subprocess.run(
         [str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
          "--distpath", str(dist), "--workpath", str(work), str(PACKAGING / "switchover.spec")],
-        check=True, cwd=ROOT, stdout=sys.stderr,
+        check=True, cwd=ROOT, stdout=sys.stderr, env=env,
     )
     log(f"bundle built in {time.monotonic() - started:.0f} s")
     return dist / "switchover"

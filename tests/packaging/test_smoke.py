@@ -14,6 +14,7 @@ import pytest
 
 from switchover import __version__
 from tests.packaging.conftest import bundle_env
+from tests.support.provider_server import ProviderServer, Reply
 
 pytestmark = pytest.mark.packaging
 
@@ -75,6 +76,24 @@ def test_real_keychain_is_discovered_through_entry_points(installed_command: Pat
     keychain = json.loads(result.stdout)["keychain"]
     assert keychain["backend"] == "keyring.backends.SecretService.Keyring"
     assert keychain["usable"] is True
+
+
+def test_health_check_over_http_from_the_bundle(installed_command: Path, isolated_home: Path) -> None:
+    """httpx (with its lazily imported transports) and the health engine work frozen: add a local provider
+    and check it against a real server on 127.0.0.1."""
+    env = bundle_env(isolated_home, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    with ProviderServer() as server:
+        server.on("GET", "/api/tags", Reply.json({"models": [{"name": "m1", "model": "m1"}]}))
+        added = run(installed_command, "provider", "add", "local", "--ollama-url", server.url, "--model", "m1",
+                    "--no-key", env=env)
+        assert added.returncode == 0, added.stderr
+        checked = run(installed_command, "check", "local", "--json", "--timeout", "10", env=env)
+        requests = [(r.method, r.path) for r in server.requests]
+    assert checked.returncode == 0, checked.stderr
+    [result] = json.loads(checked.stdout)
+    assert (result["provider"], result["status"], result["models"]) == ("local", "ok", ["m1"])
+    assert requests == [("GET", "/api/tags")]
+    assert not unexpected_stderr(checked.stderr)
 
 
 def launch_gui(
