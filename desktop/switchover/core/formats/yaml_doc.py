@@ -135,18 +135,56 @@ def _attach_after_last(node: Any, text: str) -> None:
     """Put comment lines after the last item of `node` (descending into a trailing nested block)."""
     if isinstance(node, CommentedMap) and node:
         last = list(node.keys())[-1]
-        if isinstance(node[last], (CommentedMap, CommentedSeq)) and node[last]:
+        if _is_block(node[last]):
             _attach_after_last(node[last], text)
             return
         slot = node.ca.items.setdefault(last, [None, None, None, None])
         _extend_post(slot, 2, text)
     elif isinstance(node, CommentedSeq) and node:
         last_index = len(node) - 1
-        if isinstance(node[last_index], (CommentedMap, CommentedSeq)) and node[last_index]:
+        if _is_block(node[last_index]):
             _attach_after_last(node[last_index], text)
             return
         slot = node.ca.items.setdefault(last_index, [None, None, None, None])
         _extend_post(slot, 0, text)
+
+
+def _is_block(node: Any) -> bool:
+    """A non-empty block-style collection: where ruamel keeps the lines after it (not `[a, b]` or `{a: 1}`)."""
+    return isinstance(node, (CommentedMap, CommentedSeq)) and bool(node) and not node.fa.flow_style()
+
+
+def _take_trailing_lines(node: Any) -> str:
+    """Remove and return the full lines (blank or comment) ruamel keeps after the last item of `node`.
+
+    They belong to what follows the block (e.g. the blank line before the next section), not to its last
+    item, so they must stay at the block's end when that item is removed or another is appended.
+    """
+    if isinstance(node, CommentedMap) and node:
+        last: Any = list(node.keys())[-1]
+        position = 2
+    elif isinstance(node, CommentedSeq) and node:
+        last, position = len(node) - 1, 0
+    else:
+        return ""
+    if _is_block(node[last]):
+        return _take_trailing_lines(node[last])
+    slot = node.ca.items.get(last)
+    token = slot[position] if slot and len(slot) > position else None
+    if token is None or "\n" not in token.value:
+        return ""
+    head, tail = str(token.value).split("\n", 1)
+    token.value = head + "\n"
+    return tail
+
+
+def _commented(value: Any) -> Any:
+    """Plain dicts and lists as ruamel's commented types, so trailing lines can be attached inside them."""
+    if isinstance(value, dict) and not isinstance(value, CommentedMap):
+        return CommentedMap((k, _commented(v)) for k, v in value.items())
+    if isinstance(value, list) and not isinstance(value, CommentedSeq):
+        return CommentedSeq(_commented(v) for v in value)
+    return value
 
 
 def _extend_post(slot: list[Any], position: int, text: str) -> None:
@@ -339,6 +377,11 @@ class YamlDocument(ConfigDocument):
             return False
         if isinstance(parent, CommentedMap) and isinstance(key, str):
             _delete_keeping_comments(parent, key)
+        elif isinstance(parent, CommentedSeq) and isinstance(key, int) and key % len(parent) == len(parent) - 1:
+            trailing = _take_trailing_lines(parent)
+            del parent[key]
+            if trailing:
+                _attach_after_last(parent, trailing)
         else:
             del parent[key]
         self._edited = self._structural = True
@@ -351,5 +394,8 @@ class YamlDocument(ConfigDocument):
             return
         if not isinstance(target, list):
             raise self.shape_error(path, _plain(target))
-        target.append(value)
+        trailing = _take_trailing_lines(target)
+        target.append(_commented(value))
+        if trailing:
+            _attach_after_last(target, trailing)
         self._edited = self._structural = True
