@@ -11,6 +11,8 @@
 #define AppName "Switchover"
 #define AppId "io.github.switchover.Switchover"
 #define BundleDir "..\dist\switchover"
+; switchover.exe is the console CLI; switchoverw.exe the windowed tray app (same bundle).
+#define AppExe "switchoverw.exe"
 
 [Setup]
 ; A fixed AppId (not the name) identifies the app across upgrades; the doubled brace escapes Inno's constant syntax.
@@ -30,7 +32,7 @@ ArchitecturesInstallIn64BitMode=x64compatible
 OutputDir=..\dist
 OutputBaseFilename={#AppName}-{#AppVersion}-setup
 SetupIconFile=..\build\icons\{#AppId}.ico
-UninstallDisplayIcon={app}\{#AppName}.exe
+UninstallDisplayIcon={app}\{#AppExe}
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
@@ -48,7 +50,7 @@ Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 
 [Icons]
 ; The windowed executable: no console window flashes up for the tray app.
-Name: "{group}\{#AppName}"; Filename: "{app}\{#AppName}.exe"
+Name: "{group}\{#AppName}"; Filename: "{app}\{#AppExe}"
 
 [Registry]
 ; Per-user PATH entry for the console executable switchover.exe (removed again on uninstall).
@@ -58,11 +60,11 @@ Root: HKCU; Subkey: "Environment"; ValueType: expandsz; ValueName: "Path"; Value
 Root: HKCU; Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"; ValueType: none; ValueName: "{#AppName}"; Flags: uninsdeletevalue dontcreatekey
 
 [Run]
-Filename: "{app}\{#AppName}.exe"; Description: "Launch {#AppName}"; Flags: nowait postinstall skipifsilent
+Filename: "{app}\{#AppExe}"; Description: "Launch {#AppName}"; Flags: nowait postinstall skipifsilent
 
 [UninstallRun]
 ; Never remove user data (%APPDATA%\switchover, keychain entries): uninstall only stops the app.
-Filename: "{sys}\taskkill.exe"; Parameters: "/F /IM {#AppName}.exe"; Flags: runhidden; RunOnceId: "StopApp"
+Filename: "{sys}\taskkill.exe"; Parameters: "/F /IM {#AppExe}"; Flags: runhidden; RunOnceId: "StopApp"
 
 [Code]
 function NeedsAddPath(Dir: string): Boolean;
