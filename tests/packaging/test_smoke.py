@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -138,3 +139,30 @@ def test_gui_reaches_the_tray_on_x11(installed_command: Path, isolated_home: Pat
     assert float(str(ready["time"])) - started < 30
     assert not unexpected_stderr(result.stderr)
 
+
+
+def test_gui_runs_on_wayland(installed_command: Path, isolated_home: Path, tmp_path: Path) -> None:
+    """The wayland platform plugin, its shell integration and libwayland load: a real (headless) Weston."""
+    if shutil.which("weston") is None:
+        pytest.skip("needs weston (Debian package weston) as a headless Wayland compositor")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    socket = "wayland-switchover-test"
+    weston = subprocess.Popen(
+        ["weston", "--backend=headless-backend.so", f"--socket={socket}", "--idle-time=0"],
+        env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (runtime / socket).exists():
+            assert weston.poll() is None and time.monotonic() < deadline, "weston did not start"
+            time.sleep(0.05)
+        env = bundle_env(isolated_home, QT_QPA_PLATFORM="wayland", WAYLAND_DISPLAY=socket,
+                         XDG_RUNTIME_DIR=str(runtime), DISPLAY=None)
+        result, _started = launch_gui(installed_command, env, quit_after_ms=2000)
+    finally:
+        weston.terminate()
+        weston.wait(10)
+    assert result.returncode == 0, result.stderr
+    assert ready_line(result.stdout)["window"] is True  # no StatusNotifier tray here, so the window opens
+    assert not unexpected_stderr(result.stderr)
