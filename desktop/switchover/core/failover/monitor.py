@@ -40,7 +40,7 @@ from switchover.core.failover.policy import (
 from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode, load_settings
 from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult, Tier
-from switchover.core.providers import Protocol, Provider
+from switchover.core.providers import Protocol, Provider, provider_at
 from switchover.core.store import ChainEntry, Store, load_store
 
 log = logging.getLogger(__name__)
@@ -146,10 +146,6 @@ class _Round:
     notes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _normalise_url(url: str) -> str:
-    return url.strip().rstrip("/").lower()
-
-
 def find_active(
     store: Store, current: ToolConfig, tool_protocols: Sequence[Protocol]
 ) -> tuple[Provider, Protocol] | None:
@@ -165,12 +161,10 @@ def find_active(
         return (provider, protocol) if protocol is not None else None
     if not current.base_url:
         return None
-    wanted = _normalise_url(current.base_url)
     for protocol in protocols:
-        for provider in store.providers.values():
-            endpoint = provider.endpoint(protocol)
-            if endpoint is not None and _normalise_url(endpoint.base_url) == wanted:
-                return provider, protocol
+        match = provider_at(store.providers.values(), current.base_url, protocol)
+        if match is not None:
+            return match[0], protocol
     return None
 
 
