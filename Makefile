@@ -1,5 +1,9 @@
-.PHONY: run test
+.PHONY: run test package screenshots
 run:
 	scripts/run
 test:
 	scripts/test
+package:
+	packaging/build-linux
+screenshots:
+	scripts/screenshots

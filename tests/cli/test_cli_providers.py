@@ -161,3 +161,15 @@ def test_status_lists_tools_and_last_health(cli: Any, isolated_home: Path) -> No
     assert [h["status"] for h in health] == ["unreachable"] and health[0]["protocol"] == "anthropic"
     text = cli(["status"]).stdout
     assert "Provider   box: anthropic unreachable" in text and "Tool       Claude Code: box / m1" in text
+
+
+def test_forced_backend_that_cannot_start_is_reported_not_a_crash(cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    status = cli(["status", "--json"])
+    assert status.returncode == 0, status.stderr
+    keychain = json.loads(status.stdout)["keychain"]
+    assert keychain["usable"] is False
+    assert "could not start" in keychain["problem"] and "DBUS_SESSION_BUS_ADDRESS" in keychain["problem"]
+    add = cli(["provider", "add", "d", "--preset", "deepseek", "--key-stdin"], input="sk-abcdefghijklmnopqr\n")
+    assert add.returncode == 1 and "could not start" in add.stderr and "internal error" not in add.stderr

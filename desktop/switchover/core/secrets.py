@@ -86,9 +86,15 @@ class Keychain:
 
     def __init__(self) -> None:
         import keyring
+        from keyring.backends import fail
 
         self._keyring = keyring
-        self._backend = keyring.get_keyring()
+        self._load_error: str | None = None
+        try:
+            self._backend = keyring.get_keyring()
+        except Exception as exc:  # a forced backend (PYTHON_KEYRING_BACKEND) that cannot start, e.g. no D-Bus
+            self._backend = fail.Keyring()  # type: ignore[no-untyped-call]
+            self._load_error = f"The keychain backend could not start: {redact(str(exc))}. "
 
     @property
     def backend_name(self) -> str:
@@ -96,7 +102,7 @@ class Keychain:
 
     def status(self) -> KeychainStatus:
         if _is_refused(self._backend):
-            return KeychainStatus(self.backend_name, False, False, _NO_KEYCHAIN_HELP)
+            return KeychainStatus(self.backend_name, False, False, self._unavailable_message())
         unlocked = self._probe_unlocked()
         problem = None if unlocked else self._locked_message()
         return KeychainStatus(self.backend_name, True, unlocked, problem)
@@ -124,9 +130,12 @@ class Keychain:
         except Exception:
             return False
 
+    def _unavailable_message(self) -> str:
+        return (self._load_error or "") + _NO_KEYCHAIN_HELP
+
     def _require_usable(self) -> None:
         if _is_refused(self._backend):
-            raise KeychainUnavailableError(_NO_KEYCHAIN_HELP)
+            raise KeychainUnavailableError(self._unavailable_message())
 
     def _call(self, action: str, name: str, fn, *args):  # type: ignore[no-untyped-def]
         from keyring import errors
