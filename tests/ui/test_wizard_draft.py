@@ -19,6 +19,7 @@ from switchover.ui.wizard.draft import (
     SetupDraft,
     Verdict,
     needs_setup,
+    preset_at,
 )
 
 CLAUDE = (Protocol.ANTHROPIC,)
@@ -196,3 +197,12 @@ def test_plan_edits_the_store_in_place_and_keeps_everything_else() -> None:
                         tool("aider", "http://127.0.0.1:5000/v1", "a", protocols=CHAT)])
     again.plan().apply_to(store)
     assert sorted(store.providers) == ["aider-current", "claude-code-current", "keep-me"], "no duplicates"
+
+
+def test_presets_match_urls_as_the_core_matches_providers() -> None:
+    """A tool's URL with a trailing slash or other case still names the preset; the protocol must agree."""
+    catalog = default_catalog()
+    found = preset_at(catalog, "HTTPS://api.deepseek.com/anthropic/ ", Protocol.ANTHROPIC)
+    assert found is not None and found.id == "deepseek"
+    assert preset_at(catalog, "https://api.deepseek.com/anthropic", Protocol.OPENAI_CHAT) is None
+    assert preset_at(catalog, "https://api.deepseek.com/v1", None) is catalog.get("deepseek")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from switchover.core.errors import SwitchoverError
-from switchover.core.providers import Protocol, Provider
+from switchover.core.providers import Protocol, Provider, provider_at
 from switchover.core.secrets import resolve_key
 from switchover.ui.autostart import launch_command
 from switchover.ui.state import AppState
@@ -68,18 +68,6 @@ class ToolRow:
             return "not configured"
         where = self.provider.display_name if self.provider else (self.base_url or "default")
         return f"{where} · {self.model}" if self.model else where
-
-
-def match_provider(status: ToolStatus, providers: Sequence[Provider]) -> tuple[Provider | None, str | None]:
-    current = status.current
-    if current is None or not current.base_url:
-        return None, None
-    url = current.base_url.rstrip("/")
-    for provider in providers:
-        for endpoint in provider.endpoints:
-            if endpoint.base_url.rstrip("/") == url and (current.protocol in (None, endpoint.protocol)):
-                return provider, f"{provider.name}/{endpoint.protocol.value}"
-    return None, None
 
 
 class ToolsService(QObject):
@@ -138,9 +126,12 @@ class ToolsService(QObject):
             engine = self.engine()
             rows = []
             for status in engine.tools():
-                provider, key = match_provider(status, providers)
+                current = status.current
+                match = provider_at(providers, current.base_url, current.protocol) if current and current.base_url \
+                    else None
+                key = f"{match[0].name}/{match[1].protocol.value}" if match else None
                 protocols = tuple(getattr(engine.targets[status.tool], "protocols", ()))
-                rows.append(ToolRow(status, provider, key, protocols))
+                rows.append(ToolRow(status, match[0] if match else None, key, protocols))
             return rows
 
         return self.state.tasks.run(work, on_success=self._loaded, on_failure=self._failed, serial=True,
@@ -244,4 +235,4 @@ def describe_result(result: SwitchResult) -> str:
     return text + (" " + "; ".join(other) if other else "")
 
 
-__all__ = ["ToolRow", "ToolsService", "describe_result", "key_command", "match_provider"]
+__all__ = ["ToolRow", "ToolsService", "describe_result", "key_command"]

@@ -24,6 +24,7 @@ from switchover.core.providers import (
     Protocol,
     Provider,
     is_loopback_url,
+    provider_at,
     validate_name,
 )
 from switchover.core.store import ChainEntry, Store
@@ -209,27 +210,11 @@ class SetupPlan:
         setup["managed_tools"] = list(self.managed_tools)
 
 
-def _norm(url: str | None) -> str:
-    return (url or "").rstrip("/").lower()
-
-
-def endpoint_matches(endpoint: Endpoint, base_url: str, protocol: Protocol | None) -> bool:
-    return _norm(endpoint.base_url) == _norm(base_url) and (protocol is None or endpoint.protocol == protocol)
-
-
-def provider_at(providers: Iterable[Provider], base_url: str, protocol: Protocol | None) -> Provider | None:
-    """The provider that already serves `base_url` (with `protocol` when known), if any."""
-    for provider in providers:
-        if any(endpoint_matches(e, base_url, protocol) for e in provider.endpoints):
-            return provider
-    return None
-
-
 def preset_at(catalog: Catalog, base_url: str, protocol: Protocol | None) -> Preset | None:
-    for preset in catalog:
-        if any(endpoint_matches(e, base_url, protocol) for e in preset.endpoints):
-            return preset
-    return None
+    """The catalog preset serving `base_url`, matched like configured providers (`core.providers.provider_at`)."""
+    by_id = {preset.id: preset for preset in catalog}
+    match = provider_at((preset.to_provider(preset.id) for preset in by_id.values()), base_url, protocol)
+    return by_id[match[0].name] if match else None
 
 
 def _same_server(url: str, server: LocalServer) -> bool:
@@ -335,8 +320,8 @@ class SetupDraft:
         match = provider_at((c.provider for c in self.choices.values()), current.base_url, current.protocol)
         if match is None:
             return None
-        model = current.model or match.default_model
-        return ChainEntry(match.name, model)
+        provider = match[0]
+        return ChainEntry(provider.name, current.model or provider.default_model)
 
     def import_current(self, tool: str) -> str | None:
         """The provider name serving what `tool` points at now, creating an imported provider if needed."""
@@ -344,10 +329,10 @@ class SetupDraft:
         current = detected.current if detected else None
         if current is None or not current.base_url or current.protocol is None:
             return None
-        known = provider_at((c.provider for c in self.choices.values()), current.base_url, current.protocol)
-        if known is None:
-            known = provider_at((c.provider for c in self.choices.values()), current.base_url, None)
-        if known is not None:
+        providers = [c.provider for c in self.choices.values()]
+        match = provider_at(providers, current.base_url, current.protocol) or provider_at(providers, current.base_url)
+        if match is not None:
+            known = match[0]
             if current.model and current.model not in known.models:
                 # Keep the model the tool uses as a choice, without reordering the provider's own list.
                 updated = replace(known, models=(*known.models, current.model))
