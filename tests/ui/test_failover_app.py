@@ -4,6 +4,7 @@ and Claude Code's real settings.json then points at the healthy provider."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ def test_suggestion_notification_click_switches(qapp: Any, qtbot: Any, isolated_
     suggestions: list[Any] = []
     controller.failover.decision_made.connect(lambda d: suggestions.append(d) if d.is_suggestion else None)
     try:
+        with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+            controller.state.reload()
         controller.failover.start()
         qtbot.waitUntil(lambda: bool(suggestions), timeout=15000)
         suggestion = suggestions[0]
@@ -64,6 +67,9 @@ def test_suggestion_notification_click_switches(qapp: Any, qtbot: Any, isolated_
         written = json.loads(settings.read_text())
         assert written["env"]["ANTHROPIC_BASE_URL"] == servers["backup"].url
         assert written["theme"] == "dark"
+        # verified like any switch: the notification says how the endpoint Claude Code now reads answers
+        qtbot.waitUntil(lambda: shown[-1][0] == "Switched", timeout=15000)
+        assert re.search(r"^Claude Code: ✓ ok, \d+ ms$", shown[-1][1], re.MULTILINE), shown[-1][1]
     finally:
         controller.shutdown()
         qapp.aboutToQuit.disconnect(controller.shutdown)

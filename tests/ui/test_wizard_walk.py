@@ -6,6 +6,7 @@ in test_wizard_keychain.py).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -272,7 +273,10 @@ def test_switch_now_previews_then_switches_only_the_managed_tool(
     assert str(claude_settings) in preview
     assert world.untouched() == [], "the preview writes nothing"
     notes = finish(qtbot, wizard)
-    assert notes == ["Claude Code now uses Ollama (local) qwen3-coder:latest."]
+    assert len(notes) == 1
+    # verified like `switchover use`: the auth-tier check of what Claude Code now reads answered
+    expected = r"Claude Code now uses Ollama \(local\) qwen3-coder:latest\. Check: ✓ ok, \d+ ms"
+    assert re.fullmatch(expected, notes[0]), notes
     settings = json.loads(claude_settings.read_text())
     assert settings["env"]["ANTHROPIC_BASE_URL"] == world_server(wizard).base_url
     assert settings["env"]["ANTHROPIC_MODEL"] == "qwen3-coder:latest"

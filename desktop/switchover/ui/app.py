@@ -68,7 +68,7 @@ class AppController(QObject):
         self.state.store_changed.connect(self.tools.refresh)
         self.tools.tools_loaded.connect(lambda _rows: self.update_tray())
         self.tools.history_loaded.connect(lambda _e: self._sync_undo())
-        self.tools.switched.connect(self._switched)
+        self.tools.verified.connect(self._verified)
         self.tools.undone.connect(self._undone)
         self.tools.failed.connect(self._tools_failed)
         from switchover.ui.failover import FailoverService
@@ -179,14 +179,36 @@ class AppController(QObject):
         if decision.action in (Action.SWITCHED, Action.ACCEPTED):
             self.tools.refresh()
             self.tools.load_history()
+            self._verify_failover_switch(decision)
+            return
         if self.tray is None:
             return
         if decision.is_suggestion:
             self.tray.notify("Switch suggested", decision.message + " Click to switch.",
                              on_click=lambda: self.accept_suggestion(decision))
-        elif decision.action in (Action.SWITCHED, Action.FAILED):
-            title = "Switched automatically" if decision.action is Action.SWITCHED else "Failover failed"
-            self.tray.notify(title, decision.message)
+        elif decision.action is Action.FAILED:
+            self.tray.notify("Failover failed", decision.message)
+
+    def _verify_failover_switch(self, decision: Any) -> None:
+        """A failover switch is verified like any other; the notification says how the tool answers now."""
+        from switchover.core.failover.decisions import Action
+
+        title = "Switched automatically" if decision.action is Action.SWITCHED else "Switched"
+        choice = decision.to_choice
+        provider = self.state.store.providers.get(choice.provider) if choice is not None else None
+
+        def announce(verification: Any = None) -> None:
+            if self.tray is None:
+                return
+            lines = verification.lines() if verification is not None else []
+            failed = verification is not None and not verification.ok
+            self.tray.notify(f"{title}, but the check failed" if failed else title,
+                             "\n".join([decision.message, *lines]))
+
+        if provider is None or not choice.model:
+            announce()
+            return
+        self.tools.verify_current(provider, choice.model, [decision.tool], on_done=announce)
 
     def set_failover_mode(self, mode: str) -> None:
         """The default mode for every tool (per-tool modes are on the Settings page)."""
@@ -245,11 +267,13 @@ class AppController(QObject):
     def undo(self) -> None:
         self.tools.undo()
 
-    def _switched(self, result: object) -> None:
-        from switchover.ui.switching import describe_result
-
-        if self.tray is not None:
-            self.tray.notify("Switched", describe_result(result))  # type: ignore[arg-type]
+    def _verified(self, verification: Any) -> None:
+        """The completion notification of a switch made here: what changed and how each tool answers now."""
+        if self.tray is None or verification.source != "switch":
+            return  # failover switches are announced by `_verify_failover_switch`
+        title = "Switched" if verification.ok else "Switched, but a check failed"
+        head = f"Now using {verification.provider} · {verification.model}."
+        self.tray.notify(title, "\n".join([head, *verification.lines()]))
 
     def _undone(self, result: object) -> None:
         if self.tray is not None:

@@ -3,6 +3,11 @@
 All of it is the core's (`SwitchEngine`, the targets registry); this object runs it on the serial worker
 (switches must never interleave) and publishes the results as signals for the Tools and History pages and
 the tray.
+
+Every switch is then verified like `switchover use` does: the engine reads each tool's config back and an
+auth-tier health check probes exactly the base URL and model the tool now reads
+(`core.switching.health_verify.make_health_hook`). That runs on the parallel pool, so a slow provider never
+holds up the next switch or a store edit; the per-tool verdict arrives as `verified`.
 """
 
 from __future__ import annotations
@@ -19,10 +24,18 @@ from switchover.core.providers import Protocol, Provider, provider_at
 from switchover.core.secrets import resolve_key
 from switchover.ui.autostart import launch_command
 from switchover.ui.state import AppState
+from switchover.ui.switch_verdict import Verification
 from switchover.ui.taskman import Progress, Task
 
 if TYPE_CHECKING:  # the engine and targets pull in every config format: loaded on a worker, off start-up
-    from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolStatus, UndoResult
+    from switchover.core.switching import (
+        JournalEntry,
+        SwitchEngine,
+        SwitchResult,
+        ToolStatus,
+        UndoResult,
+        VerifyReport,
+    )
     from switchover.targets.base import SwitchRequest, Target, ToolEnv
 
 log = logging.getLogger(__name__)
@@ -76,6 +89,7 @@ class ToolsService(QObject):
     switched(object): a `SwitchResult` that was applied.
     undone(object): an `UndoResult`.
     history_loaded(list): `JournalEntry`s, newest first.
+    verified(object): a `Verification` after a switch (the tool reads what was asked, and it answers).
     failed(str): a switch, undo or read failed; the message says why and what to do.
     """
 
@@ -83,6 +97,7 @@ class ToolsService(QObject):
     switched = Signal(object)
     undone = Signal(object)
     history_loaded = Signal(list)
+    verified = Signal(object)
     failed = Signal(str)
 
     def __init__(
@@ -98,6 +113,7 @@ class ToolsService(QObject):
         self._env_factory = env_factory or _current_env
         self.rows: list[ToolRow] = []
         self.history: list[JournalEntry] = []
+        self.verdicts: dict[str, VerifyReport] = {}  # tool -> the last post-switch verdict
 
     def engine(self) -> SwitchEngine:
         """Built on a worker (detecting tools reads files)."""
@@ -173,7 +189,9 @@ class ToolsService(QObject):
         self, provider: Provider, model: str | None, tools: list[str] | None,
         on_done: Callable[[SwitchResult], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
+        on_verified: Callable[[Verification], None] | None = None,
     ) -> Task:
+        """Switch (serial worker), then verify what each tool now reads (parallel worker)."""
         def work(_p: Progress) -> SwitchResult:
             return self.engine().use(self.request(provider, model), tools)
 
@@ -183,9 +201,60 @@ class ToolsService(QObject):
                 on_done(result)
             self.refresh()
             self.load_history()
+            if result.plans:
+                self.verify(provider, result, on_verified)
 
         return self.state.tasks.run(work, on_success=done, on_failure=on_failure or self._failed, serial=True,
                                     label="switch")
+
+    def verify(self, provider: Provider, result: SwitchResult,
+               on_done: Callable[[Verification], None] | None = None, source: str = "switch") -> Task:
+        """`SwitchEngine.verify` with the CLI's health hook: auth tier, against what each tool reads now."""
+        keychain = self.state.keychain if provider.credential.kind == "keychain" else (lambda: None)
+        slow_ms = float(self.state.settings.slow_threshold_ms)
+        labels = {o.tool: o.label for o in result.outcomes}
+
+        def work(_p: Progress) -> Verification:
+            from switchover.core.health.runner import CheckOptions
+            from switchover.core.switching.health_verify import make_health_hook
+
+            hook = make_health_hook(provider, lambda: resolve_key(provider, keychain()), CheckOptions(slow_ms=slow_ms))
+            try:
+                reports = tuple(self.engine().verify(result, hook))
+            except SwitchoverError as exc:
+                return Verification(result.provider, result.model, (), labels, str(exc), source)
+            return Verification(result.provider, result.model, reports, labels, source=source)
+
+        def done(verification: Verification) -> None:
+            for report in verification.reports:
+                self.verdicts[report.tool] = report
+            self.verified.emit(verification)
+            if self.rows:
+                self.tools_loaded.emit(self.rows)  # the Tools page shows the verdicts
+            if on_done is not None:
+                on_done(verification)
+
+        return self.state.tasks.run(work, on_success=done, on_failure=self._failed, label="verify switch")
+
+    def verify_current(self, provider: Provider, model: str, tools: list[str],
+                       on_done: Callable[[Verification], None] | None = None) -> Task:
+        """Verify tools the failover monitor switched: plan the same choice (writes nothing), then verify."""
+        labels = dict.fromkeys(tools, "")
+
+        def work(_p: Progress) -> SwitchResult:
+            return self.engine().use(self.request(provider, model), tools, dry_run=True)
+
+        def planned(result: SwitchResult) -> None:
+            self.verify(provider, result, on_done, source="failover")
+
+        def failed(exc: BaseException) -> None:
+            verification = Verification(provider.name, model, (), labels, str(exc), "failover")
+            self.verified.emit(verification)
+            if on_done is not None:
+                on_done(verification)
+
+        return self.state.tasks.run(work, on_success=planned, on_failure=failed, serial=True,
+                                    label="plan verification")
 
     def undo(self, on_done: Callable[[UndoResult], None] | None = None,
              on_failure: Callable[[BaseException], None] | None = None) -> Task:

@@ -1,4 +1,8 @@
-"""Tools page: every supported coding tool, what it uses now, and switching with a diff preview first."""
+"""Tools page: every supported coding tool, what it uses now, and switching with a diff preview first.
+
+After a switch (from here, the tray or failover) each tool's post-switch verdict shows in its Notes and in the
+status line: the health check of exactly what the tool now reads, ok with latency or the failure and why.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.state import AppState
 from switchover.ui.switch_dialog import SwitchPreviewDialog
+from switchover.ui.switch_verdict import Verification, verdict_text
 from switchover.ui.switching import ToolRow, ToolsService, describe_result
 
 
@@ -35,9 +40,10 @@ def choice_key(provider: str, model: str | None) -> str:
 class ToolsModel(RowsModel):
     headers = ("Tool", "Uses now", "Health", "Config file", "Notes")
 
-    def __init__(self, health: HealthMonitor, parent: Any = None) -> None:
+    def __init__(self, health: HealthMonitor, service: ToolsService, parent: Any = None) -> None:
         super().__init__(parent)
         self.health = health
+        self.service = service
 
     def cell(self, obj: Any, column: int, role: int) -> Any:
         row: ToolRow = obj
@@ -59,7 +65,7 @@ class ToolsModel(RowsModel):
                 return status_colour(result.status)
             if not row.installed:
                 return status_colour(None)
-            if column == 4 and row.status.existing_overrides:
+            if column == 4 and (row.status.existing_overrides or self._verdict_failed(row)):
                 return WARN
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 3:
@@ -70,9 +76,15 @@ class ToolsModel(RowsModel):
                 return row.base_url
         return None
 
-    @staticmethod
-    def notes(row: ToolRow, full: bool = False) -> str:
+    def _verdict_failed(self, row: ToolRow) -> bool:
+        report = self.service.verdicts.get(row.tool)
+        return report is not None and not report.ok
+
+    def notes(self, row: ToolRow, full: bool = False) -> str:
         parts = []
+        report = self.service.verdicts.get(row.tool)
+        if report is not None:
+            parts.append(f"after switch: {verdict_text(report)}")
         if row.status.existing_overrides:
             files = ", ".join(str(p) for p in row.status.existing_overrides)
             parts.append(f"⚠ overridden by {files}" if full else "⚠ project/managed settings override this")
@@ -88,7 +100,7 @@ class ToolsPage(QWidget):
         super().__init__(parent)
         self.state = state
         self.service = service
-        self.model = ToolsModel(health, self)
+        self.model = ToolsModel(health, service, self)
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
@@ -118,6 +130,7 @@ class ToolsPage(QWidget):
         self.preview_dialog: SwitchPreviewDialog | None = None
         service.tools_loaded.connect(self._loaded)
         service.failed.connect(self._failed)
+        service.verified.connect(self._verified)
         state.store_changed.connect(self._fill_choices)
         health.result_arrived.connect(lambda _r: self.table.viewport().update())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -200,7 +213,14 @@ class ToolsPage(QWidget):
                             on_failure=lambda exc: self._failed(str(exc)))
 
     def _switched(self, result: SwitchResult) -> None:
-        self.status_label.setText(describe_result(result))
+        checking = " Checking what each tool now reads…" if result.plans else ""
+        self.status_label.setText(describe_result(result) + checking)
+
+    def _verified(self, verification: Verification) -> None:
+        head = f"Switched to {verification.provider} · {verification.model}: " + (
+            "every tool answers." if verification.ok else "a check failed.")
+        self.status_label.setText("\n".join([head, *verification.lines()]))
+        self.table.viewport().update()
 
     def _failed(self, message: str) -> None:
         self.status_label.setText(f"<span style='color:#b91c1c'>{message}</span>")

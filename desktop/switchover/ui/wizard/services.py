@@ -25,10 +25,11 @@ from switchover.core.providers import Provider
 from switchover.core.secrets import Keychain, KeychainError, MissingKeyError, resolve_key
 from switchover.core.store import ChainEntry, Store, edit_store, load_store
 from switchover.targets.base import SwitchRequest, Target, ToolEnv
+from switchover.ui.switch_verdict import verdict_text
 from switchover.ui.wizard.draft import MISSING_KEY_TITLE, DetectedTool, SetupPlan, Verdict
 
 if TYPE_CHECKING:
-    from switchover.core.switching.engine import SwitchResult
+    from switchover.core.switching.engine import SwitchEngine, SwitchResult
 
 log = logging.getLogger(__name__)
 ResultSink = Callable[[HealthResult], None]
@@ -83,13 +84,18 @@ class EngineSwitcher:
         self.keychain = keychain
         self.data_dir = data_dir
 
-    def _use(self, tool: str, provider: Provider, model: str, dry_run: bool) -> SwitchResult:
+    def _engine(self) -> SwitchEngine:
         from switchover.core.switching.engine import SwitchEngine  # imported when used: keeps app start fast
 
-        engine = SwitchEngine(self.targets, self.env, self.data_dir)
+        return SwitchEngine(self.targets, self.env, self.data_dir)
+
+    def _key(self, provider: Provider) -> str | None:
+        return resolve_key(provider, self.keychain() if provider.credential.kind == "keychain" else None)
+
+    def _use(self, tool: str, provider: Provider, model: str, dry_run: bool) -> SwitchResult:
         request = SwitchRequest(provider, model, provider.small_model, key_command(provider.name),
-                                lambda: resolve_key(provider, self.keychain()))
-        return engine.use(request, [tool], dry_run=dry_run, want_diff=dry_run)
+                                lambda: self._key(provider))
+        return self._engine().use(request, [tool], dry_run=dry_run, want_diff=dry_run)
 
     def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview:
         label = self.labels.get(tool, tool)
@@ -102,11 +108,17 @@ class EngineSwitcher:
         return SwitchPreview(tool, label, entry, result.diff, warnings)
 
     def switch(self, tool: str, provider: Provider, model: str) -> str:
+        """Switch, then verify like `switchover use`: the note ends with how the tool's endpoint answers now."""
+        from switchover.core.switching.health_verify import make_health_hook
+
         result = self._use(tool, provider, model, dry_run=False)
         if not result.ok:
             problems = "; ".join(f"{o.label}: {o.message or o.status}" for o in result.outcomes)
             raise SwitchoverError(f"the switch did not complete ({problems})")
-        return f"{self.labels.get(tool, tool)} now uses {provider.display_name} {model}."
+        reports = self._engine().verify(result, make_health_hook(provider, lambda: self._key(provider)))
+        verdict = "; ".join(verdict_text(r) for r in reports if r.tool == tool)
+        return f"{self.labels.get(tool, tool)} now uses {provider.display_name} {model}." + (
+            f" Check: {verdict}" if verdict else "")
 
 
 def _default_targets() -> list[Target]:
