@@ -36,8 +36,33 @@ def test_menu_rebuilds_with_current_failover_mode(tray_controller: Any, qtbot: A
     with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
         auto.trigger()
     assert load_store().sections["failover"]["mode"] == "auto"  # the failover policy's own table
+    assert "failover_mode" not in load_store().sections.get("app", {}), "no copy in the app's table"
     tray.menu.aboutToShow.emit()
     assert tray.find_action("Switch automatically").isChecked()
+
+
+def test_tray_mode_is_the_effective_default_and_replaces_a_default_entry(tray_controller: Any, qtbot: Any) -> None:
+    """`[failover.modes].default` wins over `mode` in the policy: the tray shows it, and choosing a mode
+    removes it (else the choice would not take effect); per-tool modes stay."""
+    from switchover.core.failover.settings import Mode, load_settings
+    from switchover.core.store import edit_store
+
+    with edit_store() as store:
+        store.section("app")["failover_mode"] = "auto"  # a stale copy from older versions: ignored
+        store.section("failover").update({"mode": "auto", "modes": {"default": "off", "codex": "auto"}})
+    with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
+        tray_controller.state.reload()
+    tray = tray_controller.tray
+    tray.menu.aboutToShow.emit()
+    assert tray.find_action("Off").isChecked()
+    with qtbot.waitSignal(tray_controller.state.store_changed, timeout=5000):
+        tray.find_action("Suggest a switch").trigger()
+    failover = load_store().sections["failover"]
+    assert failover["mode"] == "suggest" and failover["modes"] == {"codex": "auto"}
+    settings = load_settings(load_store())
+    assert settings.mode_for("claude-code") is Mode.SUGGEST and settings.mode_for("codex") is Mode.AUTO
+    tray.menu.aboutToShow.emit()
+    assert tray.find_action("Suggest a switch").isChecked()
 
 
 def test_check_now_from_tray_updates_icon_state(tray_controller: Any, qtbot: Any) -> None:
@@ -72,7 +97,14 @@ def test_open_action_and_close_only_hides(tray_controller: Any) -> None:
 
 
 def test_per_tool_failover_modes_saved_to_failover_table(controller: Any, qtbot: Any) -> None:
+    from switchover.core.store import edit_store
+
+    with edit_store() as store:
+        store.section("app")["failover_mode"] = "off"  # a stale copy from older versions
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        controller.state.reload()
     page = controller.open_window("settings").pages["settings"]
+    assert page.failover_combo.currentData() == "suggest", "read from [failover] (default), not the stale copy"
     combo = page.tool_mode_combos["codex"]
     combo.setCurrentIndex(combo.findData("off"))
     page.failover_combo.setCurrentIndex(page.failover_combo.findData("auto"))
@@ -81,6 +113,7 @@ def test_per_tool_failover_modes_saved_to_failover_table(controller: Any, qtbot:
     failover = load_store().sections["failover"]
     assert failover["mode"] == "auto"
     assert failover["modes"] == {"codex": "off"}
+    assert "failover_mode" not in load_store().sections["app"], "the stale copy is gone after a save"
     from switchover.core.failover.settings import Mode, load_settings
 
     settings = load_settings(load_store())

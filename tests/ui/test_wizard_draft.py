@@ -206,3 +206,20 @@ def test_presets_match_urls_as_the_core_matches_providers() -> None:
     assert found is not None and found.id == "deepseek"
     assert preset_at(catalog, "https://api.deepseek.com/anthropic", Protocol.OPENAI_CHAT) is None
     assert preset_at(catalog, "https://api.deepseek.com/v1", None) is catalog.get("deepseek")
+
+
+def test_wizard_mode_is_the_failover_table_only() -> None:
+    """The wizard starts from `[failover]` (a `modes.default` entry wins there, as in the policy) and writes
+    only `[failover]`: a stale `[app].failover_mode` is neither read nor written."""
+    store = Store()
+    store.section("app")["failover_mode"] = "off"
+    store.section("failover").update({"mode": "suggest", "modes": {"default": "auto", "aider": "off"}})
+    draft = SetupDraft(default_catalog(), store)
+    assert draft.failover_mode is Mode.AUTO
+    draft.set_detected([tool("claude-code", "http://127.0.0.1:4000", "m")])
+    draft.failover_mode = Mode.OFF
+    draft.plan().apply_to(store)
+    assert store.sections["failover"]["mode"] == "off"
+    assert store.sections["failover"]["modes"] == {"aider": "off"}, "the default is `mode`, per-tool modes kept"
+    assert load_settings(store).mode_for("claude-code") is Mode.OFF
+    assert store.sections["app"]["failover_mode"] == "off", "not read above, and never written"

@@ -212,12 +212,11 @@ class AppController(QObject):
 
     def set_failover_mode(self, mode: str) -> None:
         """The default mode for every tool (per-tool modes are on the Settings page)."""
-        from dataclasses import replace
-
         from switchover.core.failover.settings import Mode, load_settings, save_settings
+        from switchover.ui.settings import with_default_mode
 
         def change(store: Store) -> None:
-            save_settings(store, replace(load_settings(store), default_mode=Mode(mode)))
+            save_settings(store, with_default_mode(load_settings(store), Mode(mode)))
 
         self.state.edit(change)
 
@@ -229,7 +228,9 @@ class AppController(QObject):
             self.open_window()
         elif self.state.settings.show_tray and not self.tray.shown and self._started:
             self.tray.show()
-        self.tray.failover_mode = self.state.failover_settings().default_mode.value
+        from switchover.ui.settings import default_mode
+
+        self.tray.failover_mode = default_mode(self.state.failover_settings()).value
         self.update_tray()
 
     def in_use_endpoints(self) -> set[str]:

@@ -1,18 +1,21 @@
 """The app's own settings, kept in the store's `[app]` table (declared here with defaults and limits).
 
 Failover modes are not here: they belong to the failover policy's `[failover]` table
-(`switchover.core.failover.settings`), which the CLI's `watch` reads too.
+(`switchover.core.failover.settings`), which the CLI's `watch` reads too; the wizard, the tray and the Settings
+page read and write only that table (`default_mode` / `with_default_mode` below keep its "default" entry
+consistent). A stale `[app].failover_mode` from older versions is ignored and dropped on the next save.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode
 from switchover.core.store import Store
 
 SECTION = "app"
-FAILOVER_MODES = ("off", "suggest", "auto")  # = switchover.core.failover.settings.Mode values
+MODE_LABELS = {Mode.OFF: "Off", Mode.SUGGEST: "Suggest a switch", Mode.AUTO: "Switch automatically"}
 
 
 @dataclass
@@ -22,9 +25,6 @@ class AppSettings:
     deep_checks: bool = False  # 1-token completions prove quota but cost tokens
     start_at_login: bool = False
     show_tray: bool = True  # set by the setup wizard; without a tray the window opens at start
-    # Written by the setup wizard as a record of its choice; the failover policy reads `[failover]` (the
-    # source of truth, edited by the tray and the Settings page), never this.
-    failover_mode: str = "suggest"
 
     @classmethod
     def from_store(cls, store: Store) -> AppSettings:
@@ -40,8 +40,6 @@ class AppSettings:
             settings.start_at_login = raw["start_at_login"]
         if isinstance(raw.get("show_tray"), bool):
             settings.show_tray = raw["show_tray"]
-        if raw.get("failover_mode") in FAILOVER_MODES:
-            settings.failover_mode = raw["failover_mode"]
         return settings
 
     def write_to(self, store: Store) -> None:
@@ -49,3 +47,14 @@ class AppSettings:
         section = store.section(SECTION)
         section.clear()
         section.update(data)
+
+
+def default_mode(settings: FailoverSettings) -> Mode:
+    """The mode of every tool without its own: `[failover].modes.default` when set, else `[failover].mode`."""
+    return settings.mode_for(DEFAULT_TOOL)
+
+
+def with_default_mode(settings: FailoverSettings, mode: Mode) -> FailoverSettings:
+    """Set the default mode; a `modes.default` entry (which would win over `mode`) goes, per-tool modes stay."""
+    modes = {tool: m for tool, m in settings.modes.items() if tool != DEFAULT_TOOL}
+    return replace(settings, default_mode=mode, modes=modes)

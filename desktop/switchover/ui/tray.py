@@ -13,8 +13,9 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from switchover import APP_NAME
+from switchover.core.failover.settings import Mode
 from switchover.ui.icons import TrayState, panel_is_dark, tray_icon
-from switchover.ui.settings import FAILOVER_MODES
+from switchover.ui.settings import MODE_LABELS
 
 MenuFiller = Callable[[QMenu], None]
 
@@ -91,12 +92,11 @@ class Tray(QObject):
         undo.setEnabled(self.can_undo)
         failover = menu.addMenu("Failover")
         group = QActionGroup(failover)
-        labels = {"off": "Off", "suggest": "Suggest a switch", "auto": "Switch automatically"}
-        for mode in FAILOVER_MODES:
-            action = QAction(labels[mode], failover)
+        for mode in Mode:
+            action = QAction(MODE_LABELS[mode], failover)
             action.setCheckable(True)
             action.setChecked(mode == self.failover_mode)
-            action.setData(mode)
+            action.setData(mode.value)
             action.triggered.connect(self._failover_action)
             group.addAction(action)
             failover.addAction(action)

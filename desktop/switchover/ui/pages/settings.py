@@ -18,14 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from switchover.core.failover.settings import DEFAULT_TOOL
+from switchover.core.failover.settings import Mode
 from switchover.core.store import Store
 from switchover.ui.autostart import Autostart
 from switchover.ui.pages.common import page_title
-from switchover.ui.settings import FAILOVER_MODES, AppSettings
+from switchover.ui.settings import MODE_LABELS, AppSettings, default_mode, with_default_mode
 from switchover.ui.state import AppState
-
-MODE_LABELS = {"off": "Off", "suggest": "Suggest a switch", "auto": "Switch automatically"}
 
 
 def tool_labels() -> list[tuple[str, str]]:
@@ -48,8 +46,8 @@ class SettingsPage(QWidget):
         self.slow_spin.setSingleStep(500)
         self.slow_spin.setSuffix(" ms")
         self.failover_combo = QComboBox()
-        for mode in FAILOVER_MODES:
-            self.failover_combo.addItem(MODE_LABELS[mode], mode)
+        for mode in Mode:
+            self.failover_combo.addItem(MODE_LABELS[mode], mode.value)
         self.login_check = QCheckBox("Start Switchover when I log in")
         self.deep_check = QCheckBox("Deep checks: send a 1-token request to prove quota and region access")
         deep_note = QLabel(
@@ -66,8 +64,8 @@ class SettingsPage(QWidget):
         for target_id, label in tool_labels():
             combo = QComboBox()
             combo.addItem("Same as default", None)
-            for mode in FAILOVER_MODES:
-                combo.addItem(MODE_LABELS[mode], mode)
+            for mode in Mode:
+                combo.addItem(MODE_LABELS[mode], mode.value)
             self.tool_mode_combos[target_id] = combo
             self.tool_modes_form.addRow(label, combo)
 
@@ -102,8 +100,7 @@ class SettingsPage(QWidget):
         self.interval_spin.setValue(s.check_interval_s // 60)
         self.slow_spin.setValue(s.slow_threshold_ms)
         failover = self.state.failover_settings()
-        default = failover.modes.get(DEFAULT_TOOL, failover.default_mode).value
-        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(default)))
+        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(default_mode(failover).value)))
         for tool, combo in self.tool_mode_combos.items():
             mode = failover.modes.get(tool)
             combo.setCurrentIndex(max(0, combo.findData(mode.value if mode else None)))
@@ -117,16 +114,16 @@ class SettingsPage(QWidget):
             slow_threshold_ms=self.slow_spin.value(),
             start_at_login=self.login_check.isChecked(),
             deep_checks=self.deep_check.isChecked(),
-            failover_mode=str(self.failover_combo.currentData()),  # kept in step with [failover]
         )
 
     def entered_failover(self, store: Store) -> Any:
-        from switchover.core.failover.settings import Mode, load_settings
+        """The `[failover]` table as entered: the default mode and the tools that have their own."""
+        from switchover.core.failover.settings import load_settings
 
         modes = {tool: Mode(str(combo.currentData())) for tool, combo in self.tool_mode_combos.items()
                  if combo.currentData()}
-        return replace(load_settings(store), default_mode=Mode(str(self.failover_combo.currentData())),
-                       modes=modes)
+        entered = with_default_mode(load_settings(store), Mode(str(self.failover_combo.currentData())))
+        return replace(entered, modes=modes)
 
     def save(self) -> None:
         settings = self.entered()

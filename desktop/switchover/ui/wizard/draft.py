@@ -29,6 +29,7 @@ from switchover.core.providers import (
 )
 from switchover.core.store import ChainEntry, Store
 from switchover.targets.base import CurrentChoice
+from switchover.ui.settings import default_mode, with_default_mode
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
 APP_SECTION = "app"  # the desktop app's settings table (see switchover.ui.settings)
@@ -199,8 +200,7 @@ class SetupPlan:
                 del modes[tool]
         for tool in self.unmanaged_tools:
             modes[tool] = Mode.OFF  # Switchover leaves the tools the user did not pick alone
-        modes.pop(DEFAULT_TOOL, None)
-        save_settings(store, replace(settings, default_mode=self.failover_mode, modes=modes))
+        save_settings(store, with_default_mode(replace(settings, modes=modes), self.failover_mode))
         app = store.section(APP_SECTION)
         app["start_at_login"] = self.start_at_login
         app["show_tray"] = self.show_tray
@@ -247,8 +247,7 @@ class SetupDraft:
         self.choices: dict[str, ProviderChoice] = {}
         self.chains: dict[str, list[ChainEntry]] = {}
         self.chains_edited: set[str] = set()
-        settings = load_settings(self.existing)
-        self.failover_mode: Mode = settings.default_mode
+        self.failover_mode: Mode = default_mode(load_settings(self.existing))  # the `[failover]` table only
         app = self.existing.sections.get(APP_SECTION, {})
         self.start_at_login = bool(app.get("start_at_login", False))
         self.show_tray = bool(app.get("show_tray", True))
