@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +38,16 @@ values = st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(user_keys, inner, max_size=3), max_leaves=8
 )
 documents = st.dictionaries(user_keys, values, min_size=1, max_size=5)
+# ruamel.yaml drops a comment that follows a null item ending a nested sequence (`- - ` then `# c`), even in a
+# plain load/dump round trip; that upstream bug is pinned by the strict xfail below, so YAML list items here
+# are never null.
+yaml_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner.filter(lambda v: v is not None), max_size=3)
+    | st.dictionaries(user_keys, inner, max_size=3),
+    max_leaves=8,
+)
+yaml_documents = st.dictionaries(user_keys, yaml_values, min_size=1, max_size=5)
 comment_texts = st.lists(st.text(alphabet="abc XYZ#-", max_size=12), max_size=4)
 
 
@@ -166,6 +177,12 @@ def test_toml_target_keeps_everything_else(doc: dict[str, Any], comments: list[s
 
 
 @SETTINGS
-@given(documents, comment_texts)
+@given(yaml_documents, comment_texts)
 def test_yaml_target_keeps_everything_else(doc: dict[str, Any], comments: list[str]) -> None:
     _check_round_trip(FORMATS["yaml"], doc, comments)
+
+
+@pytest.mark.xfail(strict=True, reason="ruamel.yaml loses a comment after a null item ending a nested sequence "
+                                       "(found by the property above; upstream round-trip bug)")
+def test_yaml_comment_after_a_null_in_a_nested_sequence() -> None:
+    _check_round_trip(FORMATS["yaml"], {"user_": None, "user__": None, "user-": [[None]]}, ["", ""])
