@@ -28,6 +28,7 @@ from switchover.ui.taskman import TaskManager
 from switchover.ui.tray import Tray
 
 log = logging.getLogger(__name__)
+STARTUP_CHECK_FALLBACK_MS = 6000  # the start-up check waits this long for the failover monitor's first round
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,6 +63,8 @@ class AppController(QObject):
         self.health = HealthMonitor(self.state, self)
         self.health.result_arrived.connect(lambda _r: self.update_tray())
         self.health.history_loaded.connect(self.update_tray)
+        self.health.results_merged.connect(lambda _r: self.update_tray())
+        self._startup_check_pending = False
         from switchover.ui.switching import ToolsService
 
         self.tools = ToolsService(self.state, parent=self)
@@ -75,6 +78,7 @@ class AppController(QObject):
 
         self.failover = FailoverService(self.tasks, parent=self)
         self.failover.decision_made.connect(self._failover_decision)
+        self.failover.results_arrived.connect(self._monitor_results)
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -160,10 +164,33 @@ class AppController(QObject):
     # ------------------------------------------------------------ actions
 
     def _first_check(self) -> None:
-        """Check once at start so the tray tells the truth at once; then the timer's interval applies."""
+        """Check what is stale once at start so the tray tells the truth soon; then the timer's interval applies.
+
+        When the failover monitor will run, wait for its first round (it checks the endpoints in use), so the
+        start-up check does not hit them a second time; `STARTUP_CHECK_FALLBACK_MS` bounds the wait.
+        """
+        from switchover.core.failover.settings import Mode
+        from switchover.ui.settings import default_mode
+
         self.state.store_changed.disconnect(self._first_check)
-        if self.state.store.providers and self.state.settings.check_interval_s > 0:
-            self.health.check_now(reason="startup")
+        if not self.state.store.providers or self.state.settings.check_interval_s <= 0:
+            return
+        failover = self.state.failover_settings()
+        self._startup_check_pending = True
+        if default_mode(failover) is Mode.OFF and all(m is Mode.OFF for m in failover.modes.values()):
+            self._startup_check()
+        else:
+            QTimer.singleShot(STARTUP_CHECK_FALLBACK_MS, self._startup_check)
+
+    def _startup_check(self) -> None:
+        if self._startup_check_pending:
+            self._startup_check_pending = False
+            self.health.check_stale(reason="startup")
+
+    def _monitor_results(self, results: list[Any]) -> None:
+        """The failover monitor's checks feed the health view and tray: one schedule, no double traffic."""
+        self.health.ingest(results)
+        self._startup_check()
 
     def check_now(self) -> None:
         self.health.check_now(reason="tray")

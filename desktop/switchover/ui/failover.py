@@ -29,10 +29,13 @@ class FailoverService(QObject):
     """Signals:
     decision_made(object): a failover `Decision` (suggested, switched, accepted, failed, noted).
     problem_changed(object): why failover cannot work right now (str), or None once it can.
+    results_arrived(list): the `HealthResult`s of a monitor round; the app's health view merges them, so
+        these endpoints are not checked twice (see `ui/health_monitor.py`).
     """
 
     decision_made = Signal(object)
     problem_changed = Signal(object)
+    results_arrived = Signal(list)
 
     def __init__(self, tasks: TaskManager, monitor_factory: Callable[[], Any] | None = None,
                  parent: QObject | None = None) -> None:
@@ -48,6 +51,8 @@ class FailoverService(QObject):
         monitor = self._factory()
         monitor.add_observer(lambda d: self.tasks.run_on_main(lambda: self.decision_made.emit(d)))
         monitor.add_problem_observer(lambda p: self.tasks.run_on_main(lambda: self.problem_changed.emit(p)))
+        monitor.add_results_observer(
+            lambda rs: self.tasks.run_on_main(lambda: self.results_arrived.emit(list(rs))))
         self.monitor = monitor
         self.monitor_thread = monitor.start_thread()
         log.info("failover monitor started")

@@ -2,11 +2,21 @@
 
 The checking itself is the core's (`check_many_sync` on a worker thread); this object only schedules it,
 keeps the latest result per endpoint, records history, and says what the tray should show.
+
+One check schedule, no double traffic. The failover monitor (`ui/failover.py`, the same one `switchover watch`
+runs, on its `[failover].interval_s`) already checks the endpoints the tools use and their next fallbacks;
+its results are merged in here (`ingest`) and feed the Health page and the tray like our own. The
+`[app].check_interval_s` timer therefore checks only what is *stale*: endpoints without a result newer than
+that interval, whoever made it (the monitor, this app, or another process such as `switchover watch`, via
+the shared health history). So an endpoint the monitor covers is not checked again by the timer, and
+providers it does not cover (in no tool's chain, failover off) are still checked on the app's interval.
+"Check now" is an explicit request and checks every endpoint at once.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -27,26 +37,37 @@ if TYPE_CHECKING:  # the runner pulls in httpx and asyncio: imported on first ch
 
 log = logging.getLogger(__name__)
 SPARK_POINTS = 30
+FRESH_SLACK = 0.9  # a result this share of the interval old still counts as fresh (timers drift)
 
 
 def endpoint_keys(providers: Iterable[Provider]) -> list[str]:
     return [f"{p.name}/{e.protocol.value}" for p in providers for e in p.endpoints]
 
 
-def build_targets(providers: Iterable[Provider], key_for: Callable[[Provider], str | None]) -> list[CheckTarget]:
-    """One target per endpoint. A key that cannot be read becomes "no key", which the check reports."""
+def build_targets(providers: Iterable[Provider], key_for: Callable[[Provider], str | None],
+                  only: set[str] | None = None) -> list[CheckTarget]:
+    """One target per endpoint (only those keyed in `only`, when given). A key that cannot be read becomes
+    "no key", which the check reports."""
     from switchover.core.health.probes import CheckTarget
 
     targets = []
     for provider in providers:
+        endpoints = [e for e in provider.endpoints if only is None or f"{provider.name}/{e.protocol.value}" in only]
+        if not endpoints:
+            continue
         try:
             key = key_for(provider)
         except SwitchoverError as exc:
             log.info("no key for %s: %s", provider.name, exc)
             key = None
-        for endpoint in provider.endpoints:
+        for endpoint in endpoints:
             targets.append(CheckTarget.from_provider(provider, key, endpoint.protocol))
     return targets
+
+
+def stale_endpoints(keys: Iterable[str], checked_at: dict[str, float], max_age_s: float, now: float) -> set[str]:
+    """Endpoints without a result newer than `max_age_s` (with some slack for timer drift)."""
+    return {k for k in keys if now - checked_at.get(k, float("-inf")) > max_age_s * FRESH_SLACK}
 
 
 def tray_state(latest: dict[str, HealthResult], in_use: set[str] | None = None) -> TrayState:
@@ -63,6 +84,20 @@ def tray_state(latest: dict[str, HealthResult], in_use: set[str] | None = None) 
     return TrayState.OK
 
 
+def _fresh_in_history(history: HealthHistory, keys: set[str], max_age_s: float) -> dict[str, HealthResult]:
+    """Endpoints another process checked recently, with that result, from the shared health history."""
+    now = time.time()
+    fresh = {}
+    for key in keys:
+        try:
+            results = history.results(key)
+        except (OSError, SwitchoverError):
+            continue
+        if results and now - results[-1].checked_at <= max_age_s * FRESH_SLACK:
+            fresh[key] = results[-1]
+    return fresh
+
+
 class HealthMonitor(QObject):
     """Signals:
     check_started(int): a check of N endpoints began.
@@ -70,6 +105,7 @@ class HealthMonitor(QObject):
     check_finished(list): all results of the run (input order).
     check_failed(str): the run itself failed (not an endpoint: those are results).
     history_loaded(): `history_points` is filled from disk.
+    results_merged(list): results someone else checked (the failover monitor) were merged into `latest`.
     """
 
     check_started = Signal(int)
@@ -77,6 +113,7 @@ class HealthMonitor(QObject):
     check_finished = Signal(list)
     check_failed = Signal(str)
     history_loaded = Signal()
+    results_merged = Signal(list)
 
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,7 +125,7 @@ class HealthMonitor(QObject):
         self.options_factory: Callable[[], CheckOptions] = self._default_options
         self.timer = QTimer(self)
         self.timer.setSingleShot(False)
-        self.timer.timeout.connect(lambda: self.check_now(reason="timer"))
+        self.timer.timeout.connect(self.check_stale)
         state.store_changed.connect(self._settings_changed)
 
     def _default_options(self) -> CheckOptions:
@@ -130,13 +167,43 @@ class HealthMonitor(QObject):
 
     # ------------------------------------------------------------ checking
 
+    def check_stale(self, reason: str = "timer") -> Task | None:
+        """The periodic check: only endpoints with no result newer than the interval (see the module doc).
+
+        Results recorded by another process (e.g. `switchover watch`) count too: they are read from the
+        health history on the worker before anything is checked.
+        """
+        interval = self.state.settings.check_interval_s or 300
+        providers = list(self.state.store.providers.values())
+        stale = stale_endpoints(endpoint_keys(providers), self._checked_at(), interval, time.time())
+        if not stale:
+            log.debug("health check (%s): every endpoint has a fresh result", reason)
+            return None
+        return self.check_now(providers, reason=reason, only=stale, max_age_s=interval)
+
+    def _checked_at(self) -> dict[str, float]:
+        return {key: result.checked_at for key, result in self.latest.items()}
+
+    def ingest(self, results: list[HealthResult]) -> None:
+        """Merge results checked elsewhere (the failover monitor, which records its own history)."""
+        newer = [r for r in results if r.endpoint_key not in self.latest
+                 or r.checked_at > self.latest[r.endpoint_key].checked_at]
+        for result in newer:
+            self._result(result)
+        if newer:
+            self.results_merged.emit(newer)
+
     def check_now(
-        self, providers: list[Provider] | None = None, tier: Tier | None = None, reason: str = "user"
+        self, providers: list[Provider] | None = None, tier: Tier | None = None, reason: str = "user",
+        only: set[str] | None = None, max_age_s: float | None = None,
     ) -> Task | None:
-        """Check the given providers (default: all). Returns None if a run is already going."""
+        """Check the given providers (default: all), or only the endpoints keyed in `only`. With `max_age_s`,
+        endpoints the shared history shows as checked within it are skipped. None if a run is going."""
         if self.running is not None:
             return None
         chosen = list(self.state.store.providers.values()) if providers is None else providers
+        if only is not None:
+            chosen = [p for p in chosen if any(f"{p.name}/{e.protocol.value}" in only for e in p.endpoints)]
         tier = tier or (Tier.DEEP if self.state.settings.deep_checks else Tier.AUTH)
         options = self.options_factory()
         state, history = self.state, self.history
@@ -147,7 +214,15 @@ class HealthMonitor(QObject):
         def work(progress: Progress) -> list[HealthResult]:
             from switchover.core.health.runner import check_many_sync
 
-            targets = build_targets(chosen, key_for)
+            wanted = only
+            if max_age_s is not None and wanted is not None:
+                fresh = _fresh_in_history(history, wanted, max_age_s)
+                for result in fresh.values():
+                    progress.report(result)  # shown like our own; not checked again
+                wanted = wanted - fresh.keys()
+            targets = build_targets(chosen, key_for, wanted)
+            if not targets:
+                return []
             results = check_many_sync(targets, tier, options, on_result=progress.report)
             try:
                 history.record(results)
@@ -156,7 +231,7 @@ class HealthMonitor(QObject):
             return results
 
         log.info("health check (%s) of %d providers", reason, len(chosen))
-        self.check_started.emit(sum(len(p.endpoints) for p in chosen))
+        self.check_started.emit(len(only) if only is not None else sum(len(p.endpoints) for p in chosen))
         self.running = self.state.tasks.run(
             work, on_progress=self._result, on_success=self._finished, on_failure=self._failed,
             label="health check",
@@ -166,10 +241,12 @@ class HealthMonitor(QObject):
     def _result(self, result: Any) -> None:
         assert isinstance(result, HealthResult)
         key = result.endpoint_key
-        self.latest[key] = result
-        series = self.history_points.setdefault(key, [])
-        series.append(result.latency_ms if result.healthy else None)
-        del series[:-SPARK_POINTS]
+        known = self.latest.get(key)
+        if known is None or result.checked_at > known.checked_at:  # not one we already have (from history)
+            self.latest[key] = result
+            series = self.history_points.setdefault(key, [])
+            series.append(result.latency_ms if result.healthy else None)
+            del series[:-SPARK_POINTS]
         self.result_arrived.emit(result)
 
     def _finished(self, results: list[HealthResult]) -> None:

@@ -41,6 +41,9 @@ class SettingsPage(QWidget):
         self.interval_spin.setRange(0, 1440)
         self.interval_spin.setSuffix(" min")
         self.interval_spin.setSpecialValueText("only when asked")
+        self.interval_spin.setToolTip(
+            "Providers the failover monitor already watches (the ones your tools use and their fallbacks) "
+            "are checked on its own schedule and not again; this interval covers the rest.")
         self.slow_spin = QSpinBox()
         self.slow_spin.setRange(100, 120000)
         self.slow_spin.setSingleStep(500)
