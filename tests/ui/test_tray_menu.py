@@ -119,3 +119,31 @@ def test_per_tool_failover_modes_saved_to_failover_table(controller: Any, qtbot:
     settings = load_settings(load_store())
     assert settings.mode_for("codex") is Mode.OFF
     assert settings.mode_for("claude-code") is Mode.AUTO
+
+
+def test_tray_icon_follows_palette_changes_while_running(tray_controller: Any, qapp: Any, qtbot: Any) -> None:
+    """Light panel -> dark panel and back: the icon switches to the matching variant without a restart."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from switchover.ui.icons import panel_is_dark, tray_icon
+
+    tray = tray_controller.tray
+    original = qapp.palette()
+    light, dark = QPalette(original), QPalette(original)
+    light.setColor(QPalette.ColorRole.Window, QColor("#f5f5f5"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    try:
+        qapp.setPalette(light)
+        qtbot.waitUntil(lambda: tray.dark_panel is False, timeout=2000)
+        tray.set_state(TrayState.DEGRADED, "x")
+        assert tray.icon.icon().cacheKey() == tray_icon(TrayState.DEGRADED, False).cacheKey()
+        qapp.setPalette(dark)
+        qtbot.waitUntil(lambda: tray.dark_panel is True, timeout=2000)
+        assert panel_is_dark()
+        assert tray.icon.icon().cacheKey() == tray_icon(TrayState.DEGRADED, True).cacheKey()
+        assert tray.state is TrayState.DEGRADED, "only the variant changes, not the state"
+        qapp.setPalette(light)
+        qtbot.waitUntil(lambda: tray.dark_panel is False, timeout=2000)
+        assert tray.icon.icon().cacheKey() == tray_icon(TrayState.DEGRADED, False).cacheKey()
+    finally:
+        qapp.setPalette(original)

@@ -2,14 +2,18 @@
 
 The menu is rebuilt on `aboutToShow` so it always shows current health and choices (and because some
 desktops only deliver `activated` that way; Vorta does the same).
+
+The icon has a light and a dark variant; it follows the panel while the app runs: on the application's
+palette change event and on the system colour scheme change (`styleHints().colorSchemeChanged`, read once
+the palette has caught up).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from switchover import APP_NAME
@@ -49,8 +53,29 @@ class Tray(QObject):
         self.icon.activated.connect(self._activated)
         self.icon.messageClicked.connect(self._message_clicked)
         self._message_action: Callable[[], None] | None = None
+        self.dark_panel = panel_is_dark()
         self.set_state(TrayState.UNKNOWN, f"{APP_NAME}: not checked yet")
         self.rebuild_menu()
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+            # a bound method: Qt drops the connection when this object goes
+            QGuiApplication.styleHints().colorSchemeChanged.connect(self._colour_scheme_changed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ApplicationPaletteChange and watched is QGuiApplication.instance():
+            self.follow_palette()
+        return False
+
+    def _colour_scheme_changed(self, _scheme: object) -> None:
+        QTimer.singleShot(0, self, self.follow_palette)  # the palette follows the scheme a moment later
+
+    def follow_palette(self) -> None:
+        """Re-pick the light or dark icon when the panel's palette changed."""
+        dark = panel_is_dark()
+        if dark != self.dark_panel:
+            self.dark_panel = dark
+            self.icon.setIcon(tray_icon(self.state, dark))
 
     def show(self) -> None:
         """Show the icon; where no tray host exists (yet) Qt would only warn, so just remember the wish."""
@@ -64,7 +89,7 @@ class Tray(QObject):
 
     def set_state(self, state: TrayState, tooltip: str) -> None:
         self.state = state
-        self.icon.setIcon(tray_icon(state, panel_is_dark()))
+        self.icon.setIcon(tray_icon(state, self.dark_panel))
         self.icon.setToolTip(tooltip)
 
     def notify(self, title: str, text: str, on_click: Callable[[], None] | None = None) -> None:
