@@ -104,6 +104,12 @@ def test_tools_page_switch_to_a_healthy_server_shows_ok_with_latency(
     qtbot.waitUntil(lambda: claude_row(controller).provider is not None, timeout=10000)
     assert re.search(r"after switch: ✓ ok, \d+ ms", claude_notes(page)), claude_notes(page)
 
+    with qtbot.waitSignal(controller.tools.undone, timeout=10000):
+        controller.undo()
+    assert json.loads(claude_home.read_text()) == USER_SETTINGS
+    qtbot.waitUntil(lambda: claude_row(controller).provider is None, timeout=10000)
+    assert "after switch" not in claude_notes(page), "the verdict was about the config that was undone"
+
 
 def test_tray_switch_to_a_server_rejecting_the_key_notifies_the_reason(
     tray_controller: Any, qtbot: Any, claude_home: Path, servers: tuple[ProviderServer, ProviderServer]

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from switchover.core.providers import Provider
-from switchover.core.switching import SwitchResult
+from switchover.core.providers import Provider, normalise_url
+from switchover.core.switching import SwitchResult, VerifyReport
 from switchover.ui.health_format import WARN, status_colour, status_label
 from switchover.ui.health_monitor import HealthMonitor
 from switchover.ui.models import DISPLAY, RowsModel
@@ -76,13 +76,21 @@ class ToolsModel(RowsModel):
                 return row.base_url
         return None
 
-    def _verdict_failed(self, row: ToolRow) -> bool:
+    def _verdict(self, row: ToolRow) -> VerifyReport | None:
+        """The last post-switch verdict, while the tool still reads what was verified (not after an undo)."""
         report = self.service.verdicts.get(row.tool)
+        if report is None or row.base_url is None:
+            return None
+        same = normalise_url(row.base_url) == normalise_url(report.expected_base_url)
+        return report if same and row.model == report.expected_model else None
+
+    def _verdict_failed(self, row: ToolRow) -> bool:
+        report = self._verdict(row)
         return report is not None and not report.ok
 
     def notes(self, row: ToolRow, full: bool = False) -> str:
         parts = []
-        report = self.service.verdicts.get(row.tool)
+        report = self._verdict(row)
         if report is not None:
             parts.append(f"after switch: {verdict_text(report)}")
         if row.status.existing_overrides:
