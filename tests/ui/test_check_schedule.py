@@ -101,3 +101,29 @@ def test_timer_skips_endpoints_another_process_checked_recently(
     assert controller.health.latest["primary/anthropic"].checked_at == elsewhere[0].checked_at, \
         "the other process's result is shown"
     assert {r.endpoint_key for r in arrived} == {"primary/anthropic", "backup/anthropic", "spare/anthropic"}
+
+
+def test_startup_check_waits_for_the_monitors_first_round(
+    controller: Any, qtbot: Any, servers: dict[str, ProviderServer]
+) -> None:
+    controller.state.store_changed.connect(controller._first_check)  # as `AppController.start` does
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        controller.state.reload()
+    assert controller._startup_check_pending and controller.health.running is None, "waits for the monitor"
+    with qtbot.waitSignal(controller.health.check_finished, timeout=15000) as finished:
+        controller.failover.start()
+    assert [r.endpoint_key for r in finished.args[0]] == ["spare/anthropic"]
+    assert counts(servers)["spare"] == 1
+    assert set(controller.health.latest) == {"primary/anthropic", "backup/anthropic", "spare/anthropic"}
+
+
+def test_startup_check_is_immediate_when_failover_is_off(
+    controller: Any, qtbot: Any, servers: dict[str, ProviderServer]
+) -> None:
+    with edit_store() as store:
+        save_settings(store, FailoverSettings(default_mode=Mode.OFF))
+    controller.state.store_changed.connect(controller._first_check)
+    with qtbot.waitSignal(controller.health.check_finished, timeout=15000) as finished:
+        controller.state.reload()
+    assert len(finished.args[0]) == 3
+    assert counts(servers) == {"primary": 1, "backup": 1, "spare": 1}
