@@ -29,23 +29,14 @@ ICNS_TYPES = (
 
 
 def render_png(size: int) -> bytes:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
-    renderer = QSvgRenderer(str(SVG))
-    if not renderer.isValid():
-        raise SystemExit(f"{SVG}: not a valid SVG")
-    image = QImage(size, size, QImage.Format.Format_ARGB32)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter)
-    painter.end()
+    from switchover.ui.icons import render_svg
+
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    render_svg(SVG, size).save(buffer, "PNG")
     buffer.close()
     return bytes(data.data())
 

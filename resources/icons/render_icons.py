@@ -71,21 +71,10 @@ def tray_svg(state: str, theme: str) -> str:
 
 
 def render_png(svg_path: Path, size: int, out: Path) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+    from switchover.ui.icons import render_svg
 
-    renderer = QSvgRenderer(str(svg_path))
-    if not renderer.isValid():
-        raise SystemExit(f"{svg_path}: not a valid SVG")
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter)
-    painter.end()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
+    if not render_svg(svg_path, size).save(str(out), "PNG"):
         raise SystemExit(f"could not write {out}")
 
 

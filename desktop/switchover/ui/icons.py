@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette
 
 from switchover import APP_ID
 from switchover.core.resources import resource
@@ -44,3 +46,19 @@ def tray_icon(state: TrayState, dark_panel: bool) -> QIcon:
     for size in TRAY_SIZES:
         icon.addFile(str(resource("icons", "tray", f"tray-{state.value}-{theme}-{size}.png")))
     return icon
+
+
+def render_svg(svg_path: Path, size: int) -> QImage:
+    """Rasterise an SVG at `size`×`size` (the build scripts' one renderer for PNG, .ico and .icns)."""
+    from PySide6.QtSvg import QSvgRenderer  # build-time only: the running app loads PNGs
+
+    renderer = QSvgRenderer(str(svg_path))
+    if not renderer.isValid():
+        raise ValueError(f"{svg_path}: not a valid SVG")
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter)
+    painter.end()
+    return image
