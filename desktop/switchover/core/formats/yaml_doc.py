@@ -14,11 +14,12 @@ import json
 import math
 import re
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
@@ -219,6 +220,21 @@ def _expanded_size(root: Any) -> int:
     return size(root)
 
 
+def _comparable(node: Any) -> Any:
+    """Plain data for comparing two loads of a document; tagged scalars (`!custom x`) compare by tag and value."""
+    if isinstance(node, dict):
+        return {str(k): _comparable(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_comparable(v) for v in node]
+    if isinstance(node, TaggedScalar):
+        return ("tagged", str(node.tag.value if hasattr(node.tag, "value") else node.tag), str(node.value))
+    return node
+
+
+def _comment_lines(text: str) -> Counter[str]:
+    return Counter(line.strip() for line in text.splitlines() if line.lstrip().startswith("#"))
+
+
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
@@ -279,9 +295,33 @@ class YamlDocument(ConfigDocument):
         text = buffer.getvalue()
         if text == "{}\n" and not self._root:
             return ""
+        self._check_reemitted(text)
         if "\r\n" in self._original:
             text = text.replace("\r\n", "\n").replace("\n", "\r\n")
         return text
+
+    def _check_reemitted(self, text: str) -> None:
+        """Refuse rather than write a file ruamel re-emitted wrongly.
+
+        ruamel.yaml has round-trip bugs: a comment before the first item of a sequence holding `{}` / `[]`
+        re-emits as `- false - []` (invalid YAML), and a comment after a nested sequence ending in an empty
+        item is dropped. So the new text must parse to exactly the edited data and keep every full-line comment.
+        """
+        problem = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                reloaded = YAML(typ="rt").load(text)
+        except YAMLError:
+            problem = "the re-written YAML would not parse"
+        else:
+            if _comparable(reloaded if reloaded is not None else CommentedMap()) != _comparable(self._root):
+                problem = "the re-written YAML would mean something else"
+            elif not _comment_lines(self._original) <= _comment_lines(text):
+                problem = "a comment would be lost"
+        if problem:
+            raise ConfigFileError(self.path, f"Switchover cannot edit this YAML file safely ({problem}; a limitation "
+                                             "of the YAML library around comments next to empty lists or maps)")
 
     def _node(self, path: DocPath) -> Any:
         node: Any = self._root
