@@ -113,6 +113,8 @@ BAD = [
         "several YAML documents"),
     Bad("yaml-top-level-list", "aider", ".aider.conf.yml", _write(b"- model\n- gpt\n"), "not a mapping", 1),
     Bad("yaml-alias-bomb", "aider", ".aider.conf.yml", _write(LAUGHS), "alias"),
+    Bad("yaml-the-library-would-corrupt", "aider", ".aider.conf.yml",
+        _write(b"extras:\n# my list\n- {}\n- false\n- []\n"), "cannot edit this YAML file safely"),
     Bad("yaml-unclosed-quote", "goose", ".config/goose/config.yaml", _write(b'GOOSE_MODEL: "gpt\nx: 1\n'), ""),
 ]
 
@@ -283,4 +285,4 @@ def test_bom_crlf_and_empty_files_are_handled(home: Path, tmp_path: Path) -> Non
 
 def count_malformed_inputs() -> int:
     """For the suite's summary: refused inputs plus the correctly handled odd ones above."""
-    return len(BAD) + 5
+    return len(BAD) + 6
