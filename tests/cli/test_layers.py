@@ -52,3 +52,27 @@ def test_core_targets_cli_have_no_qt_or_upward_imports() -> None:
                 if name.startswith(forbidden):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert offenders == []
+
+
+def test_command_table_matches_what_modules_register() -> None:
+    from switchover.cli.main import COMMAND_MODULES, build_parser
+
+    full = build_parser()
+    registered = set(full._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    assert registered == set(COMMAND_MODULES)
+    for command, module in COMMAND_MODULES.items():
+        alone = build_parser(only_for=command)
+        assert command in alone._subparsers._group_actions[0].choices, module  # type: ignore[union-attr]
+
+
+def test_key_helper_path_stays_light() -> None:
+    probe = (
+        "import sys\n"
+        "from switchover.cli.main import run_cli\n"
+        "run_cli(['key', 'nobody'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'PySide6')"
+        " or m.startswith(('switchover.targets', 'switchover.core.failover', 'switchover.core.health')))\n"
+        "print('HEAVY:', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60)
+    assert "HEAVY: []" in result.stdout, result.stdout + result.stderr

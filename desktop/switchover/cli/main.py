@@ -22,6 +22,26 @@ from switchover.core.secrets import redact
 log = logging.getLogger(__name__)
 
 COMMAND_ORDER = ("status", "providers", "keys", "check", "switching", "failover")
+# Which module registers each command, so running one imports only its module: `switchover key NAME` is a
+# key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
+# commands still load every module; a test checks this table against what the modules register.
+COMMAND_MODULES = {
+    "status": "status",
+    "provider": "providers",
+    "presets": "providers",
+    "key": "keys",
+    "check": "check",
+    "discover": "check",
+    "tools": "switching",
+    "use": "switching",
+    "undo": "switching",
+    "history": "switching",
+    "exposure": "switching",
+    "env": "switching",
+    "chain": "failover",
+    "watch": "failover",
+    "failover": "failover",
+}
 
 
 def _command_modules() -> list[str]:
@@ -32,7 +52,8 @@ def _command_modules() -> list[str]:
     return sorted(found, key=lambda name: (rank.get(name, len(rank)), name))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only_for: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (with `only_for`, a command name) one holding just that command's module."""
     parser = argparse.ArgumentParser(
         prog="switchover",
         description=(
@@ -42,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"switchover {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
+    modules = [COMMAND_MODULES[only_for]] if only_for in COMMAND_MODULES else _command_modules()
+    for name in modules:
         module = importlib.import_module(f"switchover.cli.commands.{name}")
         module.register(subparsers)
     return parser
@@ -50,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_cli(argv: Sequence[str], ctx: CliContext | None = None) -> int:
     ctx = ctx or CliContext()
-    parser = build_parser()
-    args = parser.parse_args(list(argv))
+    argv = list(argv)
+    parser = build_parser(only_for=argv[0] if argv and "-h" not in argv and "--help" not in argv else None)
+    args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(ctx.stdout)
