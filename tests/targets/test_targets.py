@@ -332,3 +332,19 @@ def test_sourcing_env_sh_exports_the_key_fetched_by_the_command(env: ToolEnv, tm
     assert out.stdout == "sk-from-keychain|sk-from-keychain|sk-from-keychain|https://api.deepseek.com/v1|unset"
     assert b"sk-from-keychain" not in plan.changes[0].after
     assert plan.changes[0].new_file_mode == 0o600
+
+
+def test_shell_env_file_follows_the_injected_home_not_this_process(tmp_path: Path) -> None:
+    from switchover.core import paths
+    from switchover.targets.common import shell_env_file
+
+    other = tmp_path / "other-home"
+    assert shell_env_file(ToolEnv(other, {}, "linux")) == other / ".config" / "switchover" / "env.sh"
+    assert shell_env_file(ToolEnv(other, {"XDG_CONFIG_HOME": str(tmp_path / "x")}, "linux")) == (
+        tmp_path / "x" / "switchover" / "env.sh")
+    assert shell_env_file(ToolEnv(other, {}, "darwin")) == (
+        other / "Library" / "Application Support" / "switchover" / "env.sh")
+    assert shell_env_file(ToolEnv(other, {"APPDATA": "C:/Users/u/AppData/Roaming"}, "win32")) == (
+        Path("C:/Users/u/AppData/Roaming") / "switchover" / "env.sh")
+    # For this process's own environment it agrees with core.paths.
+    assert shell_env_file(ToolEnv.current()) == paths.config_dir() / "env.sh"

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from switchover.core import paths
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats import load_bytes, to_bytes
 from switchover.core.formats.document import ConfigDocument, DocPath
@@ -132,10 +131,22 @@ def key_env_var(provider: Provider) -> str:
     return "SWITCHOVER_" + re.sub(r"[^A-Z0-9]", "_", provider.name.upper()) + "_API_KEY"
 
 
+def switchover_config_dir(env: ToolEnv) -> Path:
+    """Switchover's config dir as seen from `env` (same rules as `core.paths.config_dir`, but for any home)."""
+    override = env.environ.get("SWITCHOVER_CONFIG_DIR")
+    if override:
+        return Path(override)
+    if windows(env):
+        appdata = env.environ.get("APPDATA")
+        return (Path(appdata) if appdata else env.home / "AppData" / "Roaming") / "switchover"
+    if env.platform == "darwin":
+        return env.home / "Library" / "Application Support" / "switchover"
+    return env.xdg_config_home() / "switchover"
+
+
 def shell_env_file(env: ToolEnv) -> Path:
     """`switchover/env.sh` in Switchover's config dir: exports the key variables named in tool configs."""
-    override = env.environ.get("SWITCHOVER_CONFIG_DIR")
-    return (Path(override) if override else paths.config_dir()) / "env.sh"
+    return switchover_config_dir(env) / "env.sh"
 
 
 def env_key_note(tool: str, provider: Provider, env: ToolEnv) -> tuple[str, ...]:
