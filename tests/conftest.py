@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 # Qt must not look for a display unless a test asks for Xvfb explicitly.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from tests.support.cli import run_switchover
 
 pytest_plugins = ["tests.support.fixtures"]
+
+# CI replays the same examples every run, so main stays reproducibly green; local runs keep exploring new
+# ones (a failure prints the blob to reproduce it).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 _ISOLATED_VARS = ("SWITCHOVER_CONFIG_DIR", "SWITCHOVER_DATA_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME",
                   "GEMINI_CLI_HOME", "OPENCODE_CONFIG", "XDG_RUNTIME_DIR_OVERRIDE")
