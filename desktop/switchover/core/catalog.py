@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -11,7 +10,7 @@ from typing import Any
 
 from switchover.core.errors import ConfigFileError, UnknownProviderError
 from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider
-from switchover.core.resources import resource
+from switchover.core.resources import load_data_file, resource
 
 CATALOG_SCHEMA = 1
 
@@ -110,12 +109,7 @@ def _parse_preset(preset_id: str, raw: dict[str, Any], path: Path) -> Preset:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     path = path or resource("providers.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(path, str(exc)) from exc
-    if data.get("schema_version") != CATALOG_SCHEMA:
-        raise ConfigFileError(path, f"unsupported catalog schema_version {data.get('schema_version')!r}")
+    data = load_data_file(path, CATALOG_SCHEMA, "catalog")
     presets = {pid: _parse_preset(pid, raw, path) for pid, raw in data.get("presets", {}).items()}
     return Catalog(presets)
 

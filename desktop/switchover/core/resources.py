@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
+
+from switchover.core.errors import ConfigFileError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,3 +20,14 @@ def resources_dir() -> Path:
 
 def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
+
+
+def load_data_file(path: Path, schema_version: int, what: str) -> dict[str, Any]:
+    """Parse a shipped TOML data file (presets, error signatures) and check its schema version."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(path, str(exc)) from exc
+    if data.get("schema_version") != schema_version:
+        raise ConfigFileError(path, f"unsupported {what} schema_version {data.get('schema_version')!r}")
+    return data

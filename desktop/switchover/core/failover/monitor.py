@@ -42,6 +42,7 @@ from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Protocol, Provider, provider_at
 from switchover.core.store import ChainEntry, Store, load_store
+from switchover.core.switching.protocols import CurrentLike
 
 log = logging.getLogger(__name__)
 
@@ -92,27 +93,13 @@ class HealthChecker(TypingProtocol):
     def check(self, requests: Sequence[CheckRequest], tier: Tier) -> list[HealthResult]: ...
 
 
-class ToolConfig(TypingProtocol):
-    """What a tool's config points at now (`switchover.targets.base.CurrentChoice` fits; core may not import
-    targets, so the shape is restated here)."""
-
-    @property
-    def base_url(self) -> str | None: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def protocol(self) -> Protocol | None: ...
-    @property
-    def provider(self) -> str | None: ...
-
-
 class ToolDirectory(TypingProtocol):
     """The coding tools: which exist, what they speak, what their config points at now."""
 
     def tool_ids(self) -> list[str]: ...
     def label(self, tool: str) -> str: ...
     def protocols(self, tool: str) -> tuple[Protocol, ...]: ...
-    def current(self, tool: str) -> ToolConfig | None: ...
+    def current(self, tool: str) -> CurrentLike | None: ...
 
 
 class Switcher(TypingProtocol):
@@ -147,7 +134,7 @@ class _Round:
 
 
 def find_active(
-    store: Store, current: ToolConfig, tool_protocols: Sequence[Protocol]
+    store: Store, current: CurrentLike, tool_protocols: Sequence[Protocol]
 ) -> tuple[Provider, Protocol] | None:
     """The store provider (and the protocol) whose endpoint has the base URL the tool's config names.
 
@@ -303,7 +290,7 @@ class Monitor:
 
     @staticmethod
     def _active(
-        store: Store, current: ToolConfig | None, candidates: Sequence[Candidate], protocols: Sequence[Protocol]
+        store: Store, current: CurrentLike | None, candidates: Sequence[Candidate], protocols: Sequence[Protocol]
     ) -> tuple[Candidate | None, int | None]:
         if current is None:
             return None, None

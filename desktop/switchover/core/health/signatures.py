@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -12,7 +11,7 @@ from typing import Any
 
 from switchover.core.errors import ConfigFileError
 from switchover.core.health.results import HealthStatus
-from switchover.core.resources import resource
+from switchover.core.resources import load_data_file, resource
 
 SIGNATURES_SCHEMA = 1
 _MAX_MESSAGE_CHARS = 240
@@ -115,12 +114,7 @@ def _parse_rule(raw: Mapping[str, Any], index: int, path: Path) -> SignatureRule
 
 def load_signatures(path: Path | None = None) -> SignatureBook:
     path = path or resource("error_signatures.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(path, str(exc)) from exc
-    if data.get("schema_version") != SIGNATURES_SCHEMA:
-        raise ConfigFileError(path, f"unsupported error signatures schema_version {data.get('schema_version')!r}")
+    data = load_data_file(path, SIGNATURES_SCHEMA, "error signatures")
     try:
         key_checks = {str(k["models_url"]).rstrip("/"): str(k["key_url"]) for k in data.get("key_check", [])}
     except (KeyError, TypeError) as exc:
