@@ -1,0 +1,78 @@
+"""Pure protocol translation for the gateway: Anthropic Messages ⇄ Chat Completions, Responses ⇄ Chat Completions.
+
+Why pure: every function here takes and returns plain JSON-like dicts and SSE events; no I/O, no HTTP library,
+no clock-dependent behaviour beyond ``created`` timestamps. The gateway's server does the I/O and calls these,
+so each translation is tested exhaustively without a network, and the same code serves the CLI gateway and
+the app's gateway thread. Imports: the standard library and ``switchover.core`` only.
+
+Chat Completions is the common upstream: a tool speaking Anthropic Messages (Claude Code) or Responses
+(Codex) reaches a provider that only offers Chat Completions through one request translation and one
+response translation. Requests whose upstream speaks the tool's own protocol are passed through untouched
+(only ``usage_of`` / ``UsageTap`` look at them).
+
+Interface (stable; the gateway codes against it)
+-------------------------------------------------
+Requests (client → upstream):
+    ``anthropic_to_chat(body) -> Translated``, ``responses_to_chat(body) -> Translated``.
+    ``Translated.body`` is the Chat Completions request (``model`` unchanged: aliasing is the gateway's job;
+    ``stream_options.include_usage`` set when streaming). ``Translated.notes`` lists what was deliberately
+    dropped (``cache_control``, ``thinking`` config, …) so the gateway can log it. What cannot be expressed
+    raises ``Untranslatable`` (message meant for the tool's user; answer it as kind ``invalid_request``).
+
+Responses (upstream → client), non-streamed:
+    ``chat_to_anthropic(resp, model) -> dict``, ``chat_to_responses(resp, model, request) -> dict``
+    (``model`` is the name the client asked for; ``request`` is the client's original Responses request,
+    echoed in the response object as the Responses API does).
+
+Streams (upstream → client): ``ChatToAnthropicStream(model)``, ``ChatToResponsesStream(model, request)``.
+    ``feed(chunk)`` takes one decoded Chat Completions chunk (the JSON of one ``data:`` line; skip
+    ``[DONE]``) and returns the client's SSE events to send now; ``finish()`` when the upstream ended (with
+    or without ``[DONE]``) returns the closing events; ``fail(kind, message)`` returns a protocol-correct
+    in-stream error once bytes were sent (no failover possible then). After ``finish`` or ``fail`` the
+    stream is closed and further calls return ``[]``. ``usage`` (a ``Usage``, or None if the upstream
+    reported none) is final after ``finish``. ``ChatToAnthropicStream.ping()`` gives a keep-alive event.
+
+SSE: ``SseEvent(event, data)`` with ``encode() -> bytes``; ``SseDecoder().feed(bytes) -> list[SseEvent]``
+    and ``close()`` at end of body (split lines, CR/LF/CRLF, comments, multi-line data handled).
+
+Errors: ``error_body(client, status, kind, message) -> (status, body)`` renders an error in the client's
+    own shape and status; ``kind`` is one of ``ERROR_KINDS``: authentication, permission, not_found,
+    invalid_request, context_length, request_too_large, rate_limit, quota, overloaded, api_error, timeout,
+    region_blocked (unknown kinds count as api_error). ``ClientProtocol`` names the three protocols.
+
+Usage: ``usage_of(protocol, response_json) -> Usage | None`` for a non-streamed response of any protocol;
+    ``UsageTap(protocol)`` watches a passthrough stream (``feed_bytes`` with the raw body chunks, or
+    ``feed_event`` with decoded events) and reports ``usage`` at the end. ``Usage.input_tokens`` counts
+    every input token including cached ones (``cached_input_tokens`` says how many were cache reads).
+
+Token count: ``estimate_input_tokens(anthropic_body) -> int`` answers Anthropic ``count_tokens`` when the
+    upstream cannot.
+"""
+
+from switchover.gateway.translate.anthropic import ChatToAnthropicStream, anthropic_to_chat, chat_to_anthropic
+from switchover.gateway.translate.common import Translated
+from switchover.gateway.translate.errors import ERROR_KINDS, ClientProtocol, Untranslatable, error_body
+from switchover.gateway.translate.responses import ChatToResponsesStream, chat_to_responses, responses_to_chat
+from switchover.gateway.translate.sse import SseDecoder, SseEvent
+from switchover.gateway.translate.tokens import estimate_input_tokens
+from switchover.gateway.translate.usage import Usage, UsageTap, usage_of
+
+__all__ = [
+    "ERROR_KINDS",
+    "ChatToAnthropicStream",
+    "ChatToResponsesStream",
+    "ClientProtocol",
+    "SseDecoder",
+    "SseEvent",
+    "Translated",
+    "Untranslatable",
+    "Usage",
+    "UsageTap",
+    "anthropic_to_chat",
+    "chat_to_anthropic",
+    "chat_to_responses",
+    "error_body",
+    "estimate_input_tokens",
+    "responses_to_chat",
+    "usage_of",
+]
