@@ -91,7 +91,7 @@ def main() -> int:
         home = _isolate(Path(tmp))
         from switchover.core.providers import Endpoint, Protocol, Provider
         from switchover.core.switching import SwitchEngine
-        from switchover.targets.base import SwitchRequest, ToolEnv
+        from switchover.core.switching.contract import SwitchRequest, ToolEnv
         from switchover.targets.registry import all_targets
 
         provider = Provider(

@@ -23,7 +23,7 @@ import pytest
 from switchover.core.secrets import resolve_key
 from switchover.core.store import load_store
 from switchover.core.switching import SwitchEngine, SwitchInProgressError
-from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 from tests.reliability.world import StandIn, World, assert_parses
 from tests.support.provider_server import ProviderServer

@@ -20,7 +20,7 @@ import pytest
 from switchover.core.errors import SwitchoverError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.switching import SwitchEngine
-from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 from tests.reliability.world import SAMPLES
 

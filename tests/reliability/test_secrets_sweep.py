@@ -16,7 +16,7 @@ import pytest
 from switchover.core.errors import SwitchoverError
 from switchover.core.secrets import KeychainLockedError
 from switchover.core.switching import SwitchEngine
-from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 from tests.reliability.world import FAKE_KEYS, LOCAL_KEY, StandIn, World, walk_files
 from tests.support.file_keyring import LockedKeyring

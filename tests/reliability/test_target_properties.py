@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.switching import SwitchEngine, SwitchRefusedError
-from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.targets.registry import get_target
 
 SETTINGS = settings(max_examples=40, deadline=None,

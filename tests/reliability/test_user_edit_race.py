@@ -15,7 +15,7 @@ import pytest
 
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.switching import SwitchEngine, SwitchFailedError
-from switchover.targets.base import SwitchPlan, SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchPlan, SwitchRequest, ToolEnv
 from switchover.targets.claude_code import ClaudeCode
 from switchover.targets.registry import all_targets
 from tests.reliability.world import SAMPLES

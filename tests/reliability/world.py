@@ -25,7 +25,7 @@ from switchover.core.fileio import TEMP_PREFIX
 from switchover.core.formats import load_bytes
 from switchover.core.store import load_store
 from switchover.core.switching import SwitchEngine
-from switchover.targets.base import SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 from tests.support.cli import REPO_ROOT
 from tests.support.provider_server import ProviderServer, RecordedRequest, model_list_reply, protocol_paths

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from switchover.core.formats import load_bytes, to_bytes
 from switchover.core.providers import Endpoint, Protocol, Provider
-from switchover.targets.base import (
+from switchover.core.switching.contract import (
     CurrentChoice,
     Detection,
     FileChange,

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from switchover.core.catalog import default_catalog
 from switchover.core.formats import load_bytes
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
-from switchover.targets.base import SwitchPlan, SwitchRequest, ToolEnv
+from switchover.core.switching.contract import SwitchPlan, SwitchRequest, ToolEnv
 
 SAMPLES = Path(__file__).parent / "samples"
 FAKE_KEY = "sk-test-SECRET-0123456789abcdef"

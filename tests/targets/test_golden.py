@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from switchover.core.providers import Credential, Protocol
+from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 from switchover.targets.aider import Aider
-from switchover.targets.base import SwitchRequest, Target, ToolEnv
 from switchover.targets.claude_code import ClaudeCode
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev

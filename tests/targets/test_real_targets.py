@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from switchover.core.providers import Protocol, Provider
-from switchover.targets.base import SwitchRequest, Target
+from switchover.core.switching.contract import SwitchRequest, Target
 from switchover.targets.registry import get_target
 from tests.e2e.conftest import run_tool, tools_installed
 from tests.e2e.standin import StandinProvider

@@ -9,8 +9,8 @@ import pytest
 
 from switchover.core.errors import ConfigFileError
 from switchover.core.providers import Credential, Protocol
+from switchover.core.switching.contract import Target, TargetRefusal, ToolEnv
 from switchover.targets.aider import Aider
-from switchover.targets.base import Target, TargetRefusal, ToolEnv
 from switchover.targets.claude_code import ClaudeCode
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
@@ -73,6 +73,36 @@ def test_binary_on_path_counts_as_installed(env: ToolEnv, tmp_path: Path) -> Non
     env = make_env(env.home, env.cwd or tmp_path, PATH=str(bin_dir))
     detection = Codex().detect(env)
     assert detection.installed and detection.binary == binary
+
+
+def test_zed_is_found_by_either_binary_name(env: ToolEnv, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    binary = write(bin_dir / "zeditor", "#!/bin/sh\n")
+    binary.chmod(0o755)
+    detection = Zed().detect(make_env(env.home, env.cwd or tmp_path, PATH=str(bin_dir)))
+    assert detection.installed and detection.binary == binary
+
+
+def test_windows_npm_shims_count_as_the_binary(env: ToolEnv, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    shim = write(bin_dir / "claude.cmd", "@echo off\n")
+    shim.chmod(0o755)
+    windows = ToolEnv(env.home, {**env.environ, "PATH": str(bin_dir)}, "win32", env.cwd)
+    assert ClaudeCode().detect(windows).binary == shim
+    linux = ToolEnv(env.home, {**env.environ, "PATH": str(bin_dir)}, "linux", env.cwd)
+    assert ClaudeCode().detect(linux).binary is None
+
+
+@pytest.mark.parametrize("target", [t for t in all_targets() if t.id != "shell-env"], ids=lambda t: t.id)
+def test_the_tools_own_config_counts_as_installed_without_a_binary(target: Target, env: ToolEnv) -> None:
+    first = target.detect(env).config_paths[0]
+    marker = first.parent if target.id != "aider" else first  # Aider's config is one file in the home dir
+    if target.id == "aider":
+        write(marker, "model: x\n")
+    else:
+        marker.mkdir(parents=True, exist_ok=True)
+    detection = target.detect(env)
+    assert detection.installed and detection.binary is None
 
 
 @pytest.mark.parametrize(
@@ -316,7 +346,7 @@ def test_sourcing_env_sh_exports_the_key_fetched_by_the_command(env: ToolEnv, tm
     import sys
 
     from switchover.core.providers import Provider
-    from switchover.targets.base import SwitchRequest
+    from switchover.core.switching.contract import SwitchRequest
     from switchover.targets.shell_env import ShellEnv
 
     env = make_env(env.home, env.cwd or tmp_path, SWITCHOVER_CONFIG_DIR=str(tmp_path / "cfg"))

@@ -12,7 +12,7 @@ from switchover.core.health.discovery import LocalServer
 from switchover.core.health.results import HealthStatus
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import ChainEntry, Store, load_store, save_store
-from switchover.targets.base import CurrentChoice
+from switchover.core.switching.contract import CurrentChoice
 from switchover.ui.wizard.draft import (
     DetectedTool,
     Origin,

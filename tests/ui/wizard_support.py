@@ -19,7 +19,7 @@ from switchover.core.catalog import Catalog, Preset, default_catalog
 from switchover.core.health.discovery import discover_local_sync
 from switchover.core.health.runner import CheckOptions
 from switchover.core.providers import Endpoint, Protocol
-from switchover.targets.base import ToolEnv
+from switchover.core.switching.contract import ToolEnv
 from switchover.targets.registry import all_targets
 from switchover.ui.taskman import TaskManager
 from switchover.ui.wizard import SetupWizard, WizardServices

@@ -25,7 +25,7 @@ from switchover.core.failover.monitor import (
 from switchover.core.failover.settings import FailoverSettings, Mode
 from switchover.core.providers import Protocol, Provider
 from switchover.core.secrets import Keychain, resolve_key
-from switchover.targets.base import CurrentChoice, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
 from switchover.targets.registry import all_targets, get_target
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import stat
 from pathlib import Path
 
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 PREFIX = "openai/"
 OWNED_KEYS = (("model",), ("weak-model",), ("editor-model",), ("openai-api-base",), ("openai-api-key",))
@@ -24,6 +24,7 @@ class Aider(Target):
     id = "aider"
     label = "Aider"
     protocols = (Protocol.OPENAI_CHAT,)
+    binaries = ("aider",)
 
     def config_path(self, env: ToolEnv) -> Path:
         return env.home / ".aider.conf.yml"
@@ -39,14 +40,12 @@ class Aider(Target):
         found = common.existing(f / ".aider.conf.yml" for f in folders)
         return tuple(p for p in found if p != self.config_path(env))
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "aider")
-        return Detection(
-            installed=binary is not None or self.config_path(env).is_file(),
-            binary=binary,
-            config_paths=(self.config_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.config_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_path(env).is_file()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("yaml", self.config_path(env))

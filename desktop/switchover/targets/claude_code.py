@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 _MODEL_VARS = ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL")
@@ -39,6 +39,7 @@ class ClaudeCode(Target):
     id = "claude-code"
     label = "Claude Code"
     protocols = (Protocol.ANTHROPIC,)
+    binaries = ("claude",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         override = env.environ.get("CLAUDE_CONFIG_DIR")
@@ -58,14 +59,12 @@ class ClaudeCode(Target):
         project = [env.cwd / ".claude" / n for n in ("settings.json", "settings.local.json")] if env.cwd else []
         return common.existing([*project, self.managed_settings(env)])
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "claude")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.settings_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.settings_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("json", self.settings_path(env))

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 PROVIDER_ID = common.OWNED_ID
 # Built into Codex: cannot be redefined, and what `model_provider` means when it names one of them.
@@ -27,6 +27,7 @@ class Codex(Target):
     id = "codex"
     label = "Codex CLI"
     protocols = (Protocol.OPENAI_RESPONSES,)
+    binaries = ("codex",)
 
     def home(self, env: ToolEnv) -> Path:
         override = env.environ.get("CODEX_HOME")
@@ -40,14 +41,12 @@ class Codex(Target):
         system = [] if common.windows(env) else [Path("/etc/codex/config.toml")]
         return common.existing([*project, *system])
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "codex")
-        return Detection(
-            installed=binary is not None or self.home(env).is_dir(),
-            binary=binary,
-            config_paths=(self.config_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.config_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.home(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("toml", self.config_path(env))

@@ -16,7 +16,7 @@ from switchover.core.errors import ConfigFileError
 from switchover.core.formats import load_bytes, to_bytes
 from switchover.core.formats.document import ConfigDocument, DocPath
 from switchover.core.providers import Provider
-from switchover.targets.base import FileChange, SwitchRequest, TargetRefusal, ToolEnv
+from switchover.core.switching.contract import FileChange, SwitchRequest, TargetRefusal, ToolEnv
 
 # Tools that refuse to start without some key get this for keyless local servers. It is not a secret.
 LOCAL_DUMMY_KEY = "switchover-local"
@@ -106,7 +106,7 @@ def existing(paths: Iterable[Path]) -> tuple[Path, ...]:
 
 
 def windows(env: ToolEnv) -> bool:
-    return env.platform.startswith("win")
+    return env.windows
 
 
 def appdata(env: ToolEnv) -> Path:
@@ -205,5 +205,4 @@ def override_warnings(tool: str, files: Iterable[Path], kind: str, owned: Iterab
 
 def which_any(env: ToolEnv, name: str) -> Path | None:
     """The tool's binary on PATH (Windows: also `.exe`/`.cmd`, as npm installs them)."""
-    names = (name, f"{name}.exe", f"{name}.cmd") if windows(env) else (name,)
-    return next((found for n in names if (found := env.which(n)) is not None), None)
+    return env.which_tool(name)

@@ -14,8 +14,8 @@ from typing import Any
 
 from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Endpoint, Protocol
+from switchover.core.switching.contract import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 MODEL_NAME = "Switchover"
 _PROVIDER = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.OLLAMA: "ollama"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 BASE_URL_VAR = "GOOGLE_GEMINI_BASE_URL"
@@ -25,6 +25,7 @@ class GeminiCli(Target):
     id = "gemini-cli"
     label = "Gemini CLI"
     protocols = (Protocol.GEMINI,)
+    binaries = ("gemini",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         override = env.environ.get("GEMINI_CLI_HOME")  # replaces the home directory, not .gemini
@@ -52,14 +53,12 @@ class GeminiCli(Target):
         system = [] if common.windows(env) else [Path("/etc/gemini-cli/settings.json")]
         return common.existing([*project, *system]) + self.shadowing_env_files(env)
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "gemini")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.settings_path(env), self.env_path(env)),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.settings_path(env), self.env_path(env))
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         settings = common.load_existing("jsonc", self.settings_path(env))

@@ -11,16 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.providers import Endpoint, Protocol
-from switchover.targets import common
-from switchover.targets.base import (
+from switchover.core.switching.contract import (
     CurrentChoice,
-    Detection,
     FileChange,
     SwitchPlan,
     SwitchRequest,
     Target,
     ToolEnv,
 )
+from switchover.targets import common
 
 PROVIDER_ID = "custom_switchover"  # Goose's own prefix for declarative providers
 _ENGINE = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.OLLAMA: "ollama"}
@@ -38,6 +37,7 @@ class Goose(Target):
     id = "goose"
     label = "Goose"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OLLAMA)
+    binaries = ("goose",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         if common.windows(env):
@@ -50,13 +50,12 @@ class Goose(Target):
     def provider_path(self, env: ToolEnv) -> Path:
         return self.config_dir(env) / "custom_providers" / f"{PROVIDER_ID}.json"
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "goose")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.config_path(env), self.provider_path(env)),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.config_path(env), self.provider_path(env))
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("yaml", self.config_path(env))

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.providers import Endpoint, Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 PROVIDER_ID = common.OWNED_ID
 SCHEMA_URL = "https://opencode.ai/config.json"
@@ -34,6 +34,7 @@ class OpenCode(Target):
     id = "opencode"
     label = "OpenCode"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OPENAI_RESPONSES)
+    binaries = ("opencode",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         return env.xdg_config_home() / "opencode"  # ~/.config on every platform (xdg-basedir)
@@ -54,14 +55,12 @@ class OpenCode(Target):
         names = ("opencode.json", "opencode.jsonc", ".opencode/opencode.json", ".opencode/opencode.jsonc")
         return common.existing(env.cwd / n for n in names)
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "opencode")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.config_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.config_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("jsonc", self.config_path(env))

@@ -12,8 +12,8 @@ from typing import Any
 
 from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 MARKER = " (Switchover)"
 SETTINGS_VERSION = 4  # Qwen migrates (and reformats) a file without "$version" on its first run
@@ -30,6 +30,7 @@ class QwenCode(Target):
     id = "qwen-code"
     label = "Qwen Code"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.GEMINI)
+    binaries = ("qwen",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         return env.home / ".qwen"
@@ -40,14 +41,12 @@ class QwenCode(Target):
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         return common.existing([env.cwd / ".qwen" / "settings.json"] if env.cwd else [])
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "qwen")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.settings_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.settings_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("jsonc", self.settings_path(env))

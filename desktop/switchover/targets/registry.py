@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from switchover.core.errors import SwitchoverError
+from switchover.core.switching.contract import Target
 from switchover.targets.aider import Aider
-from switchover.targets.base import Target
 from switchover.targets.claude_code import ClaudeCode
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev

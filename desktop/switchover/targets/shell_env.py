@@ -12,8 +12,7 @@ import shlex
 from pathlib import Path
 
 from switchover.core.providers import Protocol
-from switchover.targets import common
-from switchover.targets.base import (
+from switchover.core.switching.contract import (
     CurrentChoice,
     Detection,
     FileChange,
@@ -22,6 +21,7 @@ from switchover.targets.base import (
     Target,
     ToolEnv,
 )
+from switchover.targets import common
 
 HEADER = (
     "# Written by Switchover; regenerated on every switch, so edits here are lost.\n"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from switchover.core.providers import Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
-from switchover.targets.base import CurrentChoice, Detection, SwitchPlan, SwitchRequest, Target, ToolEnv
 
 PROVIDER_ID = "Switchover"
 KEY_VAR = "SWITCHOVER_API_KEY"  # Zed: <PROVIDER ID IN UPPER SNAKE CASE>_API_KEY
@@ -23,6 +23,7 @@ class Zed(Target):
     id = "zed"
     label = "Zed"
     protocols = (Protocol.OPENAI_CHAT,)
+    binaries = ("zed", "zeditor")
 
     def config_dir(self, env: ToolEnv) -> Path:
         if common.windows(env):
@@ -35,14 +36,12 @@ class Zed(Target):
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         return common.existing([env.cwd / ".zed" / "settings.json"] if env.cwd else [])
 
-    def detect(self, env: ToolEnv) -> Detection:
-        binary = common.which_any(env, "zed") or common.which_any(env, "zeditor")
-        return Detection(
-            installed=binary is not None or self.config_dir(env).is_dir(),
-            binary=binary,
-            config_paths=(self.settings_path(env),),
-            overrides=self.override_paths(env),
-        )
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.settings_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.config_dir(env).is_dir()
+
 
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("jsonc", self.settings_path(env))

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the engine and targets pull in every config format: loaded 
         UndoResult,
         VerifyReport,
     )
-    from switchover.targets.base import SwitchRequest, Target, ToolEnv
+    from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class ToolsService(QObject):
         return SwitchEngine(self._targets_factory(), self._env_factory())
 
     def request(self, provider: Provider, model: str | None = None) -> SwitchRequest:
-        from switchover.targets.base import SwitchRequest
+        from switchover.core.switching.contract import SwitchRequest
 
         keychain = self.state.keychain if provider.credential.kind == "keychain" else (lambda: None)
         chosen = model or provider.default_model
@@ -285,7 +285,7 @@ class ToolsService(QObject):
 
 
 def _current_env() -> ToolEnv:
-    from switchover.targets.base import ToolEnv
+    from switchover.core.switching.contract import ToolEnv
 
     return ToolEnv.current()
 

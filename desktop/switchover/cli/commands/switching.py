@@ -25,8 +25,8 @@ from switchover.core.switching import (
     SwitchResult,
     VerifyReport,
 )
+from switchover.core.switching.contract import SwitchRequest, ToolEnv
 from switchover.core.switching.health_verify import make_health_hook
-from switchover.targets.base import SwitchRequest, ToolEnv
 from switchover.targets.registry import all_targets
 
 

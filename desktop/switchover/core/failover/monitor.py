@@ -42,7 +42,7 @@ from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Protocol, Provider, provider_at
 from switchover.core.store import ChainEntry, Store, load_store
-from switchover.core.switching.protocols import CurrentLike
+from switchover.core.switching.contract import CurrentChoice
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class ToolDirectory(TypingProtocol):
     def tool_ids(self) -> list[str]: ...
     def label(self, tool: str) -> str: ...
     def protocols(self, tool: str) -> tuple[Protocol, ...]: ...
-    def current(self, tool: str) -> CurrentLike | None: ...
+    def current(self, tool: str) -> CurrentChoice | None: ...
 
 
 class Switcher(TypingProtocol):
@@ -134,7 +134,7 @@ class _Round:
 
 
 def find_active(
-    store: Store, current: CurrentLike, tool_protocols: Sequence[Protocol]
+    store: Store, current: CurrentChoice, tool_protocols: Sequence[Protocol]
 ) -> tuple[Provider, Protocol] | None:
     """The store provider (and the protocol) whose endpoint has the base URL the tool's config names.
 
@@ -290,7 +290,7 @@ class Monitor:
 
     @staticmethod
     def _active(
-        store: Store, current: CurrentLike | None, candidates: Sequence[Candidate], protocols: Sequence[Protocol]
+        store: Store, current: CurrentChoice | None, candidates: Sequence[Candidate], protocols: Sequence[Protocol]
     ) -> tuple[Candidate | None, int | None]:
         if current is None:
             return None, None

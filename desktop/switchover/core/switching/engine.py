@@ -1,6 +1,6 @@
 """The switching engine: plan every tool first, then back up, journal, write atomically, roll back on failure.
 
-Targets only read and plan (`switchover.targets.base`); everything that touches the user's files is here,
+Targets only read and plan (`switchover.core.switching.contract`); everything that touches the user's files is here,
 so every tool gets the same guarantees:
 
 * nothing is written until every selected tool has planned;
@@ -11,7 +11,8 @@ so every tool gets the same guarantees:
 * `undo` restores the last switch byte for byte (files we created are removed);
 * one switch at a time across processes (the app and the CLI), via a lock file.
 
-Layering: core never imports `switchover.targets`; callers pass the targets (and a `SwitchRequest`) in.
+Layering: the engine owns the target contract; core never imports `switchover.targets`, callers pass the
+targets (and a `SwitchRequest`) in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ from switchover.core import paths
 from switchover.core.errors import ConfigFileError, SwitchoverError
 from switchover.core.fileio import TEMP_PREFIX, atomic_write, resolve_target
 from switchover.core.filelock import LockBusyError, locked
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    Detection,
+    FileChange,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.core.switching.crashpoints import crashpoint
 from switchover.core.switching.diff import unified_diff
 from switchover.core.switching.exposure import ExposedFile, ExposureRecord
@@ -43,14 +53,6 @@ from switchover.core.switching.journal import (
     new_switch_id,
     now_iso,
     sha256,
-)
-from switchover.core.switching.protocols import (
-    CurrentLike,
-    DetectionLike,
-    FileChangeLike,
-    PlanLike,
-    RequestLike,
-    TargetLike,
 )
 
 log = logging.getLogger(__name__)
@@ -97,10 +99,10 @@ class SwitchResult:
     model: str
     small_model: str | None
     outcomes: tuple[ToolOutcome, ...]
-    plans: tuple[PlanLike, ...] = ()
+    plans: tuple[SwitchPlan, ...] = ()
     diff: str = ""
     recovered: tuple[str, ...] = ()  # messages about interrupted switches rolled back first
-    request: RequestLike | None = field(default=None, repr=False, compare=False)
+    request: SwitchRequest | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -121,8 +123,8 @@ class ToolStatus:
 
     tool: str
     label: str
-    detection: DetectionLike
-    current: CurrentLike | None
+    detection: Detection
+    current: CurrentChoice | None
     error: str | None = None
     existing_overrides: tuple[Path, ...] = ()
 
@@ -133,13 +135,13 @@ class VerifyReport:
     ok: bool
     expected_base_url: str
     expected_model: str
-    actual: CurrentLike | None
+    actual: CurrentChoice | None
     problems: tuple[str, ...] = ()
     health: str | None = None  # filled by the health hook when given
 
 
 # The health helper plugs in here: (tool id, what the tool now uses, the plan) -> (ok, one-line summary).
-HealthHook = Callable[[str, CurrentLike, PlanLike], tuple[bool, str]]
+HealthHook = Callable[[str, CurrentChoice, SwitchPlan], tuple[bool, str]]
 
 
 @dataclass
@@ -170,8 +172,8 @@ class SwitchEngine:
 
     def __init__(
         self,
-        targets: Sequence[TargetLike],
-        env: object,
+        targets: Sequence[Target],
+        env: ToolEnv,
         data_dir: Path | None = None,
         *,
         max_backups: int = DEFAULT_MAX_BACKUPS,
@@ -253,7 +255,7 @@ class SwitchEngine:
 
     # -- planning -----------------------------------------------------------------------------------------
 
-    def _select(self, tools: Sequence[str] | None) -> list[TargetLike]:
+    def _select(self, tools: Sequence[str] | None) -> list[Target]:
         if tools is None:
             return [t for t in self.targets.values() if t.detect(self.env).installed]
         unknown = [t for t in tools if t not in self.targets]
@@ -265,7 +267,7 @@ class SwitchEngine:
 
     def use(
         self,
-        request: RequestLike,
+        request: SwitchRequest,
         tools: Sequence[str] | None = None,
         *,
         dry_run: bool = False,
@@ -274,7 +276,7 @@ class SwitchEngine:
     ) -> SwitchResult:
         """Point `tools` (None: every detected tool) at `request.provider` / `request.model`.
 
-        `request` is a `switchover.targets.base.SwitchRequest`. Tools named explicitly must all plan, or
+        `request` is a `switchover.core.switching.contract.SwitchRequest`. Tools named explicitly must all plan, or
         nothing is written (SwitchRefusedError). With tools=None (or `skip_refused=True`, e.g. `--all`) a
         tool that cannot take this provider is reported and skipped; the others are switched.
         """
@@ -286,7 +288,7 @@ class SwitchEngine:
             crashpoint("locked")
             selected = self._select(tools)
             outcomes: dict[str, ToolOutcome] = {}
-            plans: list[tuple[TargetLike, PlanLike]] = []
+            plans: list[tuple[Target, SwitchPlan]] = []
             for target in selected:
                 try:
                     plan = target.plan(self.env, request)
@@ -329,11 +331,11 @@ class SwitchEngine:
             return SwitchResult(entry.id, False, provider.name, model, small_model, ordered, plan_list, diff,
                                 recovered, request)
 
-    def _op(self, tool: str, change: FileChangeLike) -> _Op:
+    def _op(self, tool: str, change: FileChange) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
                    change.new_file_mode, change.holds_secret)
 
-    def _secrets(self, ops: list[_Op], request: RequestLike) -> tuple[str, ...]:
+    def _secrets(self, ops: list[_Op], request: SwitchRequest) -> tuple[str, ...]:
         if not any(op.holds_secret for op in ops):
             return ()
         try:

@@ -15,8 +15,8 @@ from switchover.core.health.probes import CheckTarget
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.health.runner import CheckOptions, check_many_sync
 from switchover.core.providers import Provider
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan
 from switchover.core.switching.engine import HealthHook
-from switchover.core.switching.protocols import CurrentLike, PlanLike
 
 
 def make_health_hook(
@@ -27,7 +27,7 @@ def make_health_hook(
 ) -> HealthHook:
     checked: dict[tuple[str, str, str], HealthResult] = {}
 
-    def hook(tool: str, current: CurrentLike, plan: PlanLike) -> tuple[bool, str]:
+    def hook(tool: str, current: CurrentChoice, plan: SwitchPlan) -> tuple[bool, str]:
         del tool  # one check per endpoint and model, whichever tool reads it
         protocol = current.protocol or plan.endpoint.protocol
         base_url = (current.base_url or plan.endpoint.base_url).rstrip("/")

@@ -28,7 +28,7 @@ from switchover.core.providers import (
     validate_name,
 )
 from switchover.core.store import ChainEntry, Store
-from switchover.targets.base import CurrentChoice
+from switchover.core.switching.contract import CurrentChoice
 from switchover.ui.settings import default_mode, with_default_mode
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once

@@ -24,7 +24,7 @@ from switchover.core.health.runner import CheckOptions, check_many_sync
 from switchover.core.providers import Provider
 from switchover.core.secrets import Keychain, KeychainError, MissingKeyError, resolve_key
 from switchover.core.store import ChainEntry, Store, edit_store, load_store
-from switchover.targets.base import SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 from switchover.ui.switch_verdict import verdict_text
 from switchover.ui.wizard.draft import MISSING_KEY_TITLE, DetectedTool, SetupPlan, Verdict
 

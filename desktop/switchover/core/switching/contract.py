@@ -1,8 +1,9 @@
 """The one interface every tool target implements: detect → read current → plan. The engine applies.
 
-Targets are pure with respect to the user's files: they read, and they return the exact new bytes for each
-file they would change (`FileChange`). Writing, backups, journal, rollback and undo belong to the switching
-engine in `switchover.core.switching`, so every target gets the same safety for free.
+The engine owns this contract, so it lives in core next to the engine; `switchover.targets` implements it
+(one module per tool). Targets are pure with respect to the user's files: they read, and they return the
+exact new bytes for each file they would change (`FileChange`). Writing, backups, journal, rollback and undo
+belong to the switching engine, so every target gets the same safety for free.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class ToolEnv:
     def current(cls) -> ToolEnv:
         return cls(Path.home(), dict(os.environ), sys.platform, Path.cwd())
 
+    @property
+    def windows(self) -> bool:
+        return self.platform.startswith("win")
+
     def xdg_config_home(self) -> Path:
         value = self.environ.get("XDG_CONFIG_HOME")
         return Path(value) if value else self.home / ".config"
@@ -45,6 +50,11 @@ class ToolEnv:
             if folder and candidate.is_file() and os.access(candidate, os.X_OK):
                 return candidate
         return None
+
+    def which_tool(self, name: str) -> Path | None:
+        """A tool's binary on PATH (Windows: also `.exe`/`.cmd`, as npm installs them)."""
+        names = (name, f"{name}.exe", f"{name}.cmd") if self.windows else (name,)
+        return next((found for n in names if (found := self.which(n)) is not None), None)
 
 
 @dataclass(frozen=True)
@@ -98,20 +108,51 @@ class SwitchPlan:
 
 
 class Target(ABC):
-    """One coding tool. Subclasses are small: paths, owned keys, and a protocol preference."""
+    """One coding tool. Subclasses are small: paths, owned keys, and a protocol preference.
+
+    `detect` is a template for the common shape (installed when a binary is on PATH or the config is
+    present); a tool with that shape sets `binaries` and implements `config_paths` (and `config_present`,
+    `override_paths` when they differ from the defaults). A tool with another shape overrides `detect`.
+    """
 
     id: str  # stable, e.g. "claude-code"
     label: str  # e.g. "Claude Code"
     protocols: tuple[Protocol, ...]  # protocols it can speak, in order of preference
+    binaries: tuple[str, ...] = ()  # executable names on PATH, first found wins
 
-    @abstractmethod
-    def detect(self, env: ToolEnv) -> Detection: ...
+    def detect(self, env: ToolEnv) -> Detection:
+        binary = self.find_binary(env)
+        return Detection(
+            installed=binary is not None or self.config_present(env),
+            binary=binary,
+            config_paths=self.config_paths(env),
+            overrides=self.override_paths(env),
+        )
 
     @abstractmethod
     def current(self, env: ToolEnv) -> CurrentChoice | None: ...
 
     @abstractmethod
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan: ...
+
+    # -- hooks of the template `detect` -------------------------------------------------------------------
+
+    def find_binary(self, env: ToolEnv) -> Path | None:
+        return next((found for name in self.binaries if (found := env.which_tool(name)) is not None), None)
+
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        """The user-level files this tool reads and Switchover edits, most important first."""
+        raise NotImplementedError(f"{type(self).__name__} must implement config_paths() or detect()")
+
+    def config_present(self, env: ToolEnv) -> bool:  # noqa: ARG002 - a hook; the default needs no env
+        """Whether the tool's own config is there (counts as installed without a binary on PATH)."""
+        return False
+
+    def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:  # noqa: ARG002 - a hook; the default needs no env
+        """Existing project or managed files that may override what Switchover writes (warned about)."""
+        return ()
+
+    # -- shared -------------------------------------------------------------------------------------------
 
     def choose_endpoint(self, provider: Provider) -> Endpoint:
         """The first protocol this tool speaks that the provider offers, or a refusal saying why."""
@@ -124,3 +165,15 @@ class Target(ABC):
         raise TargetRefusal(
             f"{self.label} needs the {wanted} API; {provider.display_name} offers only {offered}."
         )
+
+
+__all__ = [
+    "CurrentChoice",
+    "Detection",
+    "FileChange",
+    "SwitchPlan",
+    "SwitchRequest",
+    "Target",
+    "TargetRefusal",
+    "ToolEnv",
+]
