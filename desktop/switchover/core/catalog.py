@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from switchover.core.balance.spec import BalanceSpec
 from switchover.core.errors import ConfigFileError, UnknownProviderError
 from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider
 from switchover.core.resources import load_data_file, resource
@@ -30,6 +31,7 @@ class Preset:
     models_auth: AuthStyle | None = None
     default_port: int | None = None
     notes: str = ""
+    balance: BalanceSpec | None = None  # a documented balance API (issue 18)
 
     @property
     def protocols(self) -> tuple[Protocol, ...]:
@@ -102,6 +104,7 @@ def _parse_preset(preset_id: str, raw: dict[str, Any], path: Path) -> Preset:
             models_auth=AuthStyle(raw["models_auth"]) if "models_auth" in raw else None,
             default_port=raw.get("default_port"),
             notes=str(raw.get("notes", "")),
+            balance=BalanceSpec.from_table(raw["balance"]) if "balance" in raw else None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise ConfigFileError(path, f"preset {preset_id!r} is invalid: {exc}") from exc
