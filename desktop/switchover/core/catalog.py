@@ -8,9 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from switchover.core import validation
 from switchover.core.balance.spec import BalanceSpec
-from switchover.core.errors import ConfigFileError, UnknownProviderError
-from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider
+from switchover.core.errors import ConfigFileError, UnknownProviderError, ValidationError
+from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider, validate_url
 from switchover.core.resources import load_data_file, resource
 
 CATALOG_SCHEMA = 1
@@ -90,23 +91,28 @@ def _parse_preset(preset_id: str, raw: dict[str, Any], path: Path) -> Preset:
             Endpoint.make(Protocol(proto), url, auth_overrides.get(Protocol(proto)))
             for proto, url in raw["endpoints"].items()
         )
+        validation.provider_name(preset_id, "preset id")
+        models = tuple(validation.model_id(m, "model id") for m in raw.get("models", ()))
+        small_models = tuple(validation.model_id(m, "small model id") for m in raw.get("small_models", ()))
+        key_env = raw.get("key_env")
+        models_url = raw.get("models_url")
         return Preset(
             id=preset_id,
-            label=str(raw["label"]),
+            label=validation.label(raw["label"]),
             endpoints=endpoints,
-            models=tuple(raw.get("models", ())),
-            small_models=tuple(raw.get("small_models", ())),
+            models=models,
+            small_models=small_models,
             needs_key=bool(raw["needs_key"]),
             local=bool(raw.get("local", False)),
             region=raw.get("region"),
-            key_env=raw.get("key_env"),
-            models_url=raw.get("models_url"),
+            key_env=validation.env_var_name(key_env, "key_env") if key_env is not None else None,
+            models_url=validate_url(models_url, "models_url") if models_url is not None else None,
             models_auth=AuthStyle(raw["models_auth"]) if "models_auth" in raw else None,
             default_port=raw.get("default_port"),
             notes=str(raw.get("notes", "")),
             balance=BalanceSpec.from_table(raw["balance"]) if "balance" in raw else None,
         )
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, ValidationError) as exc:
         raise ConfigFileError(path, f"preset {preset_id!r} is invalid: {exc}") from exc
 
 

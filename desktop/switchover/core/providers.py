@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from switchover.core import validation
 from switchover.core.errors import ValidationError
 
 
@@ -36,29 +36,19 @@ DEFAULT_AUTH: dict[Protocol, AuthStyle] = {
     Protocol.OLLAMA: AuthStyle.NONE,
 }
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 def validate_name(name: str) -> str:
-    if not _NAME_RE.match(name):
-        raise ValidationError(
-            f"Provider name {name!r} is not allowed: use 1-40 lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit (e.g. 'deepseek' or 'ollama-laptop')."
-        )
-    return name
+    return validation.provider_name(name)
 
 
 def validate_url(url: str, what: str = "URL") -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(f"{what} {url!r} is not an http(s) URL with a host, e.g. https://api.example.com/v1")
-    if parts.username or parts.password:
-        raise ValidationError(f"{what} must not carry credentials; store the key with --key-stdin instead")
-    if parts.scheme == "http" and not is_loopback_url(url):
+    """A well-formed http(s) URL (`switchover.core.validation`) that may carry a key: https unless loopback."""
+    validation.url(url, what)
+    if urlsplit(url).scheme == "http" and not is_loopback_url(url):
         raise ValidationError(
-            f"{what} {url!r} uses plain http to a remote host; the key would travel unencrypted. Use https."
+            f"The {what} {url!r} uses plain http to a remote host; the key would travel unencrypted. Use https."
         )
     return url.rstrip("/")
 
@@ -73,6 +63,9 @@ class Endpoint:
     protocol: Protocol
     base_url: str
     auth: AuthStyle
+
+    def __post_init__(self) -> None:
+        validation.url(self.base_url, f"{self.protocol.value} URL")
 
     @classmethod
     def make(cls, protocol: Protocol, base_url: str, auth: AuthStyle | None = None) -> Endpoint:
@@ -92,9 +85,7 @@ class Credential:
 
     @classmethod
     def env(cls, var: str) -> Credential:
-        if not _ENV_RE.match(var):
-            raise ValidationError(f"{var!r} is not a valid environment variable name")
-        return cls("env", var)
+        return cls("env", validation.env_var_name(var, "key variable name"))
 
     @classmethod
     def none(cls) -> Credential:
@@ -134,6 +125,20 @@ class Provider:
     preset: str | None = None
     models_url: str | None = None
     models_auth: AuthStyle | None = None
+
+    def __post_init__(self) -> None:
+        """Every provider, wherever it comes from (store, CLI, wizard, dialog, discovery, preset), obeys the
+        grammar in `switchover.core.validation`; nothing else is ever written into a tool's config."""
+        validation.provider_name(self.name)
+        for model in self.models:
+            validation.model_id(model, f"model id of provider {self.name!r}")
+        validation.optional_model_id(self.small_model, f"small model of provider {self.name!r}")
+        if self.label:
+            validation.label(self.label, f"label of provider {self.name!r}")
+        if self.models_url is not None:
+            validation.url(self.models_url, f"models URL of provider {self.name!r}")
+        if self.credential.kind == "env":
+            validation.env_var_name(self.credential.env_var, "key variable name")
 
     @property
     def display_name(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import tomlkit
 
-from switchover.core import paths
+from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, UnknownProviderError, ValidationError
 from switchover.core.fileio import atomic_write_text
 from switchover.core.filelock import locked
@@ -51,7 +51,7 @@ class ChainEntry:
     @classmethod
     def parse(cls, text: str) -> ChainEntry:
         provider, _, model = text.partition("/")
-        return cls(validate_name(provider), model or None)
+        return cls(validate_name(provider), validation.optional_model_id(model, f"model of {text!r}"))
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model}" if self.model else self.provider
@@ -123,7 +123,10 @@ def _provider_from_table(name: str, raw: dict[str, Any]) -> Provider:
     if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
         raise ValidationError("models must be a list of model id strings")
     models_url = raw.get("models_url")
-    return Provider(
+    for key in ("small_model", "label", "preset", "credential", "models_url", "models_auth"):
+        if key in raw and not isinstance(raw[key], str):
+            raise ValidationError(f"{key} must be a string")
+    return Provider(  # the Provider checks every field against switchover.core.validation
         name=name,
         endpoints=tuple(endpoints),
         models=tuple(models),
@@ -164,11 +167,14 @@ def parse_store(text: str, path: Path) -> Store:
             if not isinstance(raw, dict):
                 raise ValidationError("must be a table")
             store.providers[name] = _provider_from_table(name, raw)
-        except ValidationError as exc:
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
             raise ConfigFileError(
                 path, f"provider {name!r}: {exc}", _line_of(text, f"[providers.{name}")
             ) from exc
-    for tool, entries in data.get("chains", {}).items():
+    chains = data.get("chains", {})
+    if not isinstance(chains, dict):
+        raise ConfigFileError(path, "[chains] must be a table", _line_of(text, "chains"))
+    for tool, entries in chains.items():
         try:
             if not isinstance(entries, list):
                 raise ValidationError("must be a list of 'provider/model' strings")

@@ -7,10 +7,10 @@ which read keys only from the environment (OpenCode, Qwen Code, Goose) are point
 
 from __future__ import annotations
 
-import re
-import shlex
 from pathlib import Path
 
+from switchover.core import shell_script
+from switchover.core.errors import ConfigFileError
 from switchover.core.providers import Protocol
 from switchover.core.switching.contract import (
     CurrentChoice,
@@ -24,11 +24,9 @@ from switchover.core.switching.contract import (
 from switchover.targets import common
 
 HEADER = (
-    "# Written by Switchover; regenerated on every switch, so edits here are lost.\n"
-    "# Load it from your shell profile:  . {path}\n"
+    "Written by Switchover; regenerated on every switch, so edits here are lost.",
+    "Load it from your shell profile:  . {path}",
 )
-_KEY_VAR = "_switchover_key"
-_EXPORT_RE = re.compile(r"^export (\w+)=(.*)$", re.MULTILINE)
 
 
 class ShellEnv(Target):
@@ -46,7 +44,10 @@ class ShellEnv(Target):
         data = common.read_bytes(self.env_file(env))
         if data is None:
             return None
-        values = {name: _unquote(value) for name, value in _EXPORT_RE.findall(data.decode("utf-8", "replace"))}
+        try:
+            values = shell_script.parse_posix_exports(data.decode("utf-8", "replace"))
+        except ValueError as exc:
+            raise ConfigFileError(self.env_file(env), f"cannot be read back: {exc}") from None
         prefix, protocol = ("ANTHROPIC", Protocol.ANTHROPIC) if "ANTHROPIC_BASE_URL" in values else (
             "OPENAI", Protocol.OPENAI_CHAT)
         base_url = values.get(f"{prefix}_BASE_URL")
@@ -74,41 +75,34 @@ class ShellEnv(Target):
         )
 
 
-def render(request: SwitchRequest, path: Path) -> str:
+def script(request: SwitchRequest, path: Path | None = None) -> shell_script.EnvScript:
+    """What the shell environment exports for `request`, as data; `shell_script.render` quotes it per shell."""
     provider = request.provider
-    lines = [HEADER.format(path=shlex.quote(str(path)))]
-    if common.needs_key(provider):
-        lines.append(f'{_KEY_VAR}="$({shlex.join(request.key_command)})"')
-        key = f'"${_KEY_VAR}"'
-    else:
-        key = shlex.quote(common.LOCAL_DUMMY_KEY)
+    needs_key = common.needs_key(provider)
+    key: str | shell_script.KeyRef = shell_script.KEY if needs_key else common.LOCAL_DUMMY_KEY
+    exports: list[tuple[str, str | shell_script.KeyRef]] = []
     anthropic = provider.endpoint(Protocol.ANTHROPIC)
     if anthropic is not None:
-        lines += [
-            _export("ANTHROPIC_BASE_URL", shlex.quote(anthropic.base_url)),
-            _export("ANTHROPIC_AUTH_TOKEN", key),
-            _export("ANTHROPIC_MODEL", shlex.quote(request.model)),
+        exports += [
+            ("ANTHROPIC_BASE_URL", anthropic.base_url),
+            ("ANTHROPIC_AUTH_TOKEN", key),
+            ("ANTHROPIC_MODEL", request.model),
         ]
         if request.small_model:
-            lines.append(_export("ANTHROPIC_SMALL_FAST_MODEL", shlex.quote(request.small_model)))
+            exports.append(("ANTHROPIC_SMALL_FAST_MODEL", request.small_model))
     openai = provider.endpoint(Protocol.OPENAI_CHAT) or provider.endpoint(Protocol.OPENAI_RESPONSES)
     if openai is not None:
-        lines += [
-            _export("OPENAI_BASE_URL", shlex.quote(openai.base_url)),
-            _export("OPENAI_API_KEY", key),
-            _export("OPENAI_MODEL", shlex.quote(request.model)),
+        exports += [
+            ("OPENAI_BASE_URL", openai.base_url),
+            ("OPENAI_API_KEY", key),
+            ("OPENAI_MODEL", request.model),
         ]
-    if common.needs_key(provider) and provider.credential.kind != "env":
-        lines.append(_export(common.key_env_var(provider), key))
-    if common.needs_key(provider):
-        lines.append(f"unset {_KEY_VAR}")
-    return "\n".join(lines) + "\n"
+    if needs_key and provider.credential.kind != "env":
+        exports.append((common.key_env_var(provider), key))
+    comments = () if path is None else tuple(line.format(path=shell_script.posix_quote(str(path))) for line in HEADER)
+    return shell_script.EnvScript(tuple(exports), tuple(request.key_command) if needs_key else None, comments)
 
 
-def _export(name: str, value: str) -> str:
-    return f"export {name}={value}"
-
-
-def _unquote(value: str) -> str:
-    parts = shlex.split(value) if not value.startswith('"$') else [value]
-    return parts[0] if parts else ""
+def render(request: SwitchRequest, path: Path) -> str:
+    """`env.sh` for POSIX shells (sh, dash, bash, zsh source it alike)."""
+    return shell_script.render(script(request, path), "sh")

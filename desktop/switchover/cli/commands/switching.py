@@ -7,14 +7,13 @@ writes, rollback, undo); this module only parses arguments, builds the request a
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.core import shell_script, validation
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Provider
 from switchover.core.secrets import resolve_key
@@ -71,7 +70,8 @@ def register(subparsers: Any) -> None:
     )
     env.add_argument("--provider", help="provider (default: the one of the last switch)")
     env.add_argument("--model", help="model (default: the last switch's, else the provider's first)")
-    env.add_argument("--shell", choices=("sh", "fish"), default="sh", help="syntax (sh also suits bash and zsh)")
+    env.add_argument("--shell", choices=shell_script.SHELLS, default="sh",
+                     help="syntax: sh (also bash, zsh, dash) or fish; default sh")
     env.set_defaults(handler=run_env)
 
 
@@ -102,8 +102,10 @@ def split_target(text: str) -> tuple[str, str | None]:
     """`deepseek/deepseek-chat` -> ("deepseek", "deepseek-chat"); the model may itself contain '/'."""
     name, _, model = text.partition("/")
     if not name:
-        raise ValidationError(f"{text!r}: expected PROVIDER or PROVIDER/MODEL, e.g. deepseek/deepseek-chat")
-    return name, model or None
+        raise ValidationError(
+            f"{validation.shown(text)}: expected PROVIDER or PROVIDER/MODEL, e.g. deepseek/deepseek-chat"
+        )
+    return validation.provider_name(name), validation.optional_model_id(model, "model")
 
 
 def _request(ctx: CliContext, provider: Provider, model: str, small_model: str | None) -> SwitchRequest:
@@ -205,7 +207,7 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     model = model or provider.default_model
     if not model:
         raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
-    small_model = args.small_model or provider.small_model
+    small_model = validation.optional_model_id(args.small_model, "small model") or provider.small_model
     targets = all_targets()
     tools: list[str] | None = [t.id for t in targets] if args.all else args.tools
     engine = SwitchEngine(targets, ToolEnv.current())
@@ -300,33 +302,11 @@ def _last_switch(engine: SwitchEngine) -> JournalEntry | None:
 
 
 def shell_exports(provider: Provider, model: str, small_model: str | None, shell: str) -> str:
-    """The same exports as the shell-env target writes, printed instead of saved (sh) or for fish."""
-    from switchover.targets.shell_env import render
+    """The same exports as the shell-env target writes, printed for `shell` by its own quoting rules."""
+    from switchover.targets.shell_env import script
 
     request = SwitchRequest(provider, model, small_model, key_command(provider.name), lambda: None)
-    text = render(request, Path(os.devnull))
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    if shell == "sh":
-        return "\n".join(lines) + "\n"
-    out = []
-    for line in lines:
-        if line.startswith("unset "):
-            out.append(f"set -e {line.split(' ', 1)[1]}")
-        elif line.startswith("export "):
-            name, _, value = line[len("export "):].partition("=")
-            out.append(f"set -gx {name} {_fish_value(value)}")
-        else:  # `_var="$(command)"`
-            name, _, value = line.partition("=")
-            out.append(f"set {name} {_fish_value(value)}")
-    return "\n".join(out) + "\n"
-
-
-def _fish_value(value: str) -> str:
-    if value.startswith('"$(') and value.endswith(')"'):
-        return "(" + value[3:-2] + ")"
-    if value.startswith('"$') and value.endswith('"'):
-        return value  # "$var": the same in fish
-    return shlex.quote(shlex.split(value)[0]) if value else "''"
+    return shell_script.render(script(request), shell)
 
 
 def run_env(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -339,5 +319,7 @@ def run_env(args: argparse.Namespace, ctx: CliContext) -> int:
     if not model:
         raise ValidationError(f"{provider.display_name} lists no models; name one with --model")
     small = last.small_model if last and last.provider == name else provider.small_model
+    validation.model_id(model, "model")  # the journal is a file too: never trust what it names
+    validation.optional_model_id(small, "small model")
     ctx.stdout.write(shell_exports(provider, model, small, args.shell))
     return 0

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from switchover.core import paths
+from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, SwitchoverError
 from switchover.core.fileio import TEMP_PREFIX, atomic_write, resolve_target
 from switchover.core.filelock import LockBusyError, locked
@@ -283,6 +283,8 @@ class SwitchEngine:
         if skip_refused is None:
             skip_refused = tools is None
         provider, model, small_model = request.provider, request.model, request.small_model
+        validation.model_id(model, "model")  # whoever built the request (CLI, app, failover), before any plan
+        validation.optional_model_id(small_model, "small model")
         with self._locked():
             recovered = tuple(self._recover_locked())
             crashpoint("locked")
