@@ -36,6 +36,12 @@ def test_crlf_split_between_reads_is_one_line_end() -> None:
     assert decode(b"data: 1\r", b"\n\r", b"\ndata: 2\r\n\r\n") == [SseEvent(None, "1"), SseEvent(None, "2")]
 
 
+def test_a_lone_lf_after_a_split_crlf_is_a_line_end_of_its_own() -> None:
+    assert decode(b"data: 1\r", b"\n", b"\ndata: 2\n\n") == [SseEvent(None, "1"), SseEvent(None, "2")]
+    assert decode(b"data: 1\r", b"", b"\n", b"\n") == [SseEvent(None, "1")]
+    assert decode(b"data: 1\r\r", b"\ndata: 2\n\n") == [SseEvent(None, "1"), SseEvent(None, "2")]
+
+
 def test_comments_are_skipped_and_multi_line_data_is_joined() -> None:
     body = b": keep-alive\n\nevent: e\n: mid-event comment\ndata: line one\ndata:line two\ndata\n\n"
     assert decode(body) == [SseEvent("e", "line one\nline two\n")]

@@ -17,12 +17,15 @@ Requests (client → upstream):
     ``Translated.body`` is the Chat Completions request (``model`` unchanged: aliasing is the gateway's job;
     ``stream_options.include_usage`` set when streaming). ``Translated.notes`` lists what was deliberately
     dropped (``cache_control``, ``thinking`` config, …) so the gateway can log it. What cannot be expressed
-    raises ``Untranslatable`` (message meant for the tool's user; answer it as kind ``invalid_request``).
+    raises ``Untranslatable``: its ``message`` is meant for the tool's user; answer it with
+    ``error_body(client, err.status, err.kind, err.message)`` (``invalid_request``, 400).
 
 Responses (upstream → client), non-streamed:
     ``chat_to_anthropic(resp, model) -> dict``, ``chat_to_responses(resp, model, request) -> dict``
-    (``model`` is the name the client asked for; ``request`` is the client's original Responses request,
-    echoed in the response object as the Responses API does).
+    (``model`` is the name the client asked for; ``request`` is the client's original Responses request:
+    its tools decide which item type each call becomes, and it is echoed as the Responses API does). An
+    upstream answer that cannot be rendered (no choices, malformed tool arguments) raises
+    ``BadUpstreamResponse``, a ``Untranslatable`` with kind ``api_error`` and status 502.
 
 Streams (upstream → client): ``ChatToAnthropicStream(model)``, ``ChatToResponsesStream(model, request)``.
     ``feed(chunk)`` takes one decoded Chat Completions chunk (the JSON of one ``data:`` line; skip
@@ -30,7 +33,10 @@ Streams (upstream → client): ``ChatToAnthropicStream(model)``, ``ChatToRespons
     or without ``[DONE]``) returns the closing events; ``fail(kind, message)`` returns a protocol-correct
     in-stream error once bytes were sent (no failover possible then). After ``finish`` or ``fail`` the
     stream is closed and further calls return ``[]``. ``usage`` (a ``Usage``, or None if the upstream
-    reported none) is final after ``finish``. ``ChatToAnthropicStream.ping()`` gives a keep-alive event.
+    reported none) is final after ``finish``; ``saw_finish_reason`` tells whether the upstream said it was
+    done (a body that ends without one was cut short: prefer ``fail``). An ``{"error": …}`` chunk in the
+    upstream stream becomes the in-stream error by itself. ``ChatToAnthropicStream.ping()`` gives a
+    keep-alive event (sending ``message_start`` first if nothing was sent yet).
 
 SSE: ``SseEvent(event, data)`` with ``encode() -> bytes``; ``SseDecoder().feed(bytes) -> list[SseEvent]``
     and ``close()`` at end of body (split lines, CR/LF/CRLF, comments, multi-line data handled).
@@ -41,9 +47,10 @@ Errors: ``error_body(client, status, kind, message) -> (status, body)`` renders 
     region_blocked (unknown kinds count as api_error). ``ClientProtocol`` names the three protocols.
 
 Usage: ``usage_of(protocol, response_json) -> Usage | None`` for a non-streamed response of any protocol;
-    ``UsageTap(protocol)`` watches a passthrough stream (``feed_bytes`` with the raw body chunks, or
-    ``feed_event`` with decoded events) and reports ``usage`` at the end. ``Usage.input_tokens`` counts
-    every input token including cached ones (``cached_input_tokens`` says how many were cache reads).
+    ``UsageTap(protocol)`` watches a passthrough stream (``feed_bytes`` with the raw body chunks and
+    ``close()`` at the end, or ``feed_event`` with decoded events) and reports ``usage`` at the end.
+    ``Usage.input_tokens`` counts every input token including cached ones (``cached_input_tokens`` says how
+    many were cache reads).
 
 Token count: ``estimate_input_tokens(anthropic_body) -> int`` answers Anthropic ``count_tokens`` when the
     upstream cannot.
@@ -51,7 +58,13 @@ Token count: ``estimate_input_tokens(anthropic_body) -> int`` answers Anthropic 
 
 from switchover.gateway.translate.anthropic import ChatToAnthropicStream, anthropic_to_chat, chat_to_anthropic
 from switchover.gateway.translate.common import Translated
-from switchover.gateway.translate.errors import ERROR_KINDS, ClientProtocol, Untranslatable, error_body
+from switchover.gateway.translate.errors import (
+    ERROR_KINDS,
+    BadUpstreamResponse,
+    ClientProtocol,
+    Untranslatable,
+    error_body,
+)
 from switchover.gateway.translate.responses import ChatToResponsesStream, chat_to_responses, responses_to_chat
 from switchover.gateway.translate.sse import SseDecoder, SseEvent
 from switchover.gateway.translate.tokens import estimate_input_tokens
@@ -59,6 +72,7 @@ from switchover.gateway.translate.usage import Usage, UsageTap, usage_of
 
 __all__ = [
     "ERROR_KINDS",
+    "BadUpstreamResponse",
     "ChatToAnthropicStream",
     "ChatToResponsesStream",
     "ClientProtocol",

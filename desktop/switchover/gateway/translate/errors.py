@@ -24,15 +24,25 @@ class Untranslatable(Exception):
     """A request (or response) uses something the other protocol cannot express.
 
     The message is written for the tool's user (it ends up in the tool's error display): it names the
-    feature and says why. The gateway answers it as an ``invalid_request`` error in the client's shape
-    (status 400), never by dropping the feature silently.
+    feature and says why. The gateway answers it with ``error_body(client, err.status, err.kind,
+    err.message)``: ``invalid_request`` (400) for a request that cannot be translated, ``api_error`` (502)
+    for the subclass ``BadUpstreamResponse``. Nothing is ever dropped silently instead.
     """
 
-    kind: Final = "invalid_request"
+    kind: str = "invalid_request"
+    status: int = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class BadUpstreamResponse(Untranslatable):
+    """The upstream's answer cannot be turned into the client's protocol (no choices, malformed tool
+    arguments): the upstream's fault, answered as ``api_error`` with status 502."""
+
+    kind = "api_error"
+    status = 502
 
 
 # kind -> (Anthropic error type, Anthropic status, OpenAI error type, OpenAI code, OpenAI status).

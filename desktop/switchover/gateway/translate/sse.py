@@ -42,18 +42,17 @@ class SseDecoder:
         cut = _utf8_safe_end(raw)
         self._bytes = raw[cut:]
         text = raw[:cut].decode("utf-8", "replace")
-        if self._pending_cr:
+        if self._pending_cr and text:
             self._pending_cr = False
             if text.startswith("\n"):
-                text = text[1:]
-        if text.endswith("\r"):
-            self._pending_cr = True
-            text = text[:-1] + "\n"
-        self._buffer += text
+                text = text[1:]  # the LF of a CRLF split across two reads
+        if text:
+            self._pending_cr = text.endswith("\r")
+        self._buffer += text.replace("\r\n", "\n").replace("\r", "\n")
         events: list[SseEvent] = []
-        if "\n" not in self._buffer and "\r" not in self._buffer:
+        if "\n" not in self._buffer:
             return events
-        lines = self._buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = self._buffer.split("\n")
         self._buffer = lines.pop()
         for line in lines:
             event = self._line(line)
