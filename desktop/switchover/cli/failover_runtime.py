@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from switchover.cli.commands.switching import key_command, make_engine
+from switchover.core.balance.checks import LiveBalanceChecker
 from switchover.core.errors import SwitchoverError
 from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import DecisionLog
 from switchover.core.failover.monitor import (
+    BalanceChecker,
     Clock,
     HealthChecker,
     Monitor,
@@ -84,6 +86,7 @@ def build_monitor(
     switcher: Switcher | None = None,
     clock: Clock | None = None,
     history: DecisionLog | None = None,
+    balance_checker: BalanceChecker | None = None,
 ) -> Monitor:
     """The monitor the CLI and the app run. `mode`/`interval_s` override the stored settings for this run;
     `one_shot` is `switchover failover`: act on a single failing check, no dwell."""
@@ -108,4 +111,5 @@ def build_monitor(
         only_tools=only_tools,
         lookahead=100 if one_shot else 2,
         exclusive_lock=None if one_shot else monitor_lock_file(),
+        balance_checker=balance_checker or LiveBalanceChecker(),
     )

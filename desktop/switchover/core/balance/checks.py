@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from switchover.core.balance.forecast import SpendRate, apply_threshold, rate_from_points
 from switchover.core.balance.history import BalanceHistory, Point
@@ -115,3 +115,38 @@ def last_known(providers: Iterable[Provider], history: BalanceHistory | None = N
         if last is not None:
             found[provider.name] = last
     return found
+
+
+RatesSource = Callable[[Sequence[Provider]], Mapping[str, SpendRate]]
+
+
+class LiveBalanceChecker:
+    """The failover monitor's balance evidence: providers with a balance API only, keys from the keychain
+    (a locked keychain skips the round for those providers: not their fault), history recorded.
+
+    `rates`, when given, supplies spend rates from the gateway's priced requests."""
+
+    def __init__(self, keychain: Keychain | None = None, options: CheckOptions | None = None,
+                 history: BalanceHistory | None = None, rates: RatesSource | None = None,
+                 catalog: Catalog | None = None):
+        self._keychain = keychain
+        self.options = options
+        self.history = history
+        self.rates = rates
+        self.catalog = catalog
+
+    def check(self, providers: Sequence[Provider], store: Store) -> list[BalanceResult]:
+        with_api = [p for p in providers if has_balance_api(p, load_balance_settings(store), self.catalog)]
+        if not with_api:
+            return []
+        if self._keychain is None and any(p.credential.kind == "keychain" for p in with_api):
+            self._keychain = Keychain()
+        rates: Mapping[str, SpendRate] | None = None
+        if self.rates is not None:
+            try:
+                rates = self.rates(with_api)
+            except Exception:  # spend counting is a refinement; the balance itself still counts
+                log.exception("could not compute spend rates")
+        return check_providers(with_api, store, keychain=self._keychain, catalog=self.catalog, options=self.options,
+                               rates=rates, history=self.history, include_unsupported=False,
+                               skip_locked_keychain=True)

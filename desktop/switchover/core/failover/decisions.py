@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core import paths
+from switchover.core.balance.results import BalanceResult
 from switchover.core.fileio import atomic_write_text
 from switchover.core.filelock import locked
 from switchover.core.health.results import HealthResult
@@ -34,6 +35,7 @@ class DecisionKind(StrEnum):
     NO_CANDIDATE = "no_candidate"  # the active choice is down and nothing in the chain is healthy
     HELD = "held"  # a switch is due, but the minimum dwell time since the last switch has not passed
     RECOVERED = "recovered"  # an endpoint we warned about is healthy again; earlier suggestions are moot
+    LOW_BALANCE = "low_balance"  # the active provider's balance is low: move on before requests fail
 
 
 class Action(StrEnum):
@@ -59,10 +61,16 @@ class Decision:
     error: str | None = None
     suggestion_id: str | None = None  # for ACCEPTED: the suggestion this carried out
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    balance: tuple[BalanceResult, ...] = ()  # balance readings that were evidence too (issue 18)
 
     @property
     def is_suggestion(self) -> bool:
         return self.action is Action.SUGGESTED
+
+    @property
+    def moved_away(self) -> bool:
+        """A switch away from trouble (down, or running out), after which switching back applies."""
+        return self.kind in (DecisionKind.FAILOVER, DecisionKind.LOW_BALANCE)
 
     @property
     def switched(self) -> bool:
@@ -96,6 +104,7 @@ class Decision:
             "error": self.error,
             "suggestion_id": self.suggestion_id,
             "evidence": [result.to_json() for result in self.evidence],
+            "balance": [result.to_json() for result in self.balance],
         }
 
     @classmethod
@@ -114,6 +123,7 @@ class Decision:
             error=data.get("error"),
             suggestion_id=data.get("suggestion_id"),
             evidence=tuple(HealthResult.from_json(e) for e in data.get("evidence", [])),
+            balance=tuple(BalanceResult.from_json(b) for b in data.get("balance", [])),
         )
 
 

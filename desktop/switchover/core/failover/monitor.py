@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Protocol as TypingProtocol
 
 from switchover.core import paths
+from switchover.core.balance.results import BalanceResult
 from switchover.core.errors import SwitchoverError
 from switchover.core.failover.chains import Candidate, any_chain, has_own_chain, resolve_candidates
-from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
+from switchover.core.failover.decisions import Action, Decision, DecisionLog
 from switchover.core.failover.policy import (
     FailoverPolicy,
     HealthLedger,
@@ -91,6 +92,11 @@ class CheckRequest:
 
 class HealthChecker(TypingProtocol):
     def check(self, requests: Sequence[CheckRequest], tier: Tier) -> list[HealthResult]: ...
+
+
+class BalanceChecker(TypingProtocol):
+    def check(self, providers: Sequence[Provider], store: Store) -> list[BalanceResult]:
+        """Ask the providers that have a balance API what is left (others are left out)."""
 
 
 class ToolDirectory(TypingProtocol):
@@ -171,6 +177,7 @@ class Monitor:
         only_tools: Sequence[str] | None = None,
         lookahead: int = 2,
         exclusive_lock: Path | None = None,
+        balance_checker: BalanceChecker | None = None,
     ):
         self.tools = tools
         self.checker = checker
@@ -198,6 +205,10 @@ class Monitor:
         self.woke_at: float | None = None
         self.exclusive_lock = exclusive_lock
         self.standing_by = False
+        self.balance_checker = balance_checker
+        self._balance_due_at: float | None = None  # monotonic; None = at the next round
+        self._balance_observers: list[Callable[[list[BalanceResult]], None]] = []
+        self.balance_rounds = 0
 
     # ------------------------------------------------------------ observers
 
@@ -219,6 +230,10 @@ class Monitor:
     def add_results_observer(self, observer: Callable[[list[HealthResult]], None]) -> None:
         """`observer(results)` after each round's checks (monitor thread), e.g. to refresh a health view."""
         self._results_observers.append(observer)
+
+    def add_balance_observer(self, observer: Callable[[list[BalanceResult]], None]) -> None:
+        """`observer(results)` after each balance round (monitor thread), e.g. to show balances in the app."""
+        self._balance_observers.append(observer)
 
     def add_problem_observer(self, observer: Callable[[str | None], None]) -> None:
         """`observer(text)` when failover cannot work (e.g. the store does not parse); `None` when it can again."""
@@ -261,7 +276,7 @@ class Monitor:
         state.last_switch_at = self.clock.monotonic() - age
         if active is not None and same_choice(active.choice, last.to_choice):
             state.switched_to = last.to_choice
-            state.failed_over = last.kind is DecisionKind.FAILOVER
+            state.failed_over = last.moved_away
         return state
 
     def _views(self, store: Store, settings: FailoverSettings) -> _Round:
@@ -365,6 +380,7 @@ class Monitor:
                     results_observer(results)
                 except Exception:
                     log.exception("failover results observer failed")
+        self._balance_round(store, current.views, settings)
         decisions: list[Decision] = []
         now, wall = self.clock.monotonic(), self.clock.wall()
         for view in current.views:
@@ -380,6 +396,32 @@ class Monitor:
         except (OSError, SwitchoverError) as exc:
             log.warning("could not record failover decisions: %s", exc)
         return decisions
+
+    def _balance_round(self, store: Store, views: Sequence[ToolView], settings: FailoverSettings) -> None:
+        """Balance evidence, on its own slower schedule: the active providers and their chains."""
+        now = self.clock.monotonic()
+        if self.balance_checker is None or not views or (self._balance_due_at is not None
+                                                          and now < self._balance_due_at):
+            return
+        providers: dict[str, Provider] = {}
+        for view in views:
+            for candidate in (*([view.active] if view.active else []), *view.candidates):
+                providers.setdefault(candidate.provider.name, candidate.provider)
+        self._balance_due_at = now + settings.balance_interval_s
+        try:
+            results = self.balance_checker.check(list(providers.values()), store)
+        except Exception:  # a balance probe must never stop failover
+            log.exception("balance round failed")
+            return
+        self.balance_rounds += 1
+        checked_at = self.clock.monotonic()
+        for result in results:
+            self.ledger.record_balance(result, checked_at)
+        for observer in list(self._balance_observers):
+            try:
+                observer(results)
+            except Exception:
+                log.exception("balance observer failed")
 
     def _apply(self, decision: Decision, store: Store, state: ToolState) -> Decision:
         assert decision.to_choice is not None and decision.to_choice.model is not None
@@ -527,6 +569,7 @@ class Monitor:
             return False
         with self._lock:
             self.ledger.forget()
+            self._balance_due_at = None
             self.woke_at = self.clock.wall()
         log.info("resumed after about %.0f s of sleep; failover counters restarted", gap)
         return True
@@ -554,6 +597,7 @@ class Monitor:
         with self._lock:
             self._paused = False
             self.ledger.forget()
+            self._balance_due_at = None
         self._interrupt.set()
 
     @property

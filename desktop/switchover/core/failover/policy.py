@@ -13,9 +13,11 @@ Suggestions and notes are emitted once per situation, not on every check.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from switchover.core.balance.forecast import result_forecast
+from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
 from switchover.core.failover.chains import Candidate
 from switchover.core.failover.decisions import Action, Decision, DecisionKind
 from switchover.core.failover.settings import FailoverSettings, Mode
@@ -81,6 +83,7 @@ class HealthLedger:
     def __init__(self, settings: FailoverSettings):
         self.settings = settings
         self._endpoints: dict[str, EndpointHealth] = {}
+        self._balances: dict[str, tuple[BalanceResult, float]] = {}  # provider -> last verdict on its money
 
     def get(self, key: str) -> EndpointHealth:
         return self._endpoints.setdefault(key, EndpointHealth())
@@ -127,20 +130,47 @@ class HealthLedger:
         return (
             health.hard_failures >= self.settings.hard_threshold
             or health.failure_weight >= self.settings.soft_threshold
+            or self.balance_blocks(key)
         )
 
     def is_failing(self, key: str) -> bool:
-        return bool(self.get(key).failures)
+        return bool(self.get(key).failures) or self.balance_blocks(key)
 
     def is_usable(self, key: str, now: float) -> bool:
-        """Healthy on its latest check, and that check is recent enough to trust."""
+        """Healthy on its latest check, that check is recent enough to trust, and its money is not used up."""
         health = self.get(key)
         return (
             health.last is not None
             and health.last.healthy
             and health.last_at is not None
             and now - health.last_at <= self.settings.stale_after_s
+            and not self.balance_blocks(key)
         )
+
+    # ------------------------------------------------------------ balance evidence (issue 18)
+
+    def record_balance(self, result: BalanceResult, now: float) -> None:
+        """A reading that says something about the money replaces the last one; a failed probe says nothing
+        and keeps it, unless it is so old (three balance rounds) that it no longer counts."""
+        if result.status.has_amount or result.status is BalanceStatus.UNAVAILABLE:
+            self._balances[result.provider] = (result, now)
+            return
+        kept = self._balances.get(result.provider)
+        if kept is not None and now - kept[1] > 3 * self.settings.balance_interval_s:
+            del self._balances[result.provider]
+
+    def balance(self, provider: str) -> BalanceResult | None:
+        kept = self._balances.get(provider)
+        return kept[0] if kept else None
+
+    def balance_blocks(self, key: str) -> bool:
+        """The endpoint's provider has no money left, and the settings count that as a hard failure."""
+        result = self.balance(_provider_of(key))
+        return self.settings.empty_balance_fails and result is not None and result.status is BalanceStatus.EMPTY
+
+    def balance_low(self, provider: str) -> BalanceResult | None:
+        result = self.balance(provider)
+        return result if result is not None and result.status is BalanceStatus.LOW else None
 
     def healthy_for(self, key: str, now: float) -> float:
         health = self.get(key)
@@ -159,6 +189,11 @@ class HealthLedger:
     def forget(self) -> None:
         """After sleep nothing we knew is current: start counting afresh."""
         self._endpoints.clear()
+        self._balances.clear()
+
+
+def _provider_of(key: str) -> str:
+    return key.split("/", 1)[0]
 
 
 # ---------------------------------------------------------------- per-tool state and decisions
@@ -189,7 +224,7 @@ class ToolState:
         self.last_switch_at = now
         if decision.switched:
             self.switched_to = decision.to_choice
-            self.failed_over = decision.kind is DecisionKind.FAILOVER
+            self.failed_over = decision.moved_away
             self.open_suggestion = None
             self.outage = None
             self.noted = None
@@ -272,6 +307,11 @@ class FailoverPolicy:
         last = ledger.get(key).last
         if state.outage == key and last is not None and last.healthy:
             return self._recovered(view, active, last, state, wall)
+        low = ledger.balance_low(active.provider.name)
+        if low is not None:
+            return self._low_balance(view, active, low, ledger, state, now, wall)
+        if state.open_suggestion is not None and state.open_suggestion.kind is DecisionKind.LOW_BALANCE:
+            state.open_suggestion = None  # topped up since: that suggestion is moot
         if state.failed_over and view.active_position is not None:
             return self._switch_back(view, active, ledger, state, now, wall)
         return None
@@ -282,10 +322,10 @@ class FailoverPolicy:
         key = active.endpoint_key
         failures = tuple(ledger.get(key).failures)
         latest = failures[-1] if failures else None
-        trouble = f"{view.label}: {active.provider.display_name} is {trouble_phrase(latest)}"
-        target = next(
-            (c for c in view.candidates if c.endpoint_key != key and ledger.is_usable(c.endpoint_key, now)), None
-        )
+        empty = ledger.balance(active.provider.name) if ledger.balance_blocks(key) else None
+        trouble = f"{view.label}: {active.provider.display_name} is {trouble_phrase(latest)}" if empty is None else (
+            f"{view.label}: {active.provider.display_name}'s balance is used up ({empty.money()})")
+        target = _pick(view, key, ledger, now)
         state.outage = key
         if target is None:
             others = [c for c in view.candidates if c.endpoint_key != key]
@@ -296,15 +336,41 @@ class FailoverPolicy:
             evidence = failures + tuple(
                 r for r in (ledger.get(c.endpoint_key).last for c in others) if r is not None
             )
-            return self._note(view, DecisionKind.NO_CANDIDATE, active, None, message, evidence, state, wall,
-                              signature=f"none:{key}")
+            return _with_balance(self._note(view, DecisionKind.NO_CANDIDATE, active, None, message, evidence, state,
+                                            wall, signature=f"none:{key}"), empty)
         target_result = ledger.get(target.endpoint_key).last
         evidence = (*failures, *(r for r in (target_result,) if r is not None))
-        return self._propose(
+        return _with_balance(self._propose(
             view, DecisionKind.FAILOVER, active, target, trouble, evidence, state, now, wall,
             suggest=f"{trouble}. Switch to {target.label} ({health_phrase(target_result)})?",
             done=f"{trouble}. Switched to {target.label} ({health_phrase(target_result)}).",
-        )
+        ), empty)
+
+    def _low_balance(
+        self, view: ToolView, active: Candidate, low: BalanceResult, ledger: HealthLedger, state: ToolState,
+        now: float, wall: float,
+    ) -> Decision | None:
+        """Running out soon: offer the next healthy chain entry before any request fails. Only a suggestion,
+        unless the settings let a low balance move the tool (then auto mode switches, with the dwell time)."""
+        key = active.endpoint_key
+        name = active.provider.display_name
+        ahead = result_forecast(low, name)
+        why = f"{view.label}: {name}'s balance is low ({low.money()} left" + (
+            f", below {_threshold_text(low)})" if low.threshold is not None else ")")
+        why += f". {ahead.removesuffix('.')}" if ahead else ""
+        target = _pick(view, key, ledger, now)
+        if target is None:
+            return _with_balance(self._note(
+                view, DecisionKind.NO_CANDIDATE, active, None, f"{why}, and no other choice in its chain is healthy.",
+                (), state, wall, signature=f"low-none:{key}"), low)
+        target_result = ledger.get(target.endpoint_key).last
+        evidence = tuple(r for r in (target_result,) if r is not None)
+        acting = view if self.settings.low_balance_prefers_next else replace(view, mode=Mode.SUGGEST)
+        return _with_balance(self._propose(
+            acting, DecisionKind.LOW_BALANCE, active, target, why, evidence, state, now, wall,
+            suggest=f"{why}. Switch to {target.label} ({health_phrase(target_result)}) before it runs out?",
+            done=f"{why}. Switched to {target.label} ({health_phrase(target_result)}).",
+        ), low)
 
     def _switch_back(
         self, view: ToolView, active: Candidate, ledger: HealthLedger, state: ToolState, now: float, wall: float
@@ -317,6 +383,8 @@ class FailoverPolicy:
             healthy_for = ledger.healthy_for(candidate.endpoint_key, now)
             if not ledger.is_usable(candidate.endpoint_key, now) or healthy_for < wanted:
                 continue
+            if ledger.balance_low(candidate.provider.name) is not None:
+                continue  # not back to a provider that is running out
             health = ledger.get(candidate.endpoint_key)
             evidence = tuple(r for r in (health.first_healthy, health.last) if r is not None)
             evidence = tuple(dict.fromkeys(evidence))
@@ -406,6 +474,23 @@ class FailoverPolicy:
             from_choice=active.choice, to_choice=target.choice if target else None, message=message,
             evidence=evidence, at=wall,
         )
+
+
+def _pick(view: ToolView, key: str, ledger: HealthLedger, now: float) -> Candidate | None:
+    """The first usable chain entry other than the active one, preferring those not running low."""
+    usable = [c for c in view.candidates if c.endpoint_key != key and ledger.is_usable(c.endpoint_key, now)]
+    return next((c for c in usable if ledger.balance_low(c.provider.name) is None), usable[0] if usable else None)
+
+
+def _with_balance(decision: Decision | None, balance: BalanceResult | None) -> Decision | None:
+    if decision is None or balance is None:
+        return decision
+    return replace(decision, balance=(balance,))
+
+
+def _threshold_text(result: BalanceResult) -> str:
+    amount = format_money(result.threshold, result.currency)
+    return f"{amount}, about three days of spend" if result.threshold_source == "spend" else amount
 
 
 def ledger_last(evidence: Sequence[HealthResult], target: Candidate) -> HealthResult | None:

@@ -40,6 +40,12 @@ class FailoverSettings:
     tier: Tier = Tier.AUTH  # auth = model list (free); deep = a 1-token request (finds quota/region blocks)
     default_mode: Mode = Mode.SUGGEST
     modes: Mapping[str, Mode] = field(default_factory=dict)
+    # Balance (issue 18): how often prepaid providers are asked what is left (not on every check), and what
+    # a balance means to the policy: an empty one fails the endpoint at once; a low one, when allowed, is a
+    # reason to move to the next chain entry (otherwise it is only a suggestion).
+    balance_interval_s: float = 900.0
+    empty_balance_fails: bool = True
+    low_balance_prefers_next: bool = False
 
     def mode_for(self, tool: str) -> Mode:
         return self.modes.get(tool, self.modes.get(DEFAULT_TOOL, self.default_mode))
@@ -74,6 +80,9 @@ class FailoverSettings:
             "tier": self.tier.value,
             "mode": self.default_mode.value,
             "modes": {tool: mode.value for tool, mode in self.modes.items()},
+            "balance_interval_s": self.balance_interval_s,
+            "empty_balance_fails": self.empty_balance_fails,
+            "low_balance_prefers_next": self.low_balance_prefers_next,
         }
 
 
@@ -84,7 +93,9 @@ _FLOATS = {
     "switch_back_after_s": (0.0, 7 * 86400.0),
     "max_backoff_s": (1.0, 86400.0),
     "wake_grace_s": (0.0, 600.0),
+    "balance_interval_s": (60.0, 86400.0),
 }
+_BOOLS = ("empty_balance_fails", "low_balance_prefers_next")
 _INTS = {"hard_threshold": (1, 100), "soft_threshold": (1, 100)}
 
 
@@ -112,6 +123,11 @@ def settings_from_table(table: Mapping[str, Any]) -> FailoverSettings:
             if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
                 raise ValidationError(f"failover.{key} must be a whole number from {low} to {high}")
             values[key] = raw
+    for key in _BOOLS:
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ValidationError(f"failover.{key} must be true or false")
+            values[key] = table[key]
     if "tier" in table:
         if table["tier"] not in (Tier.AUTH.value, Tier.DEEP.value):
             raise ValidationError("failover.tier must be 'auth' (model list) or 'deep' (1-token request)")
