@@ -21,7 +21,7 @@ from switchover.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
-COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "switching", "failover")
+COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "failover")
 # Which module registers each command, so running one imports only its module: `switchover key NAME` is a
 # key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
 # commands still load every module; a test checks this table against what the modules register.
@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "check": "check",
     "discover": "check",
     "balance": "balance",
+    "prices": "prices",
     "tools": "switching",
     "use": "switching",
     "undo": "switching",
