@@ -62,9 +62,9 @@ def test_exact_pricing_from_requests_and_estimate_from_day_totals() -> None:
 
 def test_pricing_in_the_balance_currency() -> None:
     days = [DayTokens("2026-11-28", "codex", "deepseek", "deepseek-flash", 1, 0, Tokens(1_000_000, 0))]
-    [cny] = price_days(days, [], LOOKUP, currency_for=lambda provider: "CNY")
+    [cny] = price_days(days, [], LOOKUP, currency_for={"deepseek": "CNY"}.get)
     assert (cny.currency, cny.cost) == ("CNY", pytest.approx(2.0))
-    [fallback] = price_days(days, [], LOOKUP, currency_for=lambda provider: "EUR")
+    [fallback] = price_days(days, [], LOOKUP, currency_for={"deepseek": "EUR"}.get)
     assert fallback.currency == "USD"  # not listed in EUR: the first listed currency, never converted
 
 
