@@ -241,3 +241,13 @@ def test_deferred_tools_are_offered_and_tool_references_become_text() -> None:
                                       "content": [{"type": "tool_reference", "tool_name": "Later"}]}]}]})
     assert translated.body["tools"][0]["function"]["name"] == "Later"
     assert translated.body["messages"][1]["content"] == "(tool Later is available)"
+
+
+def test_token_limit_field_and_cap_for_the_upstream() -> None:
+    body = {"model": "m", "max_tokens": 32000, "messages": [{"role": "user", "content": "x"}]}
+    translated = anthropic_to_chat(body, limit_field="max_completion_tokens", limit_cap=8192)
+    assert translated.body["max_completion_tokens"] == 8192 and "max_tokens" not in translated.body
+    assert "output token limit 32000 lowered to the upstream's maximum 8192" in translated.notes
+    assert anthropic_to_chat(body, limit_cap=64000).body["max_tokens"] == 32000
+    with pytest.raises(ValueError, match="max_output"):
+        anthropic_to_chat(body, limit_field="max_output")

@@ -186,6 +186,13 @@ def test_several_tool_calls_at_index_zero_with_new_ids_are_separate_calls() -> N
     assert [(b["id"], b["input"]) for b in fold_anthropic(events)["content"]] == [("a", {}), ("b", {"x": 1})]
 
 
+def test_providers_that_send_no_tool_call_ids_get_stable_made_up_ones() -> None:
+    events, _ = run([chunk({"tool_calls": [{"index": 0, "function": {"name": "f", "arguments": "{}"}}]}),
+                     chunk({"tool_calls": [{"index": 1, "function": {"name": "g", "arguments": "{}"}}]}),
+                     chunk(finish="tool_calls")])
+    assert [b["id"] for b in fold_anthropic(events)["content"]] == ["toolu_s1_0", "toolu_s1_1"]
+
+
 def test_interleaved_tool_call_fragments_fail_the_stream_honestly() -> None:
     stream = ChatToAnthropicStream("m")
     stream.feed(chunk({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "f", "arguments": "{"}}]}))

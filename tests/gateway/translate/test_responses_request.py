@@ -258,3 +258,12 @@ def test_dropped_settings_and_history_are_each_reported() -> None:
         "include dropped (nothing to include from a Chat Completions provider)", "prompt_cache_key dropped",
         "client_metadata dropped", "unknown request field 'brand_new' dropped",
     }
+
+
+def test_token_limit_field_and_cap_for_the_upstream() -> None:
+    translated = responses_to_chat({"model": "m", "input": "x", "max_output_tokens": 9000},
+                                   limit_field="max_completion_tokens", limit_cap=4096)
+    assert translated.body["max_completion_tokens"] == 4096
+    assert "output token limit 9000 lowered to the upstream's maximum 4096" in translated.notes
+    assert "max_completion_tokens" not in responses_to_chat({"model": "m", "input": "x"},
+                                                            limit_field="max_completion_tokens").body

@@ -199,6 +199,12 @@ def test_tool_search_and_local_shell_calls_stream_as_items() -> None:
     assert output[1]["type"] == "local_shell_call" and output[1]["action"] == {"type": "exec", "command": ["pwd"]}
 
 
+def test_providers_that_send_no_tool_call_ids_get_stable_made_up_ones() -> None:
+    events, _ = run([chunk({"tool_calls": [{"index": 0, "function": {"name": "exec_command", "arguments": "{}"}}]}),
+                     chunk(finish="tool_calls")])
+    assert fold_responses(events)["output"][0]["call_id"] == "call_s2_0"
+
+
 def test_length_ends_with_response_incomplete() -> None:
     events, _ = run([chunk({"content": "trunc"}), chunk(finish="length")])
     response = fold_responses(events)

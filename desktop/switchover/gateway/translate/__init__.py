@@ -13,7 +13,9 @@ response translation. Requests whose upstream speaks the tool's own protocol are
 Interface (stable; the gateway codes against it)
 -------------------------------------------------
 Requests (client → upstream):
-    ``anthropic_to_chat(body) -> Translated``, ``responses_to_chat(body) -> Translated``.
+    ``anthropic_to_chat(body) -> Translated``, ``responses_to_chat(body) -> Translated``; both take the
+    keyword options ``limit_field`` (``"max_tokens"``, or ``"max_completion_tokens"`` for OpenAI's reasoning
+    models) and ``limit_cap`` (the upstream model's output maximum: a higher client limit is lowered, noted).
     ``Translated.body`` is the Chat Completions request (``model`` unchanged: aliasing is the gateway's job;
     ``stream_options.include_usage`` set when streaming). ``Translated.notes`` lists what was deliberately
     dropped (``cache_control``, ``thinking`` config, …) so the gateway can log it. What cannot be expressed

@@ -21,7 +21,11 @@ Request mapping (``anthropic_to_chat``):
 
 Response mapping: ``finish_reason`` stop → ``end_turn``, length → ``max_tokens``, tool_calls →
 ``tool_use``, content_filter → ``refusal``; usage ``prompt_tokens`` minus cached → ``input_tokens``, cached →
-``cache_read_input_tokens``. ``reasoning_content`` is dropped: Anthropic thinking blocks need a signature
+``cache_read_input_tokens``; tool call ids are reduced to Anthropic's ``[A-Za-z0-9_-]`` (Kimi's
+``functions.Read:0`` becomes ``functions_Read_0``) or made up when the provider sends none. Chat does not say
+which stop sequence ended a completion, so ``stop_sequence`` is never reported (``end_turn`` instead).
+A tool result's ``is_error`` becomes an ``Error:`` prefix (chat tool messages have no error flag).
+``reasoning_content`` is dropped: Anthropic thinking blocks need a signature
 only Anthropic can make, and a forged one would break the session the moment it goes back to Anthropic.
 """
 
@@ -39,6 +43,7 @@ from switchover.gateway.translate.common import (
     obj,
     parse_arguments,
     safe_id,
+    set_token_limit,
     sse,
 )
 from switchover.gateway.translate.errors import BadUpstreamResponse, Untranslatable, error_type
@@ -59,8 +64,13 @@ _KNOWN_FIELDS = frozenset({
 })
 
 
-def anthropic_to_chat(body: dict[str, Any]) -> Translated:
-    """An Anthropic Messages request as a Chat Completions request (see the module docstring)."""
+def anthropic_to_chat(body: dict[str, Any], *, limit_field: str = "max_tokens",
+                      limit_cap: int | None = None) -> Translated:
+    """An Anthropic Messages request as a Chat Completions request (see the module docstring).
+
+    ``limit_field`` names the chat field for ``max_tokens`` (``max_completion_tokens`` for OpenAI's reasoning
+    models); ``limit_cap`` lowers a larger limit to the upstream model's maximum (noted).
+    """
     if not isinstance(body, dict):
         raise Untranslatable("The request body must be a JSON object.")
     notes = Notes()
@@ -78,8 +88,7 @@ def anthropic_to_chat(body: dict[str, Any]) -> Translated:
     if tools:
         chat["tools"] = tools
     _tool_choice(body.get("tool_choice"), tools, chat)
-    if body.get("max_tokens") is not None:
-        chat["max_tokens"] = body["max_tokens"]
+    set_token_limit(chat, body.get("max_tokens"), limit_field, limit_cap, notes)
     for key in ("temperature", "top_p"):
         if body.get(key) is not None:
             chat[key] = body[key]

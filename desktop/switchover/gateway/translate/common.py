@@ -70,6 +70,26 @@ def base_id(raw: object) -> str:
     return text[:48] if text else uuid.uuid4().hex[:24]
 
 
+TOKEN_LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
+
+
+def set_token_limit(chat: dict[str, Any], value: object, field: str, cap: int | None, notes: Notes) -> None:
+    """Put the client's output-token limit into ``chat`` under ``field``, lowered to ``cap`` if it is higher.
+
+    Why the options: OpenAI's reasoning models accept only ``max_completion_tokens`` and several providers
+    reject a limit above their model's maximum (DeepSeek's chat models: 8K) where Anthropic clients ask for
+    32K; the gateway knows the upstream and passes both.
+    """
+    if field not in TOKEN_LIMIT_FIELDS:
+        raise ValueError(f"unknown token limit field {field!r}")
+    if value is None:
+        return
+    if cap is not None and isinstance(value, int) and value > cap:
+        notes.add(f"output token limit {value} lowered to the upstream's maximum {cap}")
+        value = cap
+    chat[field] = value
+
+
 def obj(value: object) -> dict[str, Any]:
     """``value`` when it is a JSON object, else an empty one (upstream JSON is never trusted to be well formed)."""
     return value if isinstance(value, dict) else {}

@@ -52,6 +52,7 @@ from switchover.gateway.translate.common import (
     obj,
     parse_arguments,
     safe_id,
+    set_token_limit,
     sse,
 )
 from switchover.gateway.translate.errors import BadUpstreamResponse, Untranslatable, error_code
@@ -214,8 +215,12 @@ def _custom_description(tool: dict[str, Any]) -> str:
 
 # -- requests -----------------------------------------------------------------------------------------------------
 
-def responses_to_chat(body: dict[str, Any]) -> Translated:
-    """A Responses request as a Chat Completions request (see the module docstring)."""
+def responses_to_chat(body: dict[str, Any], *, limit_field: str = "max_tokens",
+                      limit_cap: int | None = None) -> Translated:
+    """A Responses request as a Chat Completions request (see the module docstring).
+
+    ``limit_field`` and ``limit_cap`` as for ``anthropic_to_chat`` (they apply to ``max_output_tokens``).
+    """
     if not isinstance(body, dict):
         raise Untranslatable("The request body must be a JSON object.")
     if body.get("previous_response_id"):
@@ -246,8 +251,7 @@ def responses_to_chat(body: dict[str, Any]) -> Translated:
             chat["tool_choice"] = tool_choice
         if body.get("parallel_tool_calls") is not None:
             chat["parallel_tool_calls"] = bool(body["parallel_tool_calls"])
-    if body.get("max_output_tokens") is not None:
-        chat["max_tokens"] = body["max_output_tokens"]
+    set_token_limit(chat, body.get("max_output_tokens"), limit_field, limit_cap, notes)
     for key in ("temperature", "top_p"):
         if body.get(key) is not None:
             chat[key] = body[key]

@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -26,19 +27,15 @@ _PER_TOOL = 10
 _REQUEST_OVERHEAD = 8
 # Kana, CJK ideographs, Hangul syllables, CJK compatibility ideographs: about one token per character.
 _DENSE_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _text_tokens(text: str) -> float:
-    ascii_chars = cjk = other = 0
-    for char in text:
-        code = ord(char)
-        if code < 128:
-            ascii_chars += 1
-        elif any(low <= code <= high for low, high in _DENSE_RANGES):
-            cjk += 1
-        else:
-            other += 1
-    return ascii_chars / 3.5 + cjk + other / 2
+    if text.isascii():
+        return len(text) / 3.5
+    wide = _NON_ASCII.findall(text)
+    dense = sum(1 for char in wide if any(low <= ord(char) <= high for low, high in _DENSE_RANGES))
+    return (len(text) - len(wide)) / 3.5 + dense + (len(wide) - dense) / 2
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
