@@ -42,7 +42,9 @@ def fold_anthropic(events: list[SseEvent]) -> dict[str, Any]:
             assert open_index is None, "a block started while another is open"
             assert payload["index"] == len(content), "block indexes must count up from 0"
             block = dict(payload["content_block"])
-            assert block["type"] in ("text", "tool_use")
+            assert block["type"] in ("text", "tool_use", "thinking")
+            if block["type"] == "thinking":
+                assert block == {"type": "thinking", "thinking": "", "signature": ""}
             if block["type"] == "tool_use":
                 assert block["input"] == {} and block["id"] and block["name"]
             content.append(block)
@@ -55,6 +57,12 @@ def fold_anthropic(events: list[SseEvent]) -> dict[str, Any]:
             if delta["type"] == "text_delta":
                 assert block["type"] == "text"
                 block["text"] += delta["text"]
+            elif delta["type"] == "thinking_delta":
+                assert block["type"] == "thinking" and not block["signature"], "thinking after its signature"
+                block["thinking"] += delta["thinking"]
+            elif delta["type"] == "signature_delta":
+                assert block["type"] == "thinking"
+                block["signature"] += delta["signature"]
             else:
                 assert delta["type"] == "input_json_delta" and block["type"] == "tool_use"
                 partial += delta["partial_json"]
@@ -64,6 +72,8 @@ def fold_anthropic(events: list[SseEvent]) -> dict[str, Any]:
             if block["type"] == "tool_use":
                 block["input"] = json.loads(partial)
                 assert isinstance(block["input"], dict)
+            if block["type"] == "thinking":
+                assert block["signature"], "a thinking block must be signed before it stops"
             open_index = None
         elif kind == "message_delta":
             assert open_index is None, "message_delta while a block is open"
@@ -102,7 +112,7 @@ def fold_responses(events: list[SseEvent]) -> dict[str, Any]:
             assert open_item is None, "an item was added while another is open"
             assert payload["output_index"] == len(items)
             open_item = payload["item"]
-            assert open_item["status"] == "in_progress"
+            assert open_item.get("status") == "in_progress" or open_item["type"] == "reasoning"
             text = arguments = ""
         elif kind == "response.content_part.added":
             assert open_item is not None and open_item["type"] == "message"
@@ -115,6 +125,16 @@ def fold_responses(events: list[SseEvent]) -> dict[str, Any]:
             assert payload["text"] == text
         elif kind == "response.content_part.done":
             assert payload["part"] == {"type": "output_text", "text": text, "annotations": []}
+        elif kind == "response.reasoning_summary_part.added":
+            assert open_item is not None and open_item["type"] == "reasoning" and payload["summary_index"] == 0
+            assert payload["item_id"] == open_item["id"]
+        elif kind == "response.reasoning_summary_text.delta":
+            assert open_item is not None and payload["item_id"] == open_item["id"]
+            text += payload["delta"]
+        elif kind == "response.reasoning_summary_text.done":
+            assert payload["text"] == text
+        elif kind == "response.reasoning_summary_part.done":
+            assert payload["part"] == {"type": "summary_text", "text": text}
         elif kind == "response.function_call_arguments.delta":
             assert open_item is not None and open_item["type"] == "function_call"
             assert payload["item_id"] == open_item["id"] and payload["output_index"] == len(items)
@@ -127,7 +147,9 @@ def fold_responses(events: list[SseEvent]) -> dict[str, Any]:
             assert open_item is not None and payload["output_index"] == len(items)
             done = payload["item"]
             assert done["id"] == open_item["id"] and done["type"] == open_item["type"]
-            assert done["status"] == "completed"
+            assert done.get("status") == "completed" or done["type"] == "reasoning"
+            if done["type"] == "reasoning":
+                assert done["summary"] == [{"type": "summary_text", "text": text}]
             if done["type"] == "message":
                 assert done["content"][0]["text"] == text
             if done["type"] == "function_call":

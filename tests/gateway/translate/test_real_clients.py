@@ -130,6 +130,7 @@ class Relay(ThreadingHTTPServer):
         self.client_events: list[list[SseEvent]] = []
         self.fail_first: str | None = None  # an error kind: the first stream breaks after its first events
         self.non_streamed = 0
+        self.keep_reasoning = False
 
     @property
     def url(self) -> str:
@@ -156,10 +157,11 @@ class _RelayHandler(BaseHTTPRequestHandler):
             return
         if path.endswith("/messages"):
             translated = anthropic_to_chat(body)
-            stream: ChatToAnthropicStream | ChatToResponsesStream = ChatToAnthropicStream(body["model"])
+            stream: ChatToAnthropicStream | ChatToResponsesStream = ChatToAnthropicStream(
+                body["model"], keep_reasoning=self.server.keep_reasoning)
         elif path.endswith("/responses"):
             translated = responses_to_chat(body)
-            stream = ChatToResponsesStream(body["model"], body)
+            stream = ChatToResponsesStream(body["model"], body, keep_reasoning=self.server.keep_reasoning)
         else:
             self.send_error(404)
             return
@@ -241,9 +243,11 @@ def chunk(delta: dict[str, Any] | None = None, finish: str | None = None,
 USAGE = {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
 
 
-def tool_turn(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Streamed parallel tool calls, arguments split in two fragments each."""
-    chunks = [chunk({"role": "assistant", "content": "Looking."})]
+def tool_turn(calls: list[tuple[str, dict[str, Any]]], reasoning: str = "") -> list[dict[str, Any]]:
+    """Streamed parallel tool calls, arguments split in two fragments each (after reasoning, if any)."""
+    chunks = [chunk({"role": "assistant", "reasoning_content": part}) for part in (reasoning[:6], reasoning[6:])
+              if part]
+    chunks.append(chunk({"role": "assistant", "content": "Looking."}))
     for index, (name, arguments) in enumerate(calls):
         text = json.dumps(arguments)
         chunks.append(chunk({"tool_calls": [{"index": index, "id": f"call_{index}", "type": "function",
@@ -406,3 +410,44 @@ def test_codex_retries_a_failed_response_unless_quota_or_context_is_exhausted(
     assert (run.returncode == 0) is recovers, run.explain()
     assert says in (run.stdout if recovers else (run.stdout + run.stderr).lower()), run.explain()
     assert len(provider.requests) == (2 if recovers else 1)
+
+
+# -- reasoning round trip (keep_reasoning) ------------------------------------------------------------------
+
+THOUGHT = "The user wants the secret; read notes.txt first."
+
+
+def reasoning_kept(body: dict[str, Any]) -> str:
+    """What a DeepSeek-like provider checks: the tool-calling assistant turn carries its reasoning back."""
+    turns = [m for m in body["messages"] if m.get("tool_calls")]
+    return "KEPT" if turns and turns[-1].get("reasoning_content") == THOUGHT else "LOST"
+
+
+def test_claude_code_carries_the_reasoning_of_a_tool_turn_back(isolated_home: Path, project: Path) -> None:
+    def script(body: dict[str, Any]) -> list[dict[str, Any]]:
+        if not tool_results(body) and body.get("tools"):
+            return tool_turn([("Read", {"file_path": str(project / "notes.txt")})], reasoning=THOUGHT)
+        return text_turn(f"RELAYED-REASONING-{reasoning_kept(body)}")
+
+    def configure(relay: Relay) -> dict[str, str]:
+        relay.keep_reasoning = True
+        return claude_settings(isolated_home, relay)
+
+    run, _, _ = run_pair(script, "claude-code", configure, project)
+    assert run.returncode == 0, run.explain()
+    assert "RELAYED-REASONING-KEPT" in run.stdout, run.explain()
+
+
+def test_codex_carries_the_reasoning_of_a_tool_turn_back(isolated_home: Path, project: Path) -> None:
+    def script(body: dict[str, Any]) -> list[dict[str, Any]]:
+        if not tool_results(body):
+            return tool_turn([("exec_command", {"cmd": "cat notes.txt"})], reasoning=THOUGHT)
+        return text_turn(f"RELAYED-REASONING-{reasoning_kept(body)}")
+
+    def configure(relay: Relay) -> dict[str, str]:
+        relay.keep_reasoning = True
+        return codex_config(isolated_home, relay, "model-a")
+
+    run, _, _ = run_pair(script, "codex", configure, project)
+    assert run.returncode == 0, run.explain()
+    assert "RELAYED-REASONING-KEPT" in run.stdout, run.explain()

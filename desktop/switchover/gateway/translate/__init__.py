@@ -43,10 +43,18 @@ Streams (upstream → client): ``ChatToAnthropicStream(model)``, ``ChatToRespons
 SSE: ``SseEvent(event, data)`` with ``encode() -> bytes``; ``SseDecoder().feed(bytes) -> list[SseEvent]``
     and ``close()`` at end of body (split lines, CR/LF/CRLF, comments, multi-line data handled).
 
+Reasoning (opt-in): ``keep_reasoning=True`` on ``chat_to_anthropic``/``chat_to_responses`` and both streams
+    turns the provider's ``reasoning_content`` into a signed ``thinking`` block / a ``reasoning`` item the
+    client sends back, and the request translations restore it as ``reasoning_content`` (DeepSeek's thinking
+    mode answers 400 after tool calls without it). Before passing a request through unchanged to a native
+    Anthropic/OpenAI upstream, ``strip_gateway_reasoning(protocol, body) -> (body, removed)`` takes those
+    out again (they would be rejected there). Default off: the reasoning is dropped.
+
 Errors: ``error_body(client, status, kind, message) -> (status, body)`` renders an error in the client's
-    own shape and status; ``kind`` is one of ``ERROR_KINDS``: authentication, permission, not_found,
-    invalid_request, context_length, request_too_large, rate_limit, quota, overloaded, api_error, timeout,
-    region_blocked (unknown kinds count as api_error). ``ClientProtocol`` names the three protocols.
+    own shape and status (``error_type(client, kind)``, ``error_code(kind)`` give the pieces); ``kind`` is
+    one of ``ERROR_KINDS``: authentication, permission, not_found, invalid_request, context_length,
+    request_too_large, rate_limit, quota, overloaded, api_error, timeout, region_blocked (unknown kinds
+    count as api_error). ``ClientProtocol`` names the three protocols.
 
 Usage: ``usage_of(protocol, response_json) -> Usage | None`` for a non-streamed response of any protocol;
     ``UsageTap(protocol)`` watches a passthrough stream (``feed_bytes`` with the raw body chunks and
@@ -66,7 +74,10 @@ from switchover.gateway.translate.errors import (
     ClientProtocol,
     Untranslatable,
     error_body,
+    error_code,
+    error_type,
 )
+from switchover.gateway.translate.reasoning import GATEWAY_SIGNATURE, strip_gateway_reasoning
 from switchover.gateway.translate.responses import ChatToResponsesStream, chat_to_responses, responses_to_chat
 from switchover.gateway.translate.sse import SseDecoder, SseEvent
 from switchover.gateway.translate.tokens import estimate_input_tokens
@@ -74,6 +85,7 @@ from switchover.gateway.translate.usage import Usage, UsageTap, usage_of
 
 __all__ = [
     "ERROR_KINDS",
+    "GATEWAY_SIGNATURE",
     "BadUpstreamResponse",
     "ChatToAnthropicStream",
     "ChatToResponsesStream",
@@ -88,7 +100,10 @@ __all__ = [
     "chat_to_anthropic",
     "chat_to_responses",
     "error_body",
+    "error_code",
+    "error_type",
     "estimate_input_tokens",
     "responses_to_chat",
+    "strip_gateway_reasoning",
     "usage_of",
 ]

@@ -25,8 +25,12 @@ Response mapping: ``finish_reason`` stop → ``end_turn``, length → ``max_toke
 ``functions.Read:0`` becomes ``functions_Read_0``) or made up when the provider sends none. Chat does not say
 which stop sequence ended a completion, so ``stop_sequence`` is never reported (``end_turn`` instead).
 A tool result's ``is_error`` becomes an ``Error:`` prefix (chat tool messages have no error flag).
-``reasoning_content`` is dropped: Anthropic thinking blocks need a signature
-only Anthropic can make, and a forged one would break the session the moment it goes back to Anthropic.
+``reasoning_content`` is dropped by default. With ``keep_reasoning=True`` it becomes a ``thinking`` block
+signed with ``GATEWAY_SIGNATURE`` (streamed as ``thinking_delta`` + ``signature_delta``): Claude Code sends
+it back with the history, and ``anthropic_to_chat`` turns such blocks into the assistant message's
+``reasoning_content`` again, which providers like DeepSeek require after tool calls in thinking mode (they
+answer 400 without it). Real Anthropic would reject that signature, so before a request that holds such
+blocks goes to Anthropic itself, ``strip_gateway_reasoning`` removes them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from switchover.gateway.translate.common import (
 )
 from switchover.gateway.translate.errors import BadUpstreamResponse, Untranslatable, error_type
 from switchover.gateway.translate.errors import ClientProtocol as _Protocol
+from switchover.gateway.translate.reasoning import GATEWAY_SIGNATURE, reasoning_text
 from switchover.gateway.translate.sse import SseEvent
 from switchover.gateway.translate.usage import Usage, chat_usage
 
@@ -175,6 +180,8 @@ def _assistant(content: object, history: ChatHistory, notes: Notes) -> None:
             texts.append(str(block.get("text", "")))
         elif kind == "tool_use":
             calls.append((str(block.get("id", "")), str(block.get("name", "")), dumps(block.get("input", {}))))
+        elif kind == "thinking" and block.get("signature") == GATEWAY_SIGNATURE:
+            history.reasoning(str(block.get("thinking", "")))
         elif kind in ("thinking", "redacted_thinking"):
             notes.add("thinking blocks dropped from the history (only Anthropic can read them)")
         else:
@@ -376,8 +383,9 @@ def _tool_input(arguments: object, name: str) -> dict[str, Any]:
     return parsed
 
 
-def chat_to_anthropic(resp: dict[str, Any], model: str) -> dict[str, Any]:
-    """A non-streamed Chat Completions response as an Anthropic Messages response for ``model``."""
+def chat_to_anthropic(resp: dict[str, Any], model: str, *, keep_reasoning: bool = False) -> dict[str, Any]:
+    """A non-streamed Chat Completions response as an Anthropic Messages response for ``model``
+    (``keep_reasoning``: see the module docstring)."""
     choices = resp.get("choices") if isinstance(resp, dict) else None
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise BadUpstreamResponse("The upstream answered without a completion choice.")
@@ -385,6 +393,9 @@ def chat_to_anthropic(resp: dict[str, Any], model: str) -> dict[str, Any]:
     message = obj(choice.get("message"))
     stem = base_id(resp.get("id"))
     content: list[dict[str, Any]] = []
+    thought = reasoning_text(message)
+    if keep_reasoning and thought:
+        content.append({"type": "thinking", "thinking": thought, "signature": GATEWAY_SIGNATURE})
     text = message.get("content")
     if isinstance(text, list):  # a few providers answer with parts
         text = "".join(str(p.get("text", "")) for p in text if isinstance(p, dict))
@@ -427,13 +438,14 @@ class ChatToAnthropicStream:
     calls, the stream fails with an error event rather than invent a result.
     """
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, keep_reasoning: bool = False) -> None:
         self.model = model
+        self.keep_reasoning = keep_reasoning
         self._started = False
         self._closed = False
         self._stem = ""
         self._index = -1  # index of the open content block, -1 when none is open
-        self._open: str | None = None  # "text" or "tool"
+        self._open: str | None = None  # "text", "thinking" or "tool"
         self._tool_key: tuple[int, str] | None = None  # (upstream index, id) of the open tool call
         self._tool_args_sent = False
         self._seen_tools: set[tuple[int, str]] = set()
@@ -468,6 +480,9 @@ class ChatToAnthropicStream:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             delta = obj(choice.get("delta"))
+            thought = reasoning_text(delta)
+            if thought and self.keep_reasoning:
+                events.extend(self._thinking(thought))
             text = delta.get("content")
             if isinstance(text, str) and text:
                 events.extend(self._text(text))
@@ -534,6 +549,10 @@ class ChatToAnthropicStream:
         events = []
         if self._open == "tool" and not self._tool_args_sent:
             events.append(self._json_delta("{}"))
+        if self._open == "thinking":
+            events.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._index,
+                                                      "delta": {"type": "signature_delta",
+                                                                "signature": GATEWAY_SIGNATURE}}))
         events.append(sse("content_block_stop", {"type": "content_block_stop", "index": self._index}))
         self._open = None
         self._tool_key = None
@@ -549,6 +568,19 @@ class ChatToAnthropicStream:
                                                       "content_block": {"type": "text", "text": ""}}))
         events.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._index,
                                                   "delta": {"type": "text_delta", "text": text}}))
+        return events
+
+    def _thinking(self, text: str) -> list[SseEvent]:
+        events: list[SseEvent] = []
+        if self._open != "thinking":
+            events.extend(self._stop_block())
+            self._index += 1
+            self._open = "thinking"
+            events.append(sse("content_block_start", {"type": "content_block_start", "index": self._index,
+                                                      "content_block": {"type": "thinking", "thinking": "",
+                                                                        "signature": ""}}))
+        events.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._index,
+                                                  "delta": {"type": "thinking_delta", "thinking": text}}))
         return events
 
     def _json_delta(self, partial: str) -> SseEvent:

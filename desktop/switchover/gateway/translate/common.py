@@ -125,10 +125,19 @@ class ChatHistory:
         self.call_owner: dict[str, dict[str, Any]] = {}  # call id → the assistant message that made the call
         self.answered: set[str] = set()
         self.assistant_open = False  # the last message is an assistant message calls may still join
+        self.pending_reasoning: list[str] = []  # reasoning waiting for the assistant message it belongs to
 
     def add(self, message: dict[str, Any]) -> None:
+        if message["role"] == "assistant" and self.pending_reasoning:
+            message["reasoning_content"] = "\n\n".join(self.pending_reasoning)
+        self.pending_reasoning = []
         self.messages.append(message)
         self.assistant_open = message["role"] == "assistant"
+
+    def reasoning(self, text: str) -> None:
+        """Reasoning of the next assistant message (or of the open one, when calls are still joining it)."""
+        if text:
+            self.pending_reasoning.append(text)
 
     def assistant_text(self, text: str) -> None:
         self.add({"role": "assistant", "content": text})
@@ -144,6 +153,11 @@ class ChatHistory:
             raise Untranslatable(f"Two tool calls share the id '{call_id}'.")
         if self.assistant_open:
             message = self.messages[-1]
+            if self.pending_reasoning:
+                earlier = message.get("reasoning_content")
+                message["reasoning_content"] = "\n\n".join([earlier, *self.pending_reasoning] if earlier else
+                                                            self.pending_reasoning)
+                self.pending_reasoning = []
         else:
             message = {"role": "assistant", "content": None}
             self.add(message)

@@ -7,7 +7,8 @@ Request mapping (``responses_to_chat``):
   ``function_call`` / ``custom_tool_call`` / ``local_shell_call`` / ``tool_search_call`` → assistant
   ``tool_calls`` (consecutive calls, and the assistant text before them, form one assistant message);
   their ``*_output`` items → ``tool`` messages placed directly after that assistant message (images in an
-  output follow in a user message). ``reasoning`` items are dropped (encrypted for OpenAI only), as are the
+  output follow in a user message). ``reasoning`` items the gateway produced (plain ``reasoning_text``) →
+  ``reasoning_content`` of the next assistant message; OpenAI's encrypted ones are dropped, as are the
   records of hosted calls (web search, image generation, file search, code interpreter); a remote
   ``compaction`` or an ``item_reference`` is refused (their content lives on OpenAI's servers).
 - tools, each mapped explicitly:
@@ -32,8 +33,10 @@ Request mapping (``responses_to_chat``):
 Response mapping: text → an ``output_text`` message item; tool calls → the item type of the tool they
 call (see above); ``length`` → status ``incomplete`` (``max_output_tokens``), ``content_filter`` →
 ``incomplete`` (``content_filter``); usage → ``input_tokens``/``output_tokens`` with cached and reasoning
-details. ``reasoning_content`` is dropped: a reasoning item without OpenAI's encrypted content would be
-rejected when the session goes back to OpenAI (``store: false`` needs the encrypted form).
+details. ``reasoning_content`` is dropped by default; with ``keep_reasoning=True`` it becomes a
+``reasoning`` item (id prefix ``rs_swgw_``) whose summary shows it in Codex and whose ``content`` brings it
+back with the history (see ``reasoning.py``; ``strip_gateway_reasoning`` removes such items before a request
+is passed through to OpenAI itself, which would reject them under ``store: false``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from switchover.gateway.translate.common import (
     sse,
 )
 from switchover.gateway.translate.errors import BadUpstreamResponse, Untranslatable, error_code
+from switchover.gateway.translate.reasoning import REASONING_ID_PREFIX, reasoning_text
 from switchover.gateway.translate.sse import SseEvent
 from switchover.gateway.translate.usage import Usage, chat_usage
 
@@ -339,7 +343,7 @@ def _input_messages(raw: object, plan: ToolPlan, system_parts: list[str], notes:
             text, images = _output_text(item)
             history.result(call_id, text, images)
         elif kind == "reasoning":
-            notes.add("reasoning items dropped from the history (encrypted for OpenAI only)")
+            _reasoning_item(item, history, notes)
         elif kind in _HOSTED_CALLS:
             notes.add(f"'{kind}' items dropped from the history (hosted calls only OpenAI can replay)")
         elif kind in ("compaction", "compaction_summary"):
@@ -351,6 +355,18 @@ def _input_messages(raw: object, plan: ToolPlan, system_parts: list[str], notes:
         else:
             raise Untranslatable(f"Input items of type '{kind}' cannot be translated to Chat Completions.")
     return history.finish()
+
+
+def _reasoning_item(item: dict[str, Any], history: ChatHistory, notes: Notes) -> None:
+    """Reasoning the gateway produced (plain text, no encrypted content) goes back as ``reasoning_content``;
+    OpenAI's own reasoning is encrypted for OpenAI only."""
+    if item.get("encrypted_content"):
+        notes.add("reasoning items dropped from the history (encrypted for OpenAI only)")
+        return
+    texts = [str(obj(p).get("text", "")) for p in arr(item.get("content")) if obj(p).get("type") == "reasoning_text"]
+    if not texts:
+        texts = [str(obj(p).get("text", "")) for p in arr(item.get("summary"))]
+    history.reasoning("\n\n".join(t for t in texts if t))
 
 
 def _call_as_chat(item: dict[str, Any], plan: ToolPlan) -> tuple[str, str]:
@@ -541,6 +557,11 @@ def _call_item(ref: ToolRef, item_id: str, call_id: str, arguments: str, status:
     return item
 
 
+def _reasoning_output(item_id: str, text: str) -> dict[str, Any]:
+    return {"type": "reasoning", "id": item_id, "summary": [{"type": "summary_text", "text": text}],
+            "content": [{"type": "reasoning_text", "text": text}], "encrypted_content": None}
+
+
 def _item_prefix(kind: str) -> str:
     return {"custom": "ctc", "local_shell": "lsh", "tool_search": "ts"}.get(kind, "fc")
 
@@ -549,7 +570,8 @@ def _plan_for(request: dict[str, Any]) -> ToolPlan:
     return ToolPlan(request if isinstance(request, dict) else {}, Notes(), strict=False)
 
 
-def chat_to_responses(resp: dict[str, Any], model: str, request: dict[str, Any]) -> dict[str, Any]:
+def chat_to_responses(resp: dict[str, Any], model: str, request: dict[str, Any], *,
+                      keep_reasoning: bool = False) -> dict[str, Any]:
     """A non-streamed Chat Completions response as a Responses response for ``model``; ``request`` is the
     client's Responses request (its tools say which item type each call becomes)."""
     choices = resp.get("choices") if isinstance(resp, dict) else None
@@ -560,6 +582,9 @@ def chat_to_responses(resp: dict[str, Any], model: str, request: dict[str, Any])
     plan = _plan_for(request)
     stem = base_id(resp.get("id"))
     output: list[dict[str, Any]] = []
+    thought = reasoning_text(message)
+    if keep_reasoning and thought:
+        output.append(_reasoning_output(f"{REASONING_ID_PREFIX}{stem}", thought))
     text = message.get("content")
     if isinstance(text, list):
         text = "".join(str(obj(p).get("text", "")) for p in text)
@@ -593,8 +618,9 @@ class ChatToResponsesStream:
     or the context window is exhausted).
     """
 
-    def __init__(self, model: str, request: dict[str, Any]) -> None:
+    def __init__(self, model: str, request: dict[str, Any], *, keep_reasoning: bool = False) -> None:
         self.model = model
+        self.keep_reasoning = keep_reasoning
         self.request = request if isinstance(request, dict) else {}
         self._plan = _plan_for(self.request)
         self._seq = 0
@@ -640,6 +666,9 @@ class ChatToResponsesStream:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
             delta = obj(choice.get("delta"))
+            thought = reasoning_text(delta)
+            if thought and self.keep_reasoning:
+                events.extend(self._reasoning_delta(thought))
             text = delta.get("content")
             if isinstance(text, str) and text:
                 events.extend(self._text_delta(text))
@@ -705,7 +734,13 @@ class ChatToResponsesStream:
             return []
         index = len(self._output)
         events: list[SseEvent] = []
-        if item["type"] == "message":
+        if item["type"] == "reasoning":
+            part: dict[str, Any] = {"type": "summary_text", "text": self._text}
+            common: dict[str, Any] = {"item_id": item["id"], "output_index": index, "summary_index": 0}
+            events.append(self._event("response.reasoning_summary_text.done", **common, text=self._text))
+            events.append(self._event("response.reasoning_summary_part.done", **common, part=part))
+            done = _reasoning_output(item["id"], self._text)
+        elif item["type"] == "message":
             part = {"type": "output_text", "text": self._text, "annotations": []}
             common = {"item_id": item["id"], "output_index": index, "content_index": 0}
             events.append(self._event("response.output_text.done", **common, text=self._text, logprobs=[]))
@@ -726,6 +761,25 @@ class ChatToResponsesStream:
         self._open = None
         self._open_ref = None
         self._tool_key = None
+        return events
+
+    def _reasoning_delta(self, text: str) -> list[SseEvent]:
+        events: list[SseEvent] = []
+        index = len(self._output)
+        if self._open is None or self._open["type"] != "reasoning":
+            events.extend(self._close_item())
+            index = len(self._output)
+            item: dict[str, Any] = {"type": "reasoning", "id": f"{REASONING_ID_PREFIX}{self._stem}_{index}",
+                                    "summary": []}
+            self._open = item
+            self._text = ""
+            events.append(self._event("response.output_item.added", output_index=index, item=item))
+            events.append(self._event("response.reasoning_summary_part.added", item_id=item["id"],
+                                      output_index=index, summary_index=0,
+                                      part={"type": "summary_text", "text": ""}))
+        self._text += text
+        events.append(self._event("response.reasoning_summary_text.delta", item_id=self._open["id"],
+                                  output_index=index, summary_index=0, delta=text))
         return events
 
     def _text_delta(self, text: str) -> list[SseEvent]:
