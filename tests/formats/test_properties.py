@@ -304,3 +304,54 @@ def test_dotenv_set_roundtrips_any_value(data: dict[str, str], seed: int, new: s
     out = reread.dumps()
     assert out.startswith(text)
     assert load_document("dotenv", out, P).data == {**data, "OWNED_KEY": new}
+
+
+# -- minimal edits: adding and removing owned keys is a splice, so the round trip is byte for byte ------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(bare_keys, yaml_values, min_size=1, max_size=5), st.integers(0, 2**32),
+       st.sampled_from([(2, 2, 0), (2, 4, 2), (4, 4, 2)]), st.sampled_from(["\n", "\r\n"]), yaml_text)
+def test_yaml_add_then_remove_owned_keys_is_byte_identical(data: Any, seed: int, indent: tuple[int, int, int],
+                                                           newline: str, new: str) -> None:
+    import io
+
+    writer = YAML()
+    writer.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
+    writer.width = 4096
+    buffer = io.StringIO()
+    writer.dump(data, buffer)
+    text, _ = _with_comments(buffer.getvalue(), random.Random(seed))
+    text = text.replace("\n", newline)
+    doc = load_document("yaml", text, P)
+    doc.set(("owned",), new)
+    doc.set(("sw", "entry"), {"name": new, "roles": ["chat", "edit"]})
+    out = doc.dumps()
+    assert ("\n" not in out.replace("\r\n", "")) if newline == "\r\n" else ("\r" not in out)
+    untouched = text.splitlines()
+    assert _is_subsequence(untouched, out.splitlines())  # every line of the file is still there, unchanged
+    after = YAML(typ="safe").load(out)
+    assert after["owned"] == new and after["sw"] == {"entry": {"name": new, "roles": ["chat", "edit"]}}
+    doc.delete(("sw",))
+    doc.delete(("owned",))
+    assert doc.dumps() == text
+
+
+@SETTINGS
+@given(toml_docs, st.integers(0, 2**32), st.sampled_from(["\n", "\r\n"]), st.text(max_size=10))
+def test_toml_add_then_remove_owned_keys_is_byte_identical(data: Any, seed: int, newline: str, new: str) -> None:
+    import tomlkit
+
+    text, _ = _with_comments(tomlkit.dumps(data), random.Random(seed))
+    text = text.replace("\n", newline)
+    doc = load_document("toml", text, P)
+    doc.set(("owned",), new)
+    doc.set(("sw_providers", "switchover"), {"name": new, "auth": {"command": "x", "args": [new]}})
+    out = doc.dumps()
+    assert tomllib.loads(out)["sw_providers"]["switchover"]["auth"]["args"] == [new]
+    if newline == "\r\n" and text:  # an empty file has no newline style: it gets LF
+        assert "\n" not in out.replace("\r\n", "")
+    assert _is_subsequence(text.splitlines(), out.splitlines())
+    doc.delete(("sw_providers",))
+    doc.delete(("owned",))
+    assert doc.dumps() == text

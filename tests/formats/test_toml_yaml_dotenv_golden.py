@@ -95,9 +95,9 @@ def test_yaml_edits_keep_comments_quotes_and_indent() -> None:
     doc.set(("model",), "openai/deepseek-chat")
     doc.set(("weak-model",), "openai/deepseek-chat")
     doc.set(("openai-api-base",), "https://api.deepseek.com/v1")
-    # ruamel keeps a comment's column; a longer value pushes it to one space after the value.
+    # Every edit is a splice: the comment keeps its spacing, the new key follows the file's layout.
     assert doc.dumps() == """# Aider settings
-model: openai/deepseek-chat # main model
+model: openai/deepseek-chat  # main model
 weak-model: "openai/deepseek-chat"
 read:
     - CONVENTIONS.md

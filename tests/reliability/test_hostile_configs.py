@@ -113,8 +113,10 @@ BAD = [
         "several YAML documents"),
     Bad("yaml-top-level-list", "aider", ".aider.conf.yml", _write(b"- model\n- gpt\n"), "not a mapping", 1),
     Bad("yaml-alias-bomb", "aider", ".aider.conf.yml", _write(LAUGHS), "alias"),
-    Bad("yaml-the-library-would-corrupt", "aider", ".aider.conf.yml",
-        _write(b"extras:\n# my list\n- {}\n- false\n- []\n"), "cannot edit this YAML file safely"),
+    # Adding a key to a non-empty flow-style map needs ruamel to re-emit, which would corrupt the list below.
+    Bad("yaml-the-library-would-corrupt", "goose", ".config/goose/config.yaml",
+        _write(b"active_provider: openai\nproviders: {openai: {model: gpt-4o}}\nextras:\n# my list\n- {}\n"
+               b"- false\n- []\n"), "cannot edit this YAML file safely"),
     Bad("yaml-unclosed-quote", "goose", ".config/goose/config.yaml", _write(b'GOOSE_MODEL: "gpt\nx: 1\n'), ""),
 ]
 

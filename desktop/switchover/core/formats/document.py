@@ -85,6 +85,14 @@ class ConfigDocument(ABC):
     def append(self, path: DocPath, value: Any) -> None:
         """Append to the list at `path`, creating the list when missing."""
 
+    def insert(self, path: DocPath, index: int, value: Any) -> None:
+        """Insert into the list at `path` before item `index` (at the end when `index` >= its length)."""
+        current = self.get(path)
+        if not isinstance(current, list) or index >= len(current):
+            self.append(path, value)
+            return
+        self.set(path, [*current[: max(0, index)], value, *current[max(0, index) :]])
+
     @abstractmethod
     def dumps(self) -> str:
         """The document as text, byte-identical to the input where nothing was edited."""

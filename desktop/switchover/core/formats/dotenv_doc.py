@@ -124,16 +124,24 @@ class DotenvDocument(ConfigDocument):
             line.value = text
             line.text = f"{line.lead}{key}{line.eq}{_quote(text, line.quote)}{line.trailer}{line.newline}"
         if not found:
+            # A file without a final newline keeps that state: the new line becomes the unterminated last one.
+            ending = self.newline
             if self._lines and not self._lines[-1].text.endswith("\n"):
                 self._lines[-1].text += self.newline
                 self._lines[-1].newline = self.newline
-            rendered = f"{key}={_quote(text, '')}{self.newline}"
-            self._lines.append(_Line(rendered, key, "", "=", text, "", "", self.newline))
+                ending = ""
+            rendered = f"{key}={_quote(text, '')}{ending}"
+            self._lines.append(_Line(rendered, key, "", "=", text, "", "", ending))
 
     def delete(self, path: DocPath) -> bool:
         key = self._key(path)
         before = len(self._lines)
+        unterminated = bool(self._lines) and not self._lines[-1].text.endswith("\n")
         self._lines = [line for line in self._lines if line.key != key]
+        if unterminated and self._lines and self._lines[-1].text.endswith("\n"):  # keep "no final newline"
+            last = self._lines[-1]
+            last.text = last.text.removesuffix(last.newline)
+            last.newline = ""
         return len(self._lines) != before
 
     def append(self, path: DocPath, value: Any) -> None:  # noqa: ARG002 - the interface's signature

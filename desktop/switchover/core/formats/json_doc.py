@@ -44,8 +44,10 @@ class JsonDocument(ConfigDocument):
         super().__init__(path)
         self._text = text
         self._root = self._parse(text)
-        # A file we create (or one already spread over lines) gets pretty output; a one-line file stays compact.
-        self._pretty = self._root is None or "\n" in text.strip()
+        # A file we create, one already spread over lines, or an empty `{}` (nothing says the user wants one
+        # line) gets pretty output; a one-line file with content stays compact.
+        root = self._root
+        self._pretty = root is None or "\n" in text.strip() or not (root.members or root.items)
         self.newline = "\r\n" if "\r\n" in text else "\n"
         self.indent_unit = self._detect_indent()
         self.key_separator = self._detect_separator()
@@ -293,6 +295,28 @@ class JsonDocument(ConfigDocument):
                 return True
             node = child
         return False
+
+    def insert(self, path: DocPath, index: int, value: Any) -> None:
+        node = self._root_node()
+        for depth, segment in enumerate(path):
+            child, _ = self._child(node, segment, path[:depth])
+            if child is None:
+                self.set(path, [value])
+                return
+            node = child
+        if node.items is None:
+            line, _ = line_col(self._text, node.start)
+            raise self.shape_error(path, node.value, line)
+        if index >= len(node.items):
+            self._insert_entry(node, lambda indent: self._render(value, indent))
+            return
+        item = node.items[max(0, index)]
+        if self._at_line_start(item.start):  # one item per line: a new line before it, same indent
+            indent = self._line_indent(item.start)
+            start = self._line_start(item.start)
+            self._splice([(start, start, indent + self._render(value, indent) + "," + self.newline)])
+        else:
+            self._splice([(item.start, item.start, self._render(value, "") + ", ")])
 
     def append(self, path: DocPath, value: Any) -> None:
         node = self._root_node()

@@ -1,16 +1,17 @@
-"""YAML (Aider, Continue, Goose) through ruamel.yaml round-trip mode: comments, quotes and order are kept.
+"""YAML (Aider, Continue, Goose): ruamel.yaml parses; edits splice the text so untouched lines keep their bytes.
 
-Replacing the value of an existing key with another scalar (the usual switch: new URL, new model) splices
-the original text, so every other byte stays as it was. Other edits (new keys, deletes, lists) make ruamel
-re-emit the whole document; we detect the file's indentation first and keep it. Known ruamel limits for
-those: a longer value pushes its end-of-line comment to one space after it, and a comment line right after an
-empty (null) value inside a list can be lost.
+Replacing a scalar, adding or removing a key, and adding or removing a list item in block-style YAML are
+line splices (`_yamltext`) at the positions ruamel reports, in the file's newline and indentation; each result
+must re-parse to exactly the edited data with every comment kept. Anything else (flow style, anchors shared by
+the edit, an empty map becoming non-empty) is made by ruamel's round-trip emitter instead, with the file's
+indentation, newline, leading `---` and final-newline state kept. Known ruamel limits there: a longer value
+pushes its end-of-line comment to one space after it, and a comment line right after an empty (null) value
+inside a list can be lost (such files are refused, untouched).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 import warnings
@@ -25,6 +26,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from switchover.core.errors import ConfigFileError
+from switchover.core.formats._yamltext import CannotSplice, YamlLines, render_scalar
 from switchover.core.formats.document import ConfigDocument, DocPath, nest
 
 _KEY_LINE = re.compile(r"^((?: *- +)*)( *)(?:[^\s#:-][^:#]*|\"[^\"]*\"|'[^']*'):(\s*(#.*)?)$")
@@ -58,10 +60,6 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, sequence, offset or 0
 
 
-_PLAIN_SAFE = re.compile(r"^[A-Za-z/_.][A-Za-z0-9_./:@+~-]*$")
-_RESERVED = re.compile(r"^(y|n|yes|no|true|false|on|off|null|~)$", re.IGNORECASE)
-
-
 def _scalar_end(line: str, col: int) -> int | None:
     """End of the scalar token starting at `col` on a block-style line, or None for anything unusual."""
     first = line[col]
@@ -90,21 +88,6 @@ def _scalar_end(line: str, col: int) -> int | None:
     comment = re.search(r"\s#", line[col:])
     end = col + comment.start() if comment else len(line)
     return len(line[:end].rstrip(" \t"))
-
-
-def _render_scalar(value: str | int | float, quote: str) -> str | None:
-    """YAML text for a scalar: the old quote style when possible, plain only when unambiguous."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, str):
-        return repr(value)
-    if not value.isprintable():
-        return None  # line separators and friends: let ruamel write it
-    if quote == "'" and "'" not in value:
-        return f"'{value}'"
-    if quote == "" and _PLAIN_SAFE.match(value) and not _RESERVED.match(value) and not value.endswith(":"):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _delete_keeping_comments(parent: CommentedMap, key: str) -> None:
@@ -248,19 +231,12 @@ class YamlDocument(ConfigDocument):
 
     def __init__(self, text: str, path: Path):
         super().__init__(path)
-        self._original = text
-        self._edited = False
-        self._structural = False  # an edit the text splicer cannot express: re-emit with ruamel
-        self._splices: dict[tuple[int, int], tuple[int, str]] = {}  # (line, col) -> (old length, new text)
-        self._yaml = YAML(typ="rt")
-        self._yaml.preserve_quotes = True
-        self._yaml.width = 4096
-        mapping, sequence, offset = detect_indent(text)
-        self._yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+        self._text = text
+        self._indent = detect_indent(text)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                documents = list(self._yaml.load_all(text))
+                documents = list(self._loader().load_all(text))
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
@@ -281,23 +257,59 @@ class YamlDocument(ConfigDocument):
                                         "(an alias bomb?)")
         self._root: CommentedMap = root
 
+    def _loader(self) -> YAML:
+        yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        mapping, sequence, offset = self._indent
+        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+        return yaml
+
+    def _load(self, text: str) -> CommentedMap:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = self._loader().load(text)
+        return CommentedMap() if root is None else root
+
     @property
     def data(self) -> Any:
         return _plain(self._root)
 
     def dumps(self) -> str:
-        if not self._edited:
-            return self._original
-        if not self._structural:
-            return self._spliced()
+        return self._text
+
+    # -- one edit: a checked splice, else ruamel ------------------------------------------------------------------
+
+    def _edit(self, expected: Any, splice: Any, tree: Any) -> None:
+        """Make one edit: `splice()` gives the new text (checked), else `tree()` edits ruamel's tree to re-emit."""
+        try:
+            text = splice(YamlLines(self._text, *self._indent))
+            root = self._load(text)
+            if _comparable(root) == expected and _comment_lines(self._text) <= _comment_lines(text):
+                self._text, self._root = text, root
+                return
+        except (CannotSplice, YAMLError):
+            pass
+        tree()
+        try:
+            self._text = self._emit()
+        finally:  # refused: the tree goes back to what the (untouched) text says
+            self._root = self._load(self._text)
+
+    def _emit(self) -> str:
+        yaml = self._loader()
+        if re.match(r"---(\s|$)", self._text):
+            yaml.explicit_start = True
         buffer = io.StringIO()
-        self._yaml.dump(self._root, buffer)
+        yaml.dump(self._root, buffer)
         text = buffer.getvalue()
-        if text == "{}\n" and not self._root:
+        if text in ("{}\n", "--- {}\n") and not self._root:
             return ""
         self._check_reemitted(text)
-        if "\r\n" in self._original:
+        if "\r\n" in self._text:
             text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        if self._text and not self._text.endswith("\n"):
+            text = text.rstrip("\r\n")
         return text
 
     def _check_reemitted(self, text: str) -> None:
@@ -317,7 +329,7 @@ class YamlDocument(ConfigDocument):
         else:
             if _comparable(reloaded if reloaded is not None else CommentedMap()) != _comparable(self._root):
                 problem = "the re-written YAML would mean something else"
-            elif not _comment_lines(self._original) <= _comment_lines(text):
+            elif not _comment_lines(self._text) <= _comment_lines(text):
                 problem = "a comment would be lost"
         if problem:
             raise ConfigFileError(self.path, f"Switchover cannot edit this YAML file safely ({problem}; a limitation "
@@ -336,14 +348,22 @@ class YamlDocument(ConfigDocument):
                 return None
         return node
 
+    def _expected(self, change: Any) -> Any:
+        data = _comparable(self._root)
+        change(data)
+        return data
+
+    # -- the editing API ----------------------------------------------------------------------------------------
+
     def set(self, path: DocPath, value: Any) -> None:
         if not path:
             raise ValueError("cannot replace a whole YAML document")
         node: Any = self._root
         for depth, segment in enumerate(path[:-1]):
             if isinstance(node, dict) and isinstance(segment, str):
-                if segment not in node or node[segment] is None:
-                    self._assign(node, segment, nest(path[depth + 1 :], value))
+                empty = segment in node and isinstance(node[segment], CommentedMap) and not node[segment]
+                if segment not in node or node[segment] is None or empty:  # `key:` / `key: {}` gets a block
+                    self._assign(path[:depth], node, segment, nest(path[depth + 1 :], value))
                     return
                 node = node[segment]
             elif isinstance(node, list) and isinstance(segment, int) and -len(node) <= segment < len(node):
@@ -352,34 +372,80 @@ class YamlDocument(ConfigDocument):
                 raise self.shape_error(path[:depth], _plain(node))
         key = path[-1]
         if isinstance(node, dict) and isinstance(key, str):
-            self._assign(node, key, value)
+            self._assign(path[:-1], node, key, value)
         elif isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
             if _plain(node[key]) != value:
-                node[key] = value
-                self._edited = self._structural = True
+                def change(data: Any) -> None:
+                    _walk_plain(data, path[:-1])[key] = _comparable(value)
+
+                def tree() -> None:
+                    node[key] = value
+
+                self._edit(self._expected(change), _no_splice, tree)
         else:
             raise self.shape_error(path[:-1], _plain(node))
 
-    def _assign(self, node: dict[str, Any], key: str, value: Any) -> None:
-        if key in node and _plain(node[key]) == value and type(_plain(node[key])) is type(value):
+    def _assign(self, where: DocPath, node: Any, key: str, value: Any) -> None:
+        old = node.get(key) if key in node else _ABSENT
+        if old is not _ABSENT and _plain(old) == value and type(_plain(old)) is type(value):
             return
-        splice = self._scalar_splice(node, key, value) if not self._structural else None
-        if splice is None:
-            self._structural = True
+        if (isinstance(old, CommentedMap) and old and isinstance(value, dict) and value
+                and not old.fa.flow_style()):
+            self._merge((*where, key), old, value)
+            return
+
+        def change(data: Any) -> None:
+            _walk_plain(data, where)[key] = _comparable(value)
+
+        def tree() -> None:
+            node[key] = value
+
+        self._edit(self._expected(change), lambda lines: self._splice_assign(lines, node, key, value, old), tree)
+
+    def _merge(self, path: DocPath, old: CommentedMap, value: dict[str, Any]) -> None:
+        """Make the mapping at `path` equal `value` key by key, so unchanged keys keep their lines."""
+        for key in [k for k in old if k not in value]:
+            self.delete((*path, key))
+        for key, item in value.items():
+            self.set((*path, key), item)
+
+    def _splice_assign(self, lines: YamlLines, node: Any, key: str, value: Any, old: Any) -> str:
+        if old is not _ABSENT:
+            if old is None or (isinstance(old, (CommentedMap, CommentedSeq)) and not old):
+                return self._fill_empty(lines, node, key, value)
+            splice = self._scalar_splice(lines, node, key, value)
+            if splice is None:
+                raise CannotSplice("not a plain scalar replacement")
+            line, column, length, text = splice
+            offset = lines.offset_of(line) + column
+            return lines.text[:offset] + text + lines.text[offset + length :]
+        if not isinstance(node, CommentedMap):
+            raise CannotSplice("not a mapping")
+        keys = list(node)
+        if not keys:
+            if node is not self._root or any(not lines.neutral(i) and not lines.content(i).startswith("---")
+                                             for i in range(len(lines.lines))):
+                raise CannotSplice("an empty mapping written in flow style")
+            last = len(lines.lines) - (2 if lines.text.endswith("\n") else 1)
+            return lines.insert_after(last, lines.render_entry(key, value, 0))
+        _, end, column = lines.key_block(node, str(keys[-1]))
+        return lines.insert_after(end, lines.render_entry(key, value, column))
+
+    def _fill_empty(self, lines: YamlLines, node: Any, key: str, value: Any) -> str:
+        """`key:` with nothing after it (null), or `key: {}` / `key: []`, gets a nested block below it."""
+        first, end, column = lines.key_block(node, key)
+        match = re.fullmatch(r"(.*?:)([ \t]*(?:\{\}|\[\])?)([ \t]*#.*)?", lines.content(first))
+        if end != first or match is None or not isinstance(value, (dict, list)) or not value:
+            raise CannotSplice("not an empty value on its key's line")
+        if isinstance(value, dict):
+            block = lines.render_mapping(value, column + lines.mapping)
         else:
-            line, col, old_length, text = splice
-            self._splices[(line, col)] = (old_length, text)
-        node[key] = value
-        self._edited = True
+            block = lines.render_sequence(value, column + lines.offset)
+        line = match.group(1) + (match.group(3) or "")
+        return lines.splice_lines(first, first + 1, [line, *block])
 
-    def _spliced(self) -> str:
-        lines = self._original.splitlines(keepends=True)
-        for (line, col), (old_length, text) in sorted(self._splices.items(), reverse=True):
-            lines[line] = lines[line][:col] + text + lines[line][col + old_length :]
-        return "".join(lines)
-
-    def _scalar_splice(self, node: Any, key: str, value: Any) -> tuple[int, int, int, str] | None:
-        """Where the old scalar sits in the original text and what replaces it; None when unsure."""
+    def _scalar_splice(self, lines: YamlLines, node: Any, key: str, value: Any) -> tuple[int, int, int, str] | None:
+        """Where the old scalar sits in the text and what replaces it; None when unsure."""
         if not isinstance(node, CommentedMap) or key not in node or node.fa.flow_style():
             return None
         old = node[key]
@@ -392,19 +458,21 @@ class YamlDocument(ConfigDocument):
             key_col = node.lc.key(key)[1]
         except (AttributeError, KeyError, TypeError, IndexError):
             return None
-        lines = self._original.splitlines()
-        if line >= len(lines) or col >= len(lines[line]):
+        if line >= len(lines.lines) - (1 if lines.text.endswith("\n") else 0):
             return None
-        following = lines[line + 1] if line + 1 < len(lines) else ""
+        text = lines.content(line)
+        if col >= len(text):
+            return None
+        following = lines.content(line + 1) if line + 1 < len(lines.lines) else ""
         continued = following.strip() and not following.lstrip().startswith("#")
         if continued and len(following) - len(following.lstrip(" ")) > key_col:
             return None  # a plain scalar continued on the next line
-        end = _scalar_end(lines[line], col)
+        end = _scalar_end(text, col)
         if end is None:
             return None
-        quote = lines[line][col] if lines[line][col] in "'\"" else ""
-        text = _render_scalar(value, quote)
-        return None if text is None else (line, col, end - col, text)
+        quote = text[col] if text[col] in "'\"" else ""
+        rendered = render_scalar(value, quote)
+        return None if rendered is None else (line, col, end - col, rendered)
 
     def delete(self, path: DocPath) -> bool:
         if not path:
@@ -415,27 +483,90 @@ class YamlDocument(ConfigDocument):
         in_list = isinstance(parent, list) and isinstance(key, int) and -len(parent) <= key < len(parent)
         if not (in_map or in_list):
             return False
-        if isinstance(parent, CommentedMap) and isinstance(key, str):
-            _delete_keeping_comments(parent, key)
-        elif isinstance(parent, CommentedSeq) and isinstance(key, int) and key % len(parent) == len(parent) - 1:
-            trailing = _take_trailing_lines(parent)
-            del parent[key]
-            if trailing:
-                _attach_after_last(parent, trailing)
-        else:
-            del parent[key]
-        self._edited = self._structural = True
+
+        def change(data: Any) -> None:
+            del _walk_plain(data, path[:-1])[key]
+
+        def tree() -> None:
+            if isinstance(parent, CommentedMap) and isinstance(key, str):
+                _delete_keeping_comments(parent, key)
+            elif isinstance(parent, CommentedSeq) and isinstance(key, int) and key % len(parent) == len(parent) - 1:
+                trailing = _take_trailing_lines(parent)
+                del parent[key]
+                if trailing:
+                    _attach_after_last(parent, trailing)
+            else:
+                del parent[key]
+
+        self._edit(self._expected(change), lambda lines: self._splice_delete(lines, parent, key), tree)
         return True
 
-    def append(self, path: DocPath, value: Any) -> None:
+    def _splice_delete(self, lines: YamlLines, parent: Any, key: Any) -> str:
+        if isinstance(parent, CommentedMap):
+            if len(parent) == 1 and parent is not self._root:
+                raise CannotSplice("the mapping would become {}")
+            first, end, column = lines.key_block(parent, str(key))
+            if lines.content(first)[:column].strip():
+                raise CannotSplice("the key shares its line with a list dash")
+            return lines.splice_lines(first, end + 1, [])
+        if isinstance(parent, CommentedSeq):
+            if len(parent) == 1:
+                raise CannotSplice("the list would become []")
+            first, end, _ = lines.item_block(parent, key % len(parent))
+            return lines.splice_lines(first, end + 1, [])
+        raise CannotSplice("not a block collection")
+
+    def insert(self, path: DocPath, index: int, value: Any) -> None:
+        """Insert `value` into the list at `path` before item `index` (`len` or more: at the end)."""
         target = self._node(path)
         if target is None:
-            self.set(path, CommentedSeq([value]))
+            self.set(path, [value])
             return
         if not isinstance(target, list):
             raise self.shape_error(path, _plain(target))
-        trailing = _take_trailing_lines(target)
-        target.append(_commented(value))
-        if trailing:
-            _attach_after_last(target, trailing)
-        self._edited = self._structural = True
+        at = max(0, min(index, len(target)))
+
+        def change(data: Any) -> None:
+            _walk_plain(data, path).insert(at, _comparable(value))
+
+        def tree() -> None:
+            if at >= len(target):
+                trailing = _take_trailing_lines(target)
+                target.append(_commented(value))
+                if trailing:
+                    _attach_after_last(target, trailing)
+            else:
+                target.insert(at, _commented(value))
+
+        self._edit(self._expected(change), lambda lines: self._splice_insert(lines, target, at, value), tree)
+
+    def _splice_insert(self, lines: YamlLines, target: Any, at: int, value: Any) -> str:
+        if not isinstance(target, CommentedSeq) or not target:
+            raise CannotSplice("an empty or flow-style list")
+        if at >= len(target):
+            _, end, dash = lines.item_block(target, len(target) - 1)
+            return lines.insert_after(end, lines.render_item(value, dash))
+        first, _, dash = lines.item_block(target, at)
+        return lines.insert_after(lines.comments_above(first) - 1, lines.render_item(value, dash))
+
+    def append(self, path: DocPath, value: Any) -> None:
+        target = self._node(path)
+        self.insert(path, len(target) if isinstance(target, list) else 0, value)
+
+
+class _Absent:
+    pass
+
+
+_ABSENT: Any = _Absent()
+
+
+def _no_splice(_: YamlLines) -> str:
+    raise CannotSplice("edited by ruamel")
+
+
+def _walk_plain(data: Any, path: DocPath) -> Any:
+    node = data
+    for segment in path:
+        node = node[segment]
+    return node
