@@ -1,14 +1,21 @@
-"""Zed: our own `language_models.openai_compatible.Switchover` entry and `agent.default_model`.
+"""Zed: our own `language_models.openai_compatible.Switchover` entry and the `provider`/`model` inside
+`agent.default_model` (its other keys, e.g. `enable_thinking`, and comments stay).
 
 Zed never takes a key from settings.json: it reads `SWITCHOVER_API_KEY` (derived from our provider id) or
 the key the user pastes into its Agent settings, which Zed keeps in the OS keychain per API URL. Shape checked
 against Zed's source (`OpenAiCompatibleAvailableModel`: `name`, required `max_tokens`); not run for real.
+
+Legacy `assistant`: Zed migrates settings in memory on every load (crates/migrator, migration 2025-05-05
+renames the top-level `assistant` key to `agent`; 2025-05-08 comments out the first of two `agent` keys). So
+of `agent` and `assistant` the one written *later* in the file is the one Zed uses, whole; Switchover edits
+that one and says the other is ignored.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Protocol
 from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
@@ -17,6 +24,14 @@ PROVIDER_ID = "Switchover"
 KEY_VAR = "SWITCHOVER_API_KEY"  # Zed: <PROVIDER ID IN UPPER SNAKE CASE>_API_KEY
 DEFAULT_MAX_TOKENS = 128_000  # Zed requires a context size per model; providers rarely publish one by API
 OWNED_KEYS = (("language_models", "openai_compatible", PROVIDER_ID), ("agent", "default_model"))
+AGENT_KEYS = ("agent", "assistant")  # the current name and the legacy one Zed migrates
+
+
+def agent_key(doc: ConfigDocument) -> str:
+    """The top-level key Zed takes its agent settings from: the later of `agent` / `assistant` in the file."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    present = [key for key in data if key in AGENT_KEYS]
+    return present[-1] if present else "agent"
 
 
 class Zed(Target):
@@ -47,12 +62,13 @@ class Zed(Target):
         doc = common.load_existing("jsonc", self.settings_path(env))
         if doc is None:
             return None
-        provider = doc.get(("agent", "default_model", "provider"))
+        key = agent_key(doc)
+        provider = doc.get((key, "default_model", "provider"))
         entry = doc.get(("language_models", "openai_compatible", str(provider)))
         base_url = entry.get("api_url") if isinstance(entry, dict) else None
         return CurrentChoice(
             base_url=base_url,
-            model=doc.get(("agent", "default_model", "model")),
+            model=doc.get((key, "default_model", "model")),
             protocol=Protocol.OPENAI_CHAT if base_url else None,
             detail=f"provider {provider}" if provider else "no default model",
         )
@@ -67,7 +83,14 @@ class Zed(Target):
             ],
         }
         settings.doc.set(("language_models", "openai_compatible", PROVIDER_ID), entry)
-        settings.doc.set(("agent", "default_model"), {"provider": PROVIDER_ID, "model": request.model})
+        key = agent_key(settings.doc)
+        selection = settings.doc.get((key, "default_model"))
+        if isinstance(selection, dict):  # edit inside it: sibling keys (enable_thinking, ...) and comments stay
+            settings.doc.set((key, "default_model", "provider"), PROVIDER_ID)
+            settings.doc.set((key, "default_model", "model"), request.model)
+        else:
+            settings.doc.set((key, "default_model"), {"provider": PROVIDER_ID, "model": request.model})
+        legacy = _legacy_note(settings.doc, key)
         name = request.provider.name
         key_note = (
             f"Zed reads the key from ${KEY_VAR} or from its own keychain, where it files keys by API URL: paste "
@@ -82,6 +105,18 @@ class Zed(Target):
             model=request.model,
             small_model=None,
             changes=common.changes(settings.change()),
-            warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
+            warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS) + legacy,
             notes=("Zed applies settings edits live.", key_note),
         )
+
+
+def _legacy_note(doc: ConfigDocument, used: str) -> tuple[str, ...]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if not all(key in data for key in AGENT_KEYS):
+        return ()
+    ignored = next(key for key in AGENT_KEYS if key != used)
+    return (
+        f"settings.json has both “agent” and the legacy “assistant”: Zed migrates “assistant” to “agent” and "
+        f"keeps only the later of the two, so it uses “{used}” (switched) and ignores “{ignored}”; merge them "
+        "into one “agent” to keep settings from both.",
+    )
