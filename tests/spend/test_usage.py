@@ -73,8 +73,8 @@ def test_spend_rates_over_seven_days_or_since_first_use() -> None:
             for day in days_back(10, NOW)]
     priced = price_days(week, [], LOOKUP)
     rates = spend_rates(priced, now=NOW)
-    # Seven UTC days, the last one 18 hours old so far: 6.75 days of spending.
-    assert rates["deepseek"].days == 6.75 and rates["deepseek"].source == "requests"
+    # Seven UTC days, the last one 18 hours old so far: 6.75 days of spending, said as "the last 7 days".
+    assert rates["deepseek"].days == 7 and rates["deepseek"].source == "requests"
     assert rates["deepseek"].per_day == pytest.approx(1.5 * 7 / 6.75)
     fresh = price_days([DayTokens("2026-11-29", "codex", "deepseek", "deepseek-flash", 1, 0,
                                   Tokens(1_000_000, 1_000_000))], [], LOOKUP)

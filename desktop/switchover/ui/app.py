@@ -79,6 +79,11 @@ class AppController(QObject):
         self.failover = FailoverService(self.tasks, parent=self)
         self.failover.decision_made.connect(self._failover_decision)
         self.failover.results_arrived.connect(self._monitor_results)
+        from switchover.ui.balance import BalanceService
+
+        self.balances = BalanceService(self.state, parent=self)
+        self.failover.balances_arrived.connect(self.balances.ingest)
+        self.balances.changed.connect(self.update_tray)
         self.window: MainWindow | None = None
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -94,6 +99,7 @@ class AppController(QObject):
 
             self.tool_menus = ToolMenus(self)
             self.tray.tool_sections = self.tool_menus.fill
+            self.tray.extra_sections = self._balance_menu
             self.state.store_changed.connect(self._sync_tray)
         app.aboutToQuit.connect(self.shutdown)
 
@@ -104,6 +110,7 @@ class AppController(QObject):
         self.state.reload()  # (results arrive through the event loop, after the wizard hook below is attached)
         self.health.load_history()
         self.tools.load_history()
+        self.state.store_changed.connect(self._load_balances)
         from switchover.ui.wizard.hook import SetupWizardHook
 
         self.setup_wizard = SetupWizardHook(self)  # first launch opens the setup wizard; "Set up again…"
@@ -182,6 +189,17 @@ class AppController(QObject):
         else:
             QTimer.singleShot(STARTUP_CHECK_FALLBACK_MS, self._startup_check)
 
+    def _load_balances(self) -> None:
+        """Stored balance readings, once the store is known (no network: the monitor asks on its schedule)."""
+        self.state.store_changed.disconnect(self._load_balances)
+        self.balances.load_history()
+
+    def _balance_menu(self, menu: Any) -> None:
+        from switchover.ui.balance import fill_balance_menu
+
+        if self.balances.providers():
+            fill_balance_menu(menu, self.balances, on_check=self.balances.check_now)
+
     def _startup_check(self) -> None:
         if self._startup_check_pending:
             self._startup_check_pending = False
@@ -211,7 +229,10 @@ class AppController(QObject):
         if self.tray is None:
             return
         if decision.is_suggestion:
-            self.tray.notify("Switch suggested", decision.message + " Click to switch.",
+            from switchover.core.failover.decisions import DecisionKind
+
+            title = "Balance running low" if decision.kind is DecisionKind.LOW_BALANCE else "Switch suggested"
+            self.tray.notify(title, decision.message + " Click to switch.",
                              on_click=lambda: self.accept_suggestion(decision))
         elif decision.action is Action.FAILED:
             self.tray.notify("Failover failed", decision.message)
@@ -273,8 +294,11 @@ class AppController(QObject):
         latest = {k: r for k, r in self.health.latest.items() if k in keys}
         state = tray_state(latest, self.in_use_endpoints())
         healthy = sum(1 for r in latest.values() if r.healthy)
+        from switchover.ui.balance import balance_lines
+
         lines = [APP_NAME]
         lines += self.tool_summary_lines()
+        lines += balance_lines(self.balances)
         if latest:
             lines.append(f"{healthy} of {len(latest)} endpoints healthy")
         else:

@@ -31,11 +31,13 @@ class FailoverService(QObject):
     problem_changed(object): why failover cannot work right now (str), or None once it can.
     results_arrived(list): the `HealthResult`s of a monitor round; the app's health view merges them, so
         these endpoints are not checked twice (see `ui/health_monitor.py`).
+    balances_arrived(list): the `BalanceResult`s of a monitor balance round (its own, slower schedule).
     """
 
     decision_made = Signal(object)
     problem_changed = Signal(object)
     results_arrived = Signal(list)
+    balances_arrived = Signal(list)
 
     def __init__(self, tasks: TaskManager, monitor_factory: Callable[[], Any] | None = None,
                  parent: QObject | None = None) -> None:
@@ -53,6 +55,9 @@ class FailoverService(QObject):
         monitor.add_problem_observer(lambda p: self.tasks.run_on_main(lambda: self.problem_changed.emit(p)))
         monitor.add_results_observer(
             lambda rs: self.tasks.run_on_main(lambda: self.results_arrived.emit(list(rs))))
+        if hasattr(monitor, "add_balance_observer"):
+            monitor.add_balance_observer(
+                lambda bs: self.tasks.run_on_main(lambda: self.balances_arrived.emit(list(bs))))
         self.monitor = monitor
         self.monitor_thread = monitor.start_thread()
         log.info("failover monitor started")

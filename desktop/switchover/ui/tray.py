@@ -47,6 +47,7 @@ class Tray(QObject):
         self.state = TrayState.UNKNOWN
         self.shown = False
         self.tool_sections: MenuFiller | None = None  # filled in by the app once switching is wired
+        self.extra_sections: MenuFiller | None = None  # e.g. the balance submenu
         self.failover_mode = "suggest"
         self.can_undo = False
         self.menu.aboutToShow.connect(self.rebuild_menu)
@@ -112,6 +113,8 @@ class Tray(QObject):
         if self.tool_sections is not None:
             self.tool_sections(menu)
             menu.addSeparator()
+        if self.extra_sections is not None:
+            self.extra_sections(menu)
         self._add(menu, "Check now", self.check_requested)
         undo = self._add(menu, "Undo last switch", self.undo_requested)
         undo.setEnabled(self.can_undo)

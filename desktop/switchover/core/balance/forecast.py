@@ -22,7 +22,8 @@ LOW_DAYS = 3.0  # derived threshold: three days of spend at the recent rate
 
 @dataclass(frozen=True)
 class SpendRate:
-    """Average spend per day over `days` days, in `currency`; `source` is "requests" or "balance"."""
+    """Average spend per day, in `currency`, over the last `days` days (how the forecast names the window);
+    `source` is "requests" or "balance"."""
 
     per_day: float
     currency: str | None

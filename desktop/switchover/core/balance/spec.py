@@ -114,6 +114,7 @@ class Resolution:
     target: BalanceTarget | None
     reason: str = ""
     supported: bool = True
+    local: bool = False  # a local model server: nothing to pay for
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -160,7 +161,7 @@ def resolve(
                                         override.currency or spec_currency))
     if preset_spec is None:
         if provider.is_local if local is None else local:
-            return Resolution(None, "local server: nothing to pay for", supported=False)
+            return Resolution(None, "local server: nothing to pay for", supported=False, local=True)
         return Resolution(None, NO_BALANCE_API, supported=False)
     url, credits_url = _place(preset_spec, preset_endpoints or {}, provider, origins)
     if url is None:

@@ -208,9 +208,11 @@ def spend_rates(rows: Sequence[PricedDay], now: float | None = None,
     totals: dict[str, dict[str, float]] = {}
     first: dict[str, str] = {}
     for row in rows:
-        if row.day not in window or not row.provider:
+        if not row.provider:
             continue
         first[row.provider] = min(first.get(row.provider, row.day), row.day)
+        if row.day not in window:
+            continue
         if row.cost is None or row.currency is None:
             continue
         per_currency = totals.setdefault(row.provider, {})
@@ -220,9 +222,12 @@ def spend_rates(rows: Sequence[PricedDay], now: float | None = None,
     for provider, per_currency in totals.items():
         wanted = currency_for(provider) if currency_for else None
         currency = wanted if wanted in per_currency else max(per_currency, key=lambda c: per_currency[c])
-        since = dt.datetime.fromisoformat(first[provider]).replace(tzinfo=dt.UTC)
+        start = max(first[provider], window[0])
+        since = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
         covered = max(1.0, min(float(WINDOW_DAYS), (today - since).total_seconds() / DAY_S))
-        rates[provider] = SpendRate(per_currency[currency] / covered, currency, covered, "requests")
+        # Spend per elapsed day; said as "the last 7 days" when counting started before the window did.
+        said = float(WINDOW_DAYS) if first[provider] <= window[0] else covered
+        rates[provider] = SpendRate(per_currency[currency] / covered, currency, said, "requests")
     return rates
 
 

@@ -114,7 +114,8 @@ class SparklineDelegate(QStyledItemDelegate):
 
 
 class HealthPage(QWidget):
-    def __init__(self, state: AppState, monitor: HealthMonitor, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, monitor: HealthMonitor, balances: Any = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.monitor = monitor
@@ -138,6 +139,11 @@ class HealthPage(QWidget):
         layout.addWidget(page_title("Health", "Each endpoint's last check, why it failed, and recent latency."))
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        if balances is not None:  # a self-contained section (ui/balance.py), hosted here
+            from switchover.ui.balance import BalanceSection
+
+            self.balance_section = BalanceSection(balances, self)
+            layout.addWidget(self.balance_section)
         state.store_changed.connect(self.refresh)
         monitor.check_started.connect(self._started)
         monitor.result_arrived.connect(self._result)

@@ -1,0 +1,255 @@
+"""Balances in the app: the latest reading per provider, and a self-contained section that shows them.
+
+`BalanceService` keeps the newest `BalanceResult` per provider: the stored ones at start (no network), the
+failover monitor's balance rounds (its own slow schedule), and "Check balances" (off the UI thread, through
+the task manager). `BalanceSection` is a widget any page can host (the Health page does); `balance_lines`
+and `fill_balance_menu` give the tray its tooltip lines and menu entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from switchover.core.balance.forecast import SpendRate, result_forecast
+from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
+from switchover.core.providers import Provider
+from switchover.ui.health_format import BAD, GOOD, NONE, WARN
+from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.pages.common import make_table
+from switchover.ui.state import AppState
+from switchover.ui.taskman import Progress, Task
+
+RatesSource = Callable[[list[Provider]], Mapping[str, SpendRate]]
+
+STATUS_TEXT = {
+    BalanceStatus.OK: "ok",
+    BalanceStatus.LOW: "low",
+    BalanceStatus.EMPTY: "used up",
+    BalanceStatus.UNAVAILABLE: "no figure",
+}
+
+
+def status_text(result: BalanceResult | None) -> str:
+    if result is None:
+        return "not asked yet"
+    if not result.supported:
+        return "no balance API"
+    return STATUS_TEXT.get(result.status, result.status.value.replace("_", " "))
+
+
+def status_colour(result: BalanceResult | None) -> QColor:
+    if result is None or not result.supported or result.status is BalanceStatus.UNAVAILABLE:
+        return NONE
+    if result.status is BalanceStatus.OK:
+        return GOOD
+    if result.status is BalanceStatus.LOW:
+        return WARN
+    return BAD
+
+
+def outlook(result: BalanceResult, label: str) -> str:
+    """The forecast when there is one, else why the figure is what it is."""
+    return result_forecast(result, label) or result.reason
+
+
+class BalanceService(QObject):
+    """Signals:
+    changed(): `latest` changed (a stored reading loaded, a monitor round, a check finished).
+    check_started(), check_finished(list): around "Check balances".
+    """
+
+    changed = Signal()
+    check_started = Signal()
+    check_finished = Signal(list)
+
+    def __init__(self, state: AppState, rates: RatesSource | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.rates = rates
+        self.latest: dict[str, BalanceResult] = {}
+        self.checking: Task | None = None
+
+    def providers(self) -> list[Provider]:
+        """Providers worth a line: every configured one that is not a local model server."""
+        from switchover.core.balance.checks import plan
+        from switchover.core.balance.settings import load_balance_settings
+        from switchover.core.errors import SwitchoverError
+
+        store = self.state.store
+        try:
+            settings = load_balance_settings(store)
+        except SwitchoverError:
+            return [p for p in store.providers.values() if not p.is_local]
+        return [p for p in store.providers.values() if not plan(p, settings).local]
+
+    def load_history(self) -> Task:
+        def work(_p: Progress) -> dict[str, BalanceResult]:
+            from switchover.core.balance.checks import last_known
+
+            return last_known(self.state.store.providers.values())
+
+        return self.state.tasks.run(work, on_success=lambda found: self.ingest(found.values()),
+                                    label="load balance history")
+
+    def ingest(self, results: Iterable[BalanceResult]) -> None:
+        """Newer readings replace older ones (a stored reading never hides a fresh one)."""
+        changed = False
+        for result in results:
+            known = self.latest.get(result.provider)
+            if known is None or result.checked_at >= known.checked_at:
+                self.latest[result.provider] = result
+                changed = True
+        if changed:
+            self.changed.emit()
+
+    def check_now(self) -> Task | None:
+        if self.checking is not None:
+            return self.checking
+        store = self.state.store
+        providers = self.providers()
+        rates_source = self.rates
+        state = self.state
+
+        def work(_p: Progress) -> list[BalanceResult]:
+            from switchover.core.balance.checks import check_providers
+
+            rates = rates_source(providers) if rates_source is not None else None
+            return check_providers(providers, store, keychain=state.keychain(), rates=rates)
+
+        def done(results: list[BalanceResult]) -> None:
+            self.checking = None
+            self.ingest(results)
+            self.check_finished.emit(results)
+
+        def failed(_exc: BaseException) -> None:
+            self.checking = None
+            self.check_finished.emit([])
+
+        self.check_started.emit()
+        self.checking = self.state.tasks.run(work, on_success=done, on_failure=failed, label="check balances")
+        return self.checking
+
+
+class BalanceModel(RowsModel):
+    headers = ("Provider", "Balance", "Status", "Low below", "Outlook")
+
+    def __init__(self, service: BalanceService, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.service = service
+
+    def cell(self, obj: Any, column: int, role: int) -> Any:
+        provider: Provider = obj
+        result = self.service.latest.get(provider.name)
+        if role == DISPLAY:
+            if column == 0:
+                return provider.display_name
+            if column == 1:
+                return result.money() if result is not None and result.amount is not None else "—"
+            if column == 2:
+                return status_text(result)
+            if column == 3:
+                if result is None or result.threshold is None:
+                    return "—"
+                text = format_money(result.threshold, result.currency)
+                return text + (" (3 days' spend)" if result.threshold_source == "spend" else "")
+            if column == 4:
+                return outlook(result, provider.display_name) if result is not None else \
+                    "Asked on the failover monitor's schedule, or with Check balances."
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return status_colour(result)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and result is not None:
+            return result.reason
+        return None
+
+
+class BalanceSection(QWidget):
+    """What is left at each provider, hostable on any page: a table, a summary and "Check balances"."""
+
+    def __init__(self, service: BalanceService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.model = BalanceModel(service, self)
+        self.table = make_table(self)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.heading = QLabel("<b>Balance</b>")
+        self.summary = QLabel()
+        self.summary.setStyleSheet("color: gray;")
+        self.check_button = QPushButton("Check balances")
+        self.check_button.clicked.connect(service.check_now)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.check_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        service.changed.connect(self.refresh)
+        service.check_started.connect(lambda: self.check_button.setEnabled(False))
+        service.check_finished.connect(lambda _r: self.check_button.setEnabled(True))
+        service.state.store_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        providers = self.service.providers()
+        self.model.set_rows(providers)
+        self.table.resizeColumnsToContents()
+        rows = max(1, len(providers))
+        header = self.table.horizontalHeader().height()
+        self.table.setFixedHeight(header + rows * self.table.verticalHeader().defaultSectionSize() + 4)
+        latest = [self.service.latest.get(p.name) for p in providers]
+        low = [p.display_name for p, r in zip(providers, latest, strict=True)
+               if r is not None and r.status in (BalanceStatus.LOW, BalanceStatus.EMPTY)]
+        if not providers:
+            self.summary.setText("No paid providers configured.")
+        elif low:
+            self.summary.setText(f"Running low: {', '.join(low)}.")
+        else:
+            self.summary.setText("Prepaid providers are asked what is left; others count spend from requests.")
+
+
+# ---------------------------------------------------------------- tray
+
+
+def balance_lines(service: BalanceService, limit: int = 4) -> list[str]:
+    """Tooltip lines: "DeepSeek: ¥110.00 left, about 3 days", low ones first."""
+    found = []
+    for provider in service.providers():
+        result = service.latest.get(provider.name)
+        if result is None or result.amount is None or not result.has_amount:
+            continue
+        days = f", about {_days(result.days_left)}" if result.days_left is not None else ""
+        mark = {BalanceStatus.LOW: " (low)", BalanceStatus.EMPTY: " (used up)"}.get(result.status, "")
+        found.append((result.status is BalanceStatus.OK, f"{provider.display_name}: {result.money()} left{days}{mark}"))
+    found.sort(key=lambda item: item[0])
+    return [line for _, line in found[:limit]]
+
+
+def _days(days: float) -> str:
+    whole = max(0, round(days))
+    return "a day" if whole <= 1 else f"{whole} days"
+
+
+def fill_balance_menu(menu: QMenu, service: BalanceService, on_check: Callable[[], object] | None = None) -> None:
+    """A "Balance" submenu: one line per provider that reports a figure, and "Check balances"."""
+    lines = balance_lines(service, limit=12)
+    if not lines and on_check is None:
+        return
+    sub = menu.addMenu("Balance")
+    for line in lines or ["No balance read yet"]:
+        action = QAction(line, sub)
+        action.setEnabled(False)
+        sub.addAction(action)
+    if on_check is not None:
+        sub.addSeparator()
+        check = QAction("Check balances", sub)
+        check.triggered.connect(on_check)
+        sub.addAction(check)
