@@ -79,3 +79,32 @@ def test_stored_readings_load_at_start_and_fresh_ones_win(controller: Any, qtbot
     controller.balances.ingest([BalanceResult("deepseek", BalanceStatus.OK, "older", amount=9.0, currency="CNY",
                                               checked_at=old - 10)])
     assert controller.balances.latest["deepseek"].amount == 2.0  # an older reading never hides a newer one
+
+
+def test_settings_page_balance_box_saves_policy_and_thresholds(controller: Any, qtbot: Any,
+                                                               standins: dict[str, ProviderServer]) -> None:
+    from switchover.core.balance.settings import load_balance_settings
+    from switchover.core.failover.settings import load_settings
+    from switchover.core.store import load_store
+    from switchover.ui.autostart import Autostart
+    from switchover.ui.pages.settings import SettingsPage
+
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        controller.state.reload()
+    page = SettingsPage(controller.state, Autostart())
+    qtbot.addWidget(page)
+    box = page.balance_box
+    assert set(box.thresholds) == {"deepseek", "moonshot"}  # the prepaid ones; Ollama has no balance API
+    assert box.empty_check.isChecked() and not box.low_check.isChecked()
+    assert box.interval_spin.value() == 15
+    box.thresholds["deepseek"].setValue(12.5)
+    box.low_check.setChecked(True)
+    box.interval_spin.setValue(30)
+    with qtbot.waitSignal(controller.state.store_changed, timeout=10000):
+        page.save()
+    store = load_store()
+    assert load_balance_settings(store).for_provider("deepseek").low_below == 12.5
+    assert load_balance_settings(store).for_provider("moonshot").low_below is None
+    failover = load_settings(store)
+    assert failover.low_balance_prefers_next and failover.empty_balance_fails
+    assert failover.balance_interval_s == 1800.0

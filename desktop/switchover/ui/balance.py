@@ -9,11 +9,25 @@ and `fill_balance_menu` give the tray its tooltip lines and menu entries.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from switchover.core.balance.forecast import SpendRate, result_forecast
 from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
@@ -253,3 +267,94 @@ def fill_balance_menu(menu: QMenu, service: BalanceService, on_check: Callable[[
         check = QAction("Check balances", sub)
         check.triggered.connect(on_check)
         sub.addAction(check)
+
+
+# ---------------------------------------------------------------- settings
+
+
+class BalanceSettingsBox(QGroupBox):
+    """The balance settings, hostable on a settings page: how often to ask, what an empty or low balance
+    means to failover, and each prepaid provider's low threshold. `write_to(store)` applies what is entered
+    (the host saves it inside its store edit)."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__("Balance", parent)
+        self.state = state
+        self.interval_spin = QSpinBox()
+        self.interval_spin.setRange(1, 1440)
+        self.interval_spin.setSuffix(" min")
+        self.empty_check = QCheckBox("An empty balance counts as a failure (switch without waiting for errors)")
+        self.low_check = QCheckBox("A low balance moves a tool to the next chain entry (otherwise: a suggestion)")
+        self.thresholds: dict[str, QDoubleSpinBox] = {}
+        self.form = QFormLayout(self)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.form.addRow("Ask balances every", self.interval_spin)
+        self.form.addRow("", self.empty_check)
+        self.form.addRow("", self.low_check)
+        self.note = QLabel("Low below (in the balance's currency; empty: three days of recent spend):")
+        self.note.setStyleSheet("color: gray;")
+        self.form.addRow(self.note)
+        state.store_changed.connect(self.refresh)
+        self.refresh()
+
+    def _prepaid(self) -> list[Provider]:
+        from switchover.core.balance.checks import plan
+        from switchover.core.balance.settings import load_balance_settings
+
+        settings = load_balance_settings(self.state.store)
+        return [p for p in self.state.store.providers.values() if plan(p, settings).target is not None]
+
+    def refresh(self) -> None:
+        from switchover.core.balance.settings import load_balance_settings
+        from switchover.core.errors import SwitchoverError
+
+        failover = self.state.failover_settings()
+        self.interval_spin.setValue(max(1, round(failover.balance_interval_s / 60)))
+        self.empty_check.setChecked(failover.empty_balance_fails)
+        self.low_check.setChecked(failover.low_balance_prefers_next)
+        for spin in self.thresholds.values():
+            self.form.removeRow(spin)
+        self.thresholds = {}
+        try:
+            settings = load_balance_settings(self.state.store)
+            prepaid = self._prepaid()
+        except SwitchoverError:
+            prepaid = []
+        for provider in prepaid:
+            spin = QDoubleSpinBox()
+            spin.setRange(0, 1_000_000)
+            spin.setDecimals(2)
+            spin.setSpecialValueText("by recent spend")
+            latest = self.state.store.providers.get(provider.name)
+            spin.setValue(settings.for_provider(provider.name).low_below or 0.0)
+            self.thresholds[provider.name] = spin
+            self.form.addRow(latest.display_name if latest else provider.name, spin)
+        self.note.setVisible(bool(prepaid))
+
+    def entered(self) -> EnteredBalanceSettings:
+        """What the widgets say, read on the UI thread (the store is written on a worker)."""
+        return EnteredBalanceSettings(
+            interval_s=float(self.interval_spin.value() * 60),
+            empty_fails=self.empty_check.isChecked(),
+            low_prefers_next=self.low_check.isChecked(),
+            thresholds={name: spin.value() or None for name, spin in self.thresholds.items()},
+        )
+
+
+@dataclass(frozen=True)
+class EnteredBalanceSettings:
+    interval_s: float
+    empty_fails: bool
+    low_prefers_next: bool
+    thresholds: dict[str, float | None]
+
+    def write_to(self, store: Any) -> None:
+        from switchover.core.balance.settings import set_low_threshold
+        from switchover.core.failover.settings import load_settings, save_settings
+
+        settings = replace(load_settings(store), balance_interval_s=self.interval_s,
+                           empty_balance_fails=self.empty_fails, low_balance_prefers_next=self.low_prefers_next)
+        save_settings(store, settings)
+        for name, amount in self.thresholds.items():
+            if name in store.providers:
+                set_low_threshold(store, name, amount)

@@ -93,6 +93,11 @@ class SettingsPage(QWidget):
         layout.addWidget(page_title("Settings"))
         layout.addLayout(form)
         layout.addWidget(tools_box)
+        from switchover.ui.balance import BalanceSettingsBox  # a self-contained box (ui/balance.py)
+
+        self.balance_box = BalanceSettingsBox(state, self)
+        self.balance_box.setMaximumWidth(620)
+        layout.addWidget(self.balance_box)
         layout.addStretch(1)
         layout.addLayout(row)
         state.store_changed.connect(self.refresh)
@@ -130,6 +135,7 @@ class SettingsPage(QWidget):
 
     def save(self) -> None:
         settings = self.entered()
+        balance = self.balance_box.entered()
         autostart = self.autostart
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
@@ -150,6 +156,7 @@ class SettingsPage(QWidget):
 
             settings.write_to(store)
             save_settings(store, self.entered_failover(store))
+            balance.write_to(store)
 
         def write_settings(_r: object) -> None:
             self.state.edit(change, on_done=saved, on_failure=failed)
