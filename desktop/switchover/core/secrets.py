@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from switchover.core import validation
 from switchover.core.errors import SwitchoverError
 from switchover.core.providers import Provider
 
@@ -164,8 +165,9 @@ class Keychain:
         return value
 
     def set(self, name: str, secret: str) -> None:
-        if not secret or secret != secret.strip() or "\n" in secret:
-            raise KeychainError("A key must be one line without surrounding spaces.")
+        problem = validation.api_key_problem(secret)
+        if problem:
+            raise KeychainError(f"That key {problem}; a key is one line of printable characters without spaces.")
         remember_secret(secret)
         self._call("store", name, self._keyring.set_password, secret)
 

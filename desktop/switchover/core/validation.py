@@ -219,15 +219,31 @@ def env_var_name(value: object, field: str = "environment variable name") -> str
     return value
 
 
+KEY_MAX = 4096
+
+
+def api_key_problem(value: str) -> str | None:
+    """Why `value` cannot be a provider key (never quoting it): keys are one token of printable characters."""
+    if not value:
+        return "is empty"
+    if len(value) > KEY_MAX:
+        return f"is longer than {KEY_MAX} characters"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return "contains whitespace, a line break or a control character"
+    return None
+
+
 def _quoted(value: object) -> str:
     return shown(value) if isinstance(value, str) else f"({type(value).__name__})"
 
 
 __all__ = [
     "EXPANDED_CHARS",
+    "KEY_MAX",
     "LABEL_MAX",
     "MODEL_ID_MAX",
     "URL_MAX",
+    "api_key_problem",
     "describe_char",
     "env_var_name",
     "label",

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from switchover.core import validation
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats import load_bytes, to_bytes
 from switchover.core.formats.document import ConfigDocument, DocPath
@@ -171,8 +172,12 @@ def plaintext_key(request: SwitchRequest) -> str:
     if not key:
         raise TargetRefusal(
             f"No key is stored for {request.provider.display_name}; add it first "
-            f"(`switchover provider set-key {request.provider.name}`)."
+            f"(`switchover provider key {request.provider.name} --key-stdin`)."
         )
+    problem = validation.api_key_problem(key)
+    if problem:  # it would be written verbatim into a config file: refuse rather than corrupt it
+        raise TargetRefusal(f"The key of {request.provider.display_name} {problem}; store a valid one with "
+                            f"`switchover provider key {request.provider.name} --key-stdin`.")
     return key
 
 

@@ -19,6 +19,7 @@ from switchover.core.switching.contract import (
     SwitchPlan,
     SwitchRequest,
     Target,
+    TargetRefusal,
     ToolEnv,
 )
 from switchover.targets import common
@@ -62,7 +63,10 @@ class ShellEnv(Target):
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
         path = self.env_file(env)
-        after = render(request, path).encode("utf-8")
+        try:
+            after = render(request, path).encode("utf-8")
+        except ValueError as exc:  # a value no shell variable can hold (NUL)
+            raise TargetRefusal(f"{self.label}: {exc}") from None
         before = common.read_bytes(path)
         change = None if after == before else FileChange(path, before, after, new_file_mode=common.PRIVATE_MODE)
         return SwitchPlan(

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-_PLAIN_SAFE = re.compile(r"^[A-Za-z/_.][A-Za-z0-9_./:@+~-]*$")
+_PLAIN_SAFE = re.compile(r"^[A-Za-z/_][A-Za-z0-9_./:@+~-]*$")  # no leading "." (YAML 1.1 reads .5 / .inf as floats)
 _RESERVED = re.compile(r"^(y|n|yes|no|true|false|on|off|null|~)$", re.IGNORECASE)
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.-]*$")
 _ODD_BREAKS = ("\r\n", "\x85", "\u2028", "\u2029")

@@ -38,12 +38,24 @@ def _split_newline(raw: str) -> tuple[str, str]:
     return raw, ""
 
 
+# Characters that end a line for some .env reader and have no escape in the .env dialect tools share.
+_UNWRITABLE = frozenset("\0\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _quote(value: str, style: str) -> str:
+    """The value encoded for a .env line: bare when plain, single quotes when that is literal, else double
+    quotes with the escapes every reader knows (\\n, \\r, \\", \\\\, \\$). A value no .env reader can hold
+    on one line (NUL, vertical tab, form feed, U+0085, U+2028, U+2029) is refused."""
+    bad = sorted({c for c in value if c in _UNWRITABLE})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise ValueError(f"a .env value cannot hold {shown}")
     if style == "" and _SAFE.match(value):
         return value
-    if style != '"' and "'" not in value and "\n" not in value:
+    if style != '"' and not any(c in value for c in "'\n\r"):
         return f"'{value}'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+               .replace("$", "\\$"))
     return f'"{escaped}"'
 
 

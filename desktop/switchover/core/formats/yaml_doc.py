@@ -22,7 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from switchover.core.errors import ConfigFileError
@@ -88,6 +88,25 @@ def _scalar_end(line: str, col: int) -> int | None:
     comment = re.search(r"\s#", line[col:])
     end = col + comment.start() if comment else len(line)
     return len(line[:end].rstrip(" \t"))
+
+
+# Strings a YAML 1.1 reader (PyYAML, as Aider uses) would take for a bool, null, number or merge key if
+# written plain; ruamel follows YAML 1.2 and would write some of them plain.
+_AMBIGUOUS_11 = re.compile(r"^(?:[-+.]?[0-9].*|\.(?:inf|nan)|<<|=|y|n|yes|no|true|false|on|off|null|~)$",
+                           re.IGNORECASE | re.DOTALL)
+
+
+def _protect(value: Any) -> Any:
+    """`value` with every string that plain YAML would misread marked to be written single-quoted."""
+    if isinstance(value, str) and not isinstance(value, (LiteralScalarString, FoldedScalarString)):
+        return SingleQuotedScalarString(value) if _AMBIGUOUS_11.match(value) and value.isprintable() else value
+    if isinstance(value, CommentedMap | CommentedSeq):
+        return value
+    if isinstance(value, dict):
+        return {k: _protect(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_protect(v) for v in value]
+    return value
 
 
 def _delete_keeping_comments(parent: CommentedMap, key: str) -> None:
@@ -358,6 +377,7 @@ class YamlDocument(ConfigDocument):
     def set(self, path: DocPath, value: Any) -> None:
         if not path:
             raise ValueError("cannot replace a whole YAML document")
+        value = _protect(value)
         node: Any = self._root
         for depth, segment in enumerate(path[:-1]):
             if isinstance(node, dict) and isinstance(segment, str):
@@ -518,6 +538,7 @@ class YamlDocument(ConfigDocument):
 
     def insert(self, path: DocPath, index: int, value: Any) -> None:
         """Insert `value` into the list at `path` before item `index` (`len` or more: at the end)."""
+        value = _protect(value)
         target = self._node(path)
         if target is None:
             self.set(path, [value])
