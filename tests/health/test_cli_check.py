@@ -109,6 +109,7 @@ def test_discover_json_finds_a_server_on_an_extra_port(cli: Any, provider_server
     assert run.returncode == 0, run.stderr
     mine = [s for s in json.loads(run.stdout) if s["port"] == server.port]
     assert mine == [{"kind": "ollama", "label": "Ollama (local)", "url": f"http://127.0.0.1:{server.port}",
-                     "port": server.port, "version": "0.12.6", "models": ["llama3:latest"], "preset": "ollama"}]
+                     "port": server.port, "version": "0.12.6", "models": ["llama3:latest"], "notes": [],
+                     "preset": "ollama"}]
     text = cli(["discover", "--port", str(server.port)])
     assert "Ollama (local)" in text.stdout and f"--ollama-url http://127.0.0.1:{server.port}" in text.stdout

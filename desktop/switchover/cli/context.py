@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -10,6 +9,7 @@ from typing import IO, Any
 from switchover.core.catalog import Catalog, default_catalog
 from switchover.core.secrets import Keychain, redact
 from switchover.core.store import Store, load_store
+from switchover.core.terminal import json_text, terminal_safe
 
 
 @dataclass
@@ -20,19 +20,21 @@ class CliContext:
     _store: Store | None = None
     _keychain: Keychain | None = None
 
+    # Everything printed goes through `terminal_safe`: provider messages, model ids and server versions are
+    # untrusted, and an escape sequence in one must be shown, never acted on by the user's terminal.
+
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout)
+        print(terminal_safe(text), file=self.stdout)
 
     def warn(self, text: str) -> None:
-        print(f"switchover: warning: {redact(text)}", file=self.stderr)
+        print(f"switchover: warning: {terminal_safe(redact(text))}", file=self.stderr)
 
     def fail(self, text: str, code: int = 1) -> int:
-        print(f"switchover: error: {redact(text)}", file=self.stderr)
+        print(f"switchover: error: {terminal_safe(redact(text))}", file=self.stderr)
         return code
 
     def emit_json(self, data: Any) -> None:
-        json.dump(data, self.stdout, indent=2, ensure_ascii=False)
-        self.stdout.write("\n")
+        self.stdout.write(json_text(data) + "\n")
 
     def store(self) -> Store:
         if self._store is None:
@@ -54,6 +56,7 @@ def add_json_flag(parser: Any) -> None:
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
     """A plain aligned text table; no colour, so it pipes cleanly."""
+    rows = [[terminal_safe(cell, newlines=False) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]

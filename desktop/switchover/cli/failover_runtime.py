@@ -50,7 +50,14 @@ class TargetDirectory:
         return tuple(self._targets[tool].protocols)
 
     def current(self, tool: str) -> CurrentChoice | None:
-        return self._targets[tool].current(self.env)
+        target = self._targets[tool]
+        try:
+            return target.current(self.env)
+        except SwitchoverError:
+            raise
+        except Exception as exc:  # an odd file makes this tool unreadable; failover goes on for the others
+            why = f"{type(exc).__name__}: {exc}"
+            raise SwitchoverError(f"{target.label}: its config could not be read ({why})") from exc
 
 
 class EngineSwitcher:

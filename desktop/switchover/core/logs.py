@@ -1,4 +1,5 @@
-"""Logging to a rotating file under the state dir, with every known secret scrubbed before it is written."""
+"""Logging to a rotating file under the state dir, with every known secret scrubbed before it is written and
+every control character shown as an escape (logs are read in terminals)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging.handlers
 
 from switchover.core import paths
 from switchover.core.secrets import redact
+from switchover.core.terminal import terminal_safe
 
 _handler: logging.Handler | None = None
 _handler_dir: str | None = None
@@ -16,10 +18,10 @@ class RedactingFilter(logging.Filter):
     """Rewrites each record's final message through `redact`, so no handler ever sees a key."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        record.msg = terminal_safe(redact(record.getMessage()))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = terminal_safe(redact(logging.Formatter().formatException(record.exc_info)))
             record.exc_info = None
         return True
 

@@ -7,10 +7,13 @@ says what to install or unlock, or to use `--key-env VAR`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import threading
 from dataclasses import dataclass
+from urllib.parse import unquote_plus
 
 from switchover.core import validation
 from switchover.core.errors import SwitchoverError
@@ -225,9 +228,76 @@ def redact_value(secret: str) -> str:
     return f"{prefix}…{secret[-4:]}"
 
 
+# A run of this many characters of a key, in any letter case, counts as the key (a provider that echoes a
+# trimmed or re-cased key still leaks it). Keys shorter than MIN_KEY_FOR_PARTS are matched whole only.
+KEY_PART_CHARS = 10
+MIN_KEY_FOR_PARTS = 12
+_B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+_PCT_TOKEN = re.compile(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
+_REDACTED = "[redacted]"
+
+
+def _parts(secret: str) -> set[str]:
+    """Every run of KEY_PART_CHARS characters of the key, lower-cased (the whole key when it is short)."""
+    lowered = secret.lower()
+    if len(secret) < MIN_KEY_FOR_PARTS:
+        return {lowered}
+    return {lowered[i : i + KEY_PART_CHARS] for i in range(len(lowered) - KEY_PART_CHARS + 1)}
+
+
+def _contains_part(text: str, parts: set[str]) -> bool:
+    lowered = text.lower()
+    return any(part in lowered for part in parts)
+
+
+def _decoded_forms(token: str) -> list[str]:
+    """What a base64 token could decode to (standard and URL-safe alphabets), as text."""
+    out = []
+    padded = token + "=" * (-len(token) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            out.append(decode(padded.encode("ascii")).decode("latin-1"))
+        except (ValueError, binascii.Error):
+            continue
+    return out
+
+
+def _redact_transforms(text: str, secret: str) -> str:
+    """The key's usual disguises: URL-encoded, base64 (of the key, or of `user:key` as in Basic auth),
+    other letter case, and any long run of it (a trimmed echo)."""
+    parts = _parts(secret)
+    text = _PCT_TOKEN.sub(lambda m: _REDACTED if _contains_part(unquote_plus(m.group(0)), parts) else m.group(0),
+                          text)
+    text = _B64_TOKEN.sub(
+        lambda m: _REDACTED if any(_contains_part(d, parts) for d in _decoded_forms(m.group(0))) else m.group(0),
+        text,
+    )
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for part in parts:
+        start = lowered.find(part)
+        while start >= 0:
+            spans.append((start, start + len(part)))
+            start = lowered.find(part, start + 1)
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + _REDACTED + text[end:]
+    return text
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove known secrets, and anything that looks like an API key, from text meant for humans or logs."""
-    for secret in sorted({*secrets, *_known_secrets}, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, redact_value(secret))
+    """Remove known secrets (and their usual transforms), and anything that looks like an API key, from text
+    meant for humans, logs or history files."""
+    known = sorted({s for s in (*secrets, *_known_secrets) if s}, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, redact_value(secret))
+    for secret in known:
+        text = _redact_transforms(text, secret)
     return _KEYLIKE.sub(lambda m: redact_value(m.group(0)), text)

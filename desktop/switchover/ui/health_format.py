@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from html import escape
 
 from PySide6.QtGui import QColor
 
@@ -48,6 +49,6 @@ def ago_text(timestamp: float, now: float | None = None) -> str:
 def status_html(result: HealthResult) -> str:
     colour = status_colour(result.status).name()
     return (
-        f"<b>{result.protocol}</b>: <span style='color:{colour}'><b>{result.status.value}</b></span>"
-        f" ({latency_text(result.latency_ms)}) — {result.reason}"
+        f"<b>{escape(result.protocol)}</b>: <span style='color:{colour}'><b>{escape(result.status.value)}</b></span>"
+        f" ({escape(latency_text(result.latency_ms))}) — {escape(result.reason)}"
     )

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from switchover.core.providers import Provider
+from switchover.ui.safe_text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -71,5 +72,5 @@ class ProvidersModel(RowsModel):
                 provider.credential.describe(),
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
-            return "\n".join(f"{e.protocol.value}: {e.base_url}" for e in provider.endpoints)
+            return tooltip("\n".join(f"{e.protocol.value}: {e.base_url}" for e in provider.endpoints))
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
@@ -127,6 +129,7 @@ class ProviderDialog(QDialog):
         test_row.addWidget(self.test_result, 1)
 
         self.error_label = QLabel()
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b91c1c;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -231,6 +234,9 @@ class ProviderDialog(QDialog):
         else:
             credential = Credential.keychain()
         key = self.key_edit.text().strip() if self.cred_keychain.isChecked() else ""
+        problem = validation.api_key_problem(key) if key else None
+        if problem:
+            raise ValidationError(f"The API key {problem}; paste it again as one line.")
         if credential.kind == "keychain" and not key and (
             self._existing is None or self._existing.credential.kind != "keychain"
         ):

@@ -12,6 +12,7 @@ from switchover.core.secrets import resolve_key
 from switchover.ui.health_format import status_html
 from switchover.ui.health_monitor import build_targets
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
+from switchover.ui.safe_text import show_error, show_html, show_plain
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
 
@@ -24,10 +25,10 @@ def run_test(dialog: ProviderDialog, state: AppState) -> Task | None:
     try:
         draft = dialog.build()
     except SwitchoverError as exc:
-        dialog.test_result.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+        show_error(dialog.test_result, exc)
         return None
     dialog.test_button.setEnabled(False)
-    dialog.test_result.setText("Testing…")
+    show_plain(dialog.test_result, "Testing…")
     options = CheckOptions(slow_ms=float(state.settings.slow_threshold_ms))
 
     def key_for(draft: ProviderDraft) -> str | None:
@@ -43,11 +44,11 @@ def run_test(dialog: ProviderDialog, state: AppState) -> Task | None:
 
     def done(results: list[HealthResult]) -> None:
         dialog.test_button.setEnabled(True)
-        dialog.test_result.setText("<br>".join(status_html(r) for r in results) or "Nothing to check.")
+        show_html(dialog.test_result, "<br>".join(status_html(r) for r in results) or "Nothing to check.")
 
     def failed(exc: BaseException) -> None:
         dialog.test_button.setEnabled(True)
-        dialog.test_result.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+        show_error(dialog.test_result, exc)
 
     task = state.tasks.run(work, on_success=done, on_failure=failed, label="test provider")
     dialog.test_task = task

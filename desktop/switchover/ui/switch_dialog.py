@@ -6,6 +6,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from switchover.core.switching import SwitchResult
+from switchover.ui.safe_text import escape, show_html, show_plain
 
 
 class SwitchPreviewDialog(QDialog):
@@ -17,19 +18,22 @@ class SwitchPreviewDialog(QDialog):
         tools = [o.label for o in preview.outcomes if o.status == "planned" and o.files]
         unchanged = [o.label for o in preview.outcomes if o.status == "planned" and not o.files]
         refused = [f"{o.label}: {o.message}" for o in preview.outcomes if o.status in ("refused", "error")]
-        summary = (f"Point <b>{', '.join(tools) or 'no tool'}</b> at <b>{provider_label}</b> · "
-                   f"<b>{preview.model}</b>.")
+        summary = (f"Point <b>{escape(', '.join(tools) or 'no tool')}</b> at <b>{escape(provider_label)}</b> · "
+                   f"<b>{escape(preview.model)}</b>.")
         if unchanged:
-            summary += f"<br>Already there: {', '.join(unchanged)}."
-        self.summary = QLabel(summary)
+            summary += f"<br>Already there: {escape(', '.join(unchanged))}."
+        self.summary = QLabel()
+        show_html(self.summary, summary)
         self.summary.setWordWrap(True)
         warnings = [w for o in preview.outcomes for w in o.warnings] + refused
         notes = [n for o in preview.outcomes for n in o.notes]
-        self.warnings = QLabel("<br>".join(f"⚠ {w}" for w in warnings))
+        self.warnings = QLabel()
+        show_plain(self.warnings, "\n".join(f"⚠ {w}" for w in warnings))
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #b45309;")
         self.warnings.setVisible(bool(warnings))
-        self.notes = QLabel("<br>".join(notes))
+        self.notes = QLabel()
+        show_plain(self.notes, "\n".join(notes))
         self.notes.setWordWrap(True)
         self.notes.setVisible(bool(notes))
         self.diff = QPlainTextEdit(preview.diff or "No file changes.")

@@ -117,6 +117,9 @@ def run_discover(args: argparse.Namespace, ctx: CliContext) -> int:
         for s in servers
     ]
     ctx.out(table(rows, ["SERVER", "URL", "VERSION", "MODELS"]))
+    for server in servers:
+        for note in server.notes:
+            ctx.warn(f"{server.label} on port {server.port}: {note}")
     ctx.out("")
     for server in servers:
         provider = server.to_provider()

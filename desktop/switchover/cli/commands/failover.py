@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import time
 from dataclasses import replace
@@ -27,6 +26,7 @@ from switchover.core.failover.settings import (
 )
 from switchover.core.health.results import Tier
 from switchover.core.store import edit_store
+from switchover.core.terminal import json_text
 from switchover.targets.registry import all_targets, get_target
 
 
@@ -196,7 +196,7 @@ def _stamp(decision: Decision) -> str:
 
 def _print_decision(ctx: CliContext, decision: Decision, as_json: bool) -> None:
     if as_json:
-        ctx.stdout.write(json.dumps(decision.to_json(), ensure_ascii=False) + "\n")
+        ctx.stdout.write(json_text(decision.to_json(), indent=None) + "\n")
     else:
         hint = f"  (accept: switchover failover --tool {decision.tool})" if decision.is_suggestion else ""
         ctx.out(f"{_stamp(decision)}  {decision.message}{hint}")

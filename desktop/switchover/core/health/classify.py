@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import json
 import socket
 import ssl
 import time
@@ -12,8 +11,9 @@ from typing import Any
 
 import httpx
 
+from switchover.core import safejson
 from switchover.core.health.http import FetchedResponse, IncompleteBodyError, RedirectRefusedError
-from switchover.core.health.probes import DEEP_SUCCESS_KEY, CheckTarget, missing_models, parse_model_list
+from switchover.core.health.probes import DEEP_SUCCESS_KEY, CheckTarget, missing_models, read_model_list
 from switchover.core.health.results import HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, parse_provider_error
@@ -138,7 +138,8 @@ def _classify_success(target: CheckTarget, tier: Tier, fetched: FetchedResponse)
     if problem:
         return Verdict(HealthStatus.BAD_RESPONSE, problem)
     if tier is Tier.AUTH:
-        models = parse_model_list(data)
+        listed = read_model_list(data)
+        models = list(listed[0]) if listed is not None else None
         if models is None:
             return Verdict(
                 HealthStatus.BAD_RESPONSE,
@@ -152,7 +153,11 @@ def _classify_success(target: CheckTarget, tier: Tier, fetched: FetchedResponse)
                 f"list ({_sample(models)}).",
                 models=tuple(models),
             )
-        return Verdict(HealthStatus.OK, f"Key accepted; {len(models)} models listed.", models=tuple(models))
+        dropped = listed[1] if listed is not None else ()
+        ignored = ""
+        if dropped:  # a server listed ids no tool config may hold: say so, keep only the valid ones
+            ignored = f" {dropped[0]}" + (f" ({len(dropped) - 1} more ignored.)" if len(dropped) > 1 else "")
+        return Verdict(HealthStatus.OK, f"Key accepted; {len(models)} models listed.{ignored}", models=tuple(models))
     expected = DEEP_SUCCESS_KEY[target.protocol]
     if not isinstance(data, dict) or expected not in data:
         return Verdict(
@@ -197,7 +202,7 @@ def _json_or_problem(fetched: FetchedResponse) -> tuple[Any, str | None]:
             "Check the base URL, or sign in to the network."
         )
     try:
-        return json.loads(fetched.body), None
+        return safejson.loads(fetched.body), None
     except ValueError:
         if not fetched.body:
             return None, "The answer was empty where JSON was expected; the base URL is probably wrong."
@@ -249,7 +254,7 @@ def classify_key_check(target: CheckTarget, fetched: FetchedResponse, book: Sign
     if not 200 <= fetched.status < 300:
         return _classify_error(target, fetched, book)
     try:
-        data = json.loads(fetched.body)
+        data = safejson.loads(fetched.body)
     except ValueError:
         return None
     info = data.get("data") if isinstance(data, dict) else None

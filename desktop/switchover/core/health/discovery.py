@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,9 +17,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from switchover.core import safejson, validation
 from switchover.core.catalog import Catalog, default_catalog
 from switchover.core.health.http import HttpLimits, fetch, make_client
-from switchover.core.health.probes import parse_model_list
+from switchover.core.health.probes import read_model_list
 from switchover.core.providers import AuthStyle, Credential, Endpoint, Protocol, Provider
 
 GENERIC_KIND = "openai-compatible"
@@ -37,7 +37,8 @@ class LocalServer:
     host: str
     port: int
     version: str | None
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # valid model ids only (`switchover.core.validation`)
+    notes: tuple[str, ...] = ()  # model ids the server listed that were dropped, and why
 
     @property
     def base_url(self) -> str:
@@ -69,7 +70,7 @@ class LocalServer:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "label": self.label, "url": self.base_url, "port": self.port,
-                "version": self.version, "models": list(self.models)}
+                "version": self.version, "models": list(self.models), "notes": list(self.notes)}
 
 
 def default_ports(catalog: Catalog | None = None) -> dict[int, str]:
@@ -117,7 +118,7 @@ async def _get_json(client: httpx.AsyncClient, url: str) -> tuple[int, Any, byte
     except Exception:  # anything odd just means "not this kind of server"
         return None
     try:
-        data = json.loads(fetched.body) if fetched.body else None
+        data = safejson.loads(fetched.body) if fetched.body else None
     except ValueError:
         data = None
     return fetched.status, data, fetched.body
@@ -138,7 +139,8 @@ async def _identify(client: httpx.AsyncClient, host: str, port: int, catalog: Ca
         data = ok(path)
         return str(data["version"]) if isinstance(data, dict) and isinstance(data.get("version"), str) else None
 
-    openai_models = tuple(parse_model_list(ok("/v1/models")) or ())
+    openai_list = read_model_list(ok("/v1/models"))
+    openai_models, notes = openai_list or ((), ())
     kind: str | None = None
     version: str | None = None
     models: tuple[str, ...] = openai_models
@@ -147,8 +149,8 @@ async def _identify(client: httpx.AsyncClient, host: str, port: int, catalog: Ca
     alive = answers["/health/liveliness"]
     if isinstance(lmstudio, dict) and isinstance(lmstudio.get("data"), list):
         kind = "lmstudio"
-        models = tuple(m["id"] for m in lmstudio["data"]
-                       if isinstance(m, dict) and isinstance(m.get("id"), str) and m.get("type") != "embeddings")
+        models, notes = validation.split_model_ids(
+            m["id"] for m in lmstudio["data"] if isinstance(m, dict) and "id" in m and m.get("type") != "embeddings")
     elif isinstance(props, dict) and ({"default_generation_settings", "total_slots", "build_info"} & props.keys()):
         kind = "llamacpp"
         version = str(props["build_info"]) if props.get("build_info") else None
@@ -156,13 +158,22 @@ async def _identify(client: httpx.AsyncClient, host: str, port: int, catalog: Ca
         kind = "litellm"
     elif version_of("/api/version"):
         kind, version = "ollama", version_of("/api/version")
-        models = tuple(parse_model_list(ok("/api/tags")) or ()) or openai_models
+        tags = read_model_list(ok("/api/tags"))
+        if tags is not None and tags[0]:
+            models, notes = tags
     elif version_of("/version"):
         kind, version = "vllm", version_of("/version")
-    elif ok("/v1/models") is not None and parse_model_list(ok("/v1/models")) is not None:
+    elif openai_list is not None:
         kind = GENERIC_KIND
     if kind is None:
         return None
     preset = catalog.find(kind)
     label = preset.label if preset else "OpenAI-compatible server (local)"
-    return LocalServer(kind, label, host, port, version, models)
+    return LocalServer(kind, label, host, port, _short(version), models, notes)
+
+
+def _short(version: str | None) -> str | None:
+    """A server's version string, bounded and on one line (it is shown to the user)."""
+    if version is None:
+        return None
+    return " ".join(version.split())[:60] or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchover.core import validation
 from switchover.core.health.results import Tier
 from switchover.core.health.signatures import default_signatures
 from switchover.core.providers import AuthStyle, Protocol, Provider
@@ -147,23 +148,35 @@ def _deep_call(target: CheckTarget, model: str, chat_tokens_field: str) -> tuple
     raise ValueError(f"unknown protocol {target.protocol!r}")  # pragma: no cover - exhaustive above
 
 
-def parse_model_list(data: Any) -> list[str] | None:
-    """Model ids from any of the list shapes we meet ({"data":[{"id"}]}, {"models":[{"name"}]}), or None."""
+def read_model_list(data: Any) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(valid model ids, a note per id dropped) from any list shape we meet ({"data":[{"id"}]},
+    {"models":[{"name"}]}), or None when `data` is no model list.
+
+    The ids come from a server: each must pass `validation.model_id`; one that fails is dropped with a note
+    (shown to the user, escaped) and never written anywhere.
+    """
     if not isinstance(data, dict):
         return None
     for key in ("data", "models"):
         items = data.get(key)
         if isinstance(items, list):
-            ids: list[str] = []
+            ids: list[object] = []
             for item in items:
                 if isinstance(item, dict):
                     ident = item.get("id") or item.get("name") or item.get("model")
-                    if isinstance(ident, str):
-                        ids.append(ident.removeprefix("models/"))
+                    if ident is not None:
+                        ids.append(ident.removeprefix("models/") if isinstance(ident, str) else ident)
                 elif isinstance(item, str):
                     ids.append(item)
-            return ids
+            kept, notes = validation.split_model_ids(ids)
+            return tuple(dict.fromkeys(kept)), notes
     return None
+
+
+def parse_model_list(data: Any) -> list[str] | None:
+    """The valid model ids of a model list answer (see `read_model_list`), or None."""
+    found = read_model_list(data)
+    return None if found is None else list(found[0])
 
 
 def missing_models(wanted: tuple[str, ...], available: list[str]) -> list[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from switchover.core import safejson
 from switchover.core.errors import ConfigFileError
 from switchover.core.health.results import HealthStatus
 from switchover.core.resources import load_data_file, resource
@@ -130,7 +130,7 @@ def default_signatures() -> SignatureBook:
 def parse_provider_error(body: bytes) -> ProviderError:
     """Read the error shapes of Anthropic, OpenAI(-compatible), Gemini and Ollama; tolerate anything."""
     try:
-        data = json.loads(body.decode("utf-8", errors="replace")) if body else None
+        data = safejson.loads(body.decode("utf-8", errors="replace")) if body else None
     except ValueError:
         data = None
     if not isinstance(data, dict):

@@ -589,6 +589,9 @@ class SwitchEngine:
                 current = target.current(self.env)
             except SwitchoverError as exc:
                 error = str(exc)
+            except Exception as exc:  # one odd file makes that tool "unreadable", never `tools`/`status` fail
+                log.warning("reading %s's config failed", target.id, exc_info=True)
+                error = f"its config could not be read ({type(exc).__name__}: {exc})"
             overrides = tuple(p for p in detection.overrides if p.exists())
             rows.append(ToolStatus(target.id, target.label, detection, current, error, overrides))
         return rows
@@ -605,9 +608,9 @@ class SwitchEngine:
             problems = []
             try:
                 actual = target.current(self.env)
-            except SwitchoverError as exc:
+            except Exception as exc:  # SwitchoverError (a clear message) or a bug reading an odd file
                 actual = None
-                problems.append(str(exc))
+                problems.append(str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}")
             endpoint = plan.endpoint
             if actual is not None and actual.protocol is not None and result.request is not None:
                 # A tool configured for several protocols (the shell file) reports the one it would use.

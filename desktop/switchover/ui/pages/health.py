@@ -23,6 +23,7 @@ from switchover.ui.health_format import BAD, ago_text, latency_text, status_colo
 from switchover.ui.health_monitor import HealthMonitor
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.safe_text import show_error, tooltip
 from switchover.ui.state import AppState
 
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -68,9 +69,9 @@ class HealthModel(RowsModel):
             return status_colour(result.status if result else None)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
-                return self.urls.get(key)
+                return tooltip(self.urls.get(key))
             if column == 5 and result:
-                return result.reason
+                return tooltip(result.reason)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == SPARK_ROLE:
@@ -184,7 +185,7 @@ class HealthPage(QWidget):
     def _failed(self, message: str) -> None:
         self.check_button.setEnabled(True)
         self.progress.setVisible(False)
-        self.summary.setText(f"<span style='color:#b91c1c'>Check failed: {message}</span>")
+        show_error(self.summary, f"Check failed: {message}")
 
     def _update_summary(self) -> None:
         keys = self.model.rows()

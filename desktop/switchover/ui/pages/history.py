@@ -14,6 +14,7 @@ from switchover.core.switching import JournalEntry, UndoResult
 from switchover.ui.health_format import BAD, GOOD, WARN
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.safe_text import show_error, show_plain, tooltip
 from switchover.ui.state import AppState
 from switchover.ui.switching import ToolsService
 
@@ -80,7 +81,7 @@ class HistoryModel(RowsModel):
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.at)) if row.at else "?"
             return (when, row.what, row.tools, row.detail)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.evidence or row.detail
+            return tooltip(row.evidence or row.detail)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return {"good": GOOD, "warn": WARN, "bad": BAD}.get(row.tone)
         return None
@@ -137,13 +138,13 @@ class HistoryPage(QWidget):
 
     def undo(self) -> None:
         self.undo_button.setEnabled(False)
-        self.status_label.setText("Undoing…")
+        show_plain(self.status_label, "Undoing…")
         self.service.undo(on_done=self._undone, on_failure=lambda exc: self._failed(str(exc)))
 
     def _undone(self, result: UndoResult) -> None:
         count = len(result.files)
-        self.status_label.setText(f"Restored {count} file{'s' if count != 1 else ''}.")
+        show_plain(self.status_label, f"Restored {count} file{'s' if count != 1 else ''}.")
 
     def _failed(self, message: str) -> None:
         self.undo_button.setEnabled(self.service.can_undo)
-        self.status_label.setText(f"<span style='color:#b91c1c'>{message}</span>")
+        show_error(self.status_label, message)

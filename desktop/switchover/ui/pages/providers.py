@@ -9,6 +9,7 @@ from switchover.core.providers import Provider
 from switchover.ui.models import ProvidersModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
+from switchover.ui.safe_text import plain_box, show_error, show_plain
 from switchover.ui.state import AppState
 
 
@@ -39,7 +40,7 @@ class ProvidersPage(QWidget):
         layout.addLayout(buttons)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         state.store_changed.connect(self.refresh)
-        state.store_failed.connect(self.status_label.setText)
+        state.store_failed.connect(lambda message: show_plain(self.status_label, message))
         self.refresh()
 
     def refresh(self) -> None:
@@ -89,7 +90,7 @@ class ProvidersPage(QWidget):
 
     def save(self, draft: ProviderDraft, replace: bool) -> None:
         state = self.state
-        self.status_label.setText(f"Saving {draft.provider.name}…")
+        show_plain(self.status_label, f"Saving {draft.provider.name}…")
 
         def work(_progress: object) -> None:
             if draft.key:
@@ -99,7 +100,7 @@ class ProvidersPage(QWidget):
             state.edit(lambda store: store.add(draft.provider, replace=replace), on_done=saved)
 
         def saved(_result: object) -> None:
-            self.status_label.setText(f"Saved {draft.provider.display_name}.")
+            show_plain(self.status_label, f"Saved {draft.provider.display_name}.")
             self.select_name(draft.provider.name)
 
         state.tasks.run(work, on_success=stored, on_failure=self._failed, serial=True, label="store key")
@@ -116,6 +117,7 @@ class ProvidersPage(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
+        plain_box(box)
         yes = box.button(QMessageBox.StandardButton.Yes)
         box.finished.connect(lambda _r: self.remove(provider) if box.clickedButton() is yes else None)
         box.finished.connect(box.deleteLater)
@@ -129,12 +131,12 @@ class ProvidersPage(QWidget):
             if provider.credential.kind == "keychain":
                 state.tasks.run(
                     lambda _p: state.keychain().delete(provider.name), serial=True, on_failure=self._failed,
-                    on_success=lambda _r: self.status_label.setText(f"Removed {provider.display_name}."),
+                    on_success=lambda _r: show_plain(self.status_label, f"Removed {provider.display_name}."),
                 )
             else:
-                self.status_label.setText(f"Removed {provider.display_name}.")
+                show_plain(self.status_label, f"Removed {provider.display_name}.")
 
         state.edit(lambda store: store.remove(provider.name), on_done=forget_key, on_failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.status_label.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+        show_error(self.status_label, exc)

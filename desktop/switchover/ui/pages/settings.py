@@ -22,6 +22,7 @@ from switchover.core.failover.settings import Mode
 from switchover.core.store import Store
 from switchover.ui.autostart import Autostart
 from switchover.ui.pages.common import page_title
+from switchover.ui.safe_text import show_error
 from switchover.ui.settings import MODE_LABELS, AppSettings, default_mode, with_default_mode
 from switchover.ui.state import AppState
 
@@ -149,7 +150,7 @@ class SettingsPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.save_button.setEnabled(True)
-            self.status_label.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+            show_error(self.status_label, exc)
 
         def change(store: Store) -> None:
             from switchover.core.failover.settings import save_settings

@@ -18,6 +18,7 @@ from switchover.ui.health_format import WARN, status_colour, status_label
 from switchover.ui.health_monitor import HealthMonitor
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.safe_text import show_error, show_plain, tooltip
 from switchover.ui.state import AppState
 from switchover.ui.switch_dialog import SwitchPreviewDialog
 from switchover.ui.switch_verdict import Verification, verdict_text
@@ -69,11 +70,11 @@ class ToolsModel(RowsModel):
                 return WARN
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 3:
-                return "\n".join(str(p) for p in row.status.detection.config_paths)
+                return tooltip("\n".join(str(p) for p in row.status.detection.config_paths))
             if column == 4:
-                return self.notes(row, full=True) or None
+                return tooltip(self.notes(row, full=True)) or None
             if column == 1 and row.base_url:
-                return row.base_url
+                return tooltip(row.base_url)
         return None
 
     def _verdict(self, row: ToolRow) -> VerifyReport | None:
@@ -222,13 +223,13 @@ class ToolsPage(QWidget):
 
     def _switched(self, result: SwitchResult) -> None:
         checking = " Checking what each tool now reads…" if result.plans else ""
-        self.status_label.setText(describe_result(result) + checking)
+        show_plain(self.status_label, describe_result(result) + checking)
 
     def _verified(self, verification: Verification) -> None:
         head = f"Switched to {verification.provider} · {verification.model}: " + (
             "every tool answers." if verification.ok else "a check failed.")
-        self.status_label.setText("\n".join([head, *verification.lines()]))
+        show_plain(self.status_label, "\n".join([head, *verification.lines()]))
         self.table.viewport().update()
 
     def _failed(self, message: str) -> None:
-        self.status_label.setText(f"<span style='color:#b91c1c'>{message}</span>")
+        show_error(self.status_label, message)

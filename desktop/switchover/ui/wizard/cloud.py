@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+from switchover.ui.safe_text import error_html, html_lines, show_plain
 from switchover.ui.wizard.common import WizardPage, help_label, verdict_html
 from switchover.ui.wizard.draft import KeySource, Origin, ProviderChoice, Verdict
 
@@ -354,7 +355,7 @@ class CloudPage(WizardPage):
         try:
             self.wizard_.draft.set_key(choice.name, source, self.key_edit.text(), self.env_edit.text())
         except ValidationError as exc:
-            self.error.setText(str(exc))
+            show_plain(self.error, str(exc))
             self._update_blockers()
             return
         self.error.clear()
@@ -374,21 +375,21 @@ class CloudPage(WizardPage):
             protocol = Protocol(self.custom_protocol.currentData())
             endpoint = Endpoint.make(protocol, self.custom_url.text().strip())
             models = tuple(m.strip() for m in self.custom_models.text().split(",") if m.strip())
-        except (SwitchoverError, ValueError) as exc:
-            self.error.setText(str(exc))
+            old = draft.choices.get(self.custom_name) if self.custom_name else None
+            source = self.entered_source()
+            credential = (Credential.env(self.env_edit.text().strip()) if source is KeySource.ENV and
+                          self.env_edit.text().strip() else Credential.none() if source is KeySource.NONE
+                          else Credential.keychain())
+            provider = Provider(name=name, endpoints=(endpoint,), models=models, credential=credential,
+                                label=old.provider.label if old and old.provider.label else name)
+        except (SwitchoverError, ValueError) as exc:  # the grammar of core.validation, message names the field
+            show_plain(self.error, str(exc))
             self._update_blockers()
             return
-        old = draft.choices.get(self.custom_name) if self.custom_name else None
         if name != self.custom_name and name in draft.choices:
-            self.error.setText(f"A provider named {name!r} exists already; pick another name.")
+            show_plain(self.error, f"A provider named {name!r} exists already; pick another name.")
             return
         self.error.clear()
-        source = self.entered_source()
-        credential = (Credential.env(self.env_edit.text().strip()) if source is KeySource.ENV and
-                      self.env_edit.text().strip() else Credential.none() if source is KeySource.NONE
-                      else Credential.keychain())
-        provider = Provider(name=name, endpoints=(endpoint,), models=models, credential=credential,
-                            label=old.provider.label if old and old.provider.label else name)
         if old is not None and old.name != name:
             del draft.choices[old.name]
         choice = draft.add_custom(provider, self.key_edit.text().strip() or None)
@@ -438,7 +439,7 @@ class CloudPage(WizardPage):
 
         def failed(exc: BaseException) -> None:
             self.pending.pop(name, None)
-            self.verdict.setText(f"<span style='color:#b91c1c'>The check could not run: {exc}</span>")
+            self.verdict.setText(error_html(f"The check could not run: {exc}"))
 
         self.wizard_.run(lambda _p: services.check([(provider, key)]), done, failed, label=f"check {name}")
         self._update_blockers()
@@ -447,7 +448,7 @@ class CloudPage(WizardPage):
 
     def _update_blockers(self) -> None:
         problems = self.wizard_.draft.cloud_blockers()
-        self.blockers.setText("<br>".join(problems))
+        self.blockers.setText(html_lines(problems))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

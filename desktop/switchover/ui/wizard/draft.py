@@ -14,7 +14,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
+from switchover.core.errors import ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings, save_settings
 from switchover.core.health.discovery import LocalServer
 from switchover.core.health.results import HealthResult, HealthStatus
@@ -312,10 +314,9 @@ class SetupDraft:
     def current_entry(self, tool: str) -> ChainEntry | None:
         """The chain entry for what `tool` uses today (after import), if it points anywhere we can name."""
         detected = self.tools.get(tool)
-        if detected is None or detected.current is None or not detected.current.base_url:
+        current = _trusted(detected.current) if detected else None
+        if current is None or not current.base_url:
             return None
-        current = detected.current
-        assert current.base_url is not None
         match = provider_at((c.provider for c in self.choices.values()), current.base_url, current.protocol)
         if match is None:
             return None
@@ -325,7 +326,7 @@ class SetupDraft:
     def import_current(self, tool: str) -> str | None:
         """The provider name serving what `tool` points at now, creating an imported provider if needed."""
         detected = self.tools.get(tool)
-        current = detected.current if detected else None
+        current = _trusted(detected.current) if detected else None
         if current is None or not current.base_url or current.protocol is None:
             return None
         providers = [c.provider for c in self.choices.values()]
@@ -337,7 +338,10 @@ class SetupDraft:
                 updated = replace(known, models=(*known.models, current.model))
                 self.choices[known.name].provider = updated
             return known.name
-        provider = self.provider_for_current(tool, current)
+        try:
+            provider = self.provider_for_current(tool, current)
+        except ValidationError:  # e.g. plain http to a remote host: nothing Switchover would save
+            return None
         self.choices[provider.name] = ProviderChoice(provider, Origin.IMPORTED, imported_for=(tool,))
         return provider.name
 
@@ -651,3 +655,15 @@ class SetupDraft:
             lines.append(f"{who}: {order}")
         lines.append(f"Failover: {self.failover_mode.value}")
         return lines
+
+
+def _trusted(current: CurrentChoice | None) -> CurrentChoice | None:
+    """What a tool's file says it uses, kept only as far as it obeys `switchover.core.validation`: the file is
+    the user's (or anyone's), and what the wizard adopts from it is saved and written into other tools."""
+    if current is None:
+        return None
+    if current.base_url is not None and validation.url_problem(current.base_url) is not None:
+        return None
+    model = current.model if validation.model_id_problem(current.model) is None else None
+    small = current.small_model if validation.model_id_problem(current.small_model) is None else None
+    return replace(current, model=model, small_model=small)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.failover.settings import Mode
 from switchover.core.store import ChainEntry
+from switchover.ui.safe_text import error_html, tooltip
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label, status_text
 from switchover.ui.wizard.draft import Verdict
 
@@ -134,7 +135,7 @@ class FallbackPage(WizardPage):
         def failed(exc: BaseException) -> None:
             self.checking.difference_update(fingerprints)
             self.busy.setVisible(bool(self.checking))
-            self.status.setText(f"<span style='color:#b91c1c'>Checking failed: {exc}</span>")
+            self.status.setText(error_html(f"Checking failed: {exc}"))
 
         services = self.wizard_.services
         self.task = self.wizard_.run(lambda _p: services.check(items), done, failed, label="check current")
@@ -166,7 +167,7 @@ class FallbackPage(WizardPage):
                           & ~Qt.ItemFlag.ItemIsDropEnabled)
             item.setCheckState(Qt.CheckState.Checked if entry in chain else Qt.CheckState.Unchecked)
             if verdict is not None:
-                item.setToolTip(verdict.reason)
+                item.setToolTip(tooltip(verdict.reason))
             self.list.addItem(item)
         self._filling = False
         if not candidates:

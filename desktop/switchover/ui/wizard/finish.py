@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.ui.health_format import latency_text, status_colour
+from switchover.ui.safe_text import error_html, html_lines, tooltip
 from switchover.ui.taskman import Progress
 from switchover.ui.wizard.common import WizardPage, busy_bar, status_text
 from switchover.ui.wizard.draft import Verdict
@@ -137,7 +138,7 @@ class FinishPage(WizardPage):
         def failed(exc: BaseException) -> None:
             self.checking = False
             self.busy.hide()
-            self.summary.setText(f"<span style='color:#b91c1c'>The health check failed: {exc}</span>")
+            self.summary.setText(error_html(f"The health check failed: {exc}"))
             self.completeChanged.emit()
 
         self.task = self.wizard_.run(work, done, failed, on_progress=self._result_arrived, label="full health check")
@@ -152,7 +153,7 @@ class FinishPage(WizardPage):
                  verdict: Verdict | None = None) -> None:
         item = QTreeWidgetItem([label, api, status_text(status, verdict), latency_text(latency), reason])
         item.setForeground(2, status_colour(status))
-        item.setToolTip(4, reason)
+        item.setToolTip(4, tooltip(reason))
         self.results.addTopLevelItem(item)
 
     def _update_summary(self) -> None:
@@ -164,7 +165,7 @@ class FinishPage(WizardPage):
         elif active:
             healthy = [c for c in active if c.name in self.final_verdicts and self.final_verdicts[c.name].ok]
             lines.append(f"{len(healthy)} of {len(active)} providers work right now.")
-        self.summary.setText("<br>".join(lines))
+        self.summary.setText(html_lines(lines))
 
     # ------------------------------------------------------------ switch now
 

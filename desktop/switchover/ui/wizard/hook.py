@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
+from switchover.ui.safe_text import plain_box
 from switchover.ui.wizard.draft import needs_setup
 from switchover.ui.wizard.services import WizardServices
 from switchover.ui.wizard.wizard import SetupWizard, open_setup_wizard
@@ -83,8 +84,8 @@ class SetupWizardHook(QObject):
         if notes:  # e.g. what "switch now" did, or why a tool was not switched
             for note in notes:
                 log.info("setup: %s", note)
-            box = QMessageBox(QMessageBox.Icon.Information, "Setup saved", "\n".join(notes),
-                              QMessageBox.StandardButton.Ok, self.controller.window)
+            box = plain_box(QMessageBox(QMessageBox.Icon.Information, "Setup saved", "\n".join(notes),
+                                        QMessageBox.StandardButton.Ok, self.controller.window))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
             box.open()  # not exec(): the app keeps running while it is shown
             self.notes_box = box

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from switchover.core.health.discovery import LocalServer
+from switchover.ui.safe_text import error_html
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class LocalPage(WizardPage):
         self.scanned = True
         self.busy.hide()
         self.rescan_button.setEnabled(True)
-        self.status.setText(f"<span style='color:#b91c1c'>The scan failed: {exc}</span>")
+        self.status.setText(error_html(f"The scan failed: {exc}"))
         self.completeChanged.emit()
 
     def refresh(self) -> None:

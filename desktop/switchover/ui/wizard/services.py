@@ -185,8 +185,8 @@ class WizardServices:
             if problem is None:
                 try:
                     current = target.current(self.tool_env)
-                except SwitchoverError as exc:
-                    problem = str(exc)
+                except Exception as exc:  # one odd file: that tool is "unreadable", the wizard goes on
+                    problem = str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}"
             found.append(DetectedTool(target.id, target.label, target.protocols, installed, config, current,
                                       problem, present and installed))
         return found

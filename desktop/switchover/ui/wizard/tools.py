@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
+from switchover.ui.safe_text import error_html, tooltip
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 from switchover.ui.wizard.draft import DetectedTool
 
@@ -64,7 +65,7 @@ class ToolsPage(WizardPage):
     def _failed(self, exc: BaseException) -> None:
         self.detecting = False
         self.busy.hide()
-        self.status.setText(f"<span style='color:#b91c1c'>Could not look for tools: {exc}</span>")
+        self.status.setText(error_html(f"Could not look for tools: {exc}"))
 
     def refresh(self) -> None:
         draft = self.wizard_.draft
@@ -78,7 +79,7 @@ class ToolsPage(WizardPage):
             tip = [f"config: {tool.config_path}"] if tool.config_path else []
             if tool.current is not None and tool.current.detail:
                 tip.append(tool.current.detail)
-            item.setToolTip(2, "\n".join(tip))
+            item.setToolTip(2, tooltip("\n".join(tip)))
             if tool.problem:
                 item.setForeground(2, Qt.GlobalColor.darkRed)
             self.tree.addTopLevelItem(item)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
+from switchover.ui.safe_text import error_html
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class WelcomePage(WizardPage):
         draft = self.wizard_.draft
         self.busy.hide()
         if self.wizard_.load_error:
-            self.keychain_label.setText(f"<span style='color:#b91c1c'>{self.wizard_.load_error}</span>")
+            self.keychain_label.setText(error_html(self.wizard_.load_error))
         elif draft.keychain_usable:
             self.keychain_label.setText(
                 "<span style='color:#15803d'><b>✓ A usable OS keychain was found.</b></span> "

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from switchover import APP_NAME
 from switchover.core.store import Store
+from switchover.ui.safe_text import error_html
 from switchover.ui.taskman import Progress, Task, TaskManager
 from switchover.ui.wizard.cloud import CloudPage
 from switchover.ui.wizard.draft import SetupDraft, SetupPlan, needs_setup
@@ -116,7 +117,7 @@ class SetupWizard(QWizard):
         try:
             plan = self.draft.plan()
         except ValueError as exc:
-            self.finish_page.apply_status.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+            self.finish_page.apply_status.setText(error_html(exc))
             return
         self.apply(plan)
 
