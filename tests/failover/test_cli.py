@@ -27,10 +27,12 @@ def test_chain_set_show_and_clear(scenario: Scenario, cli: Any) -> None:
     done = cli(["chain", "set", "codex", "backup/test-model", "primary"])
     assert done.returncode == 0, done.stderr
     assert load_store().chains["codex"][0].provider == "backup"
-    assert load_store().chains["codex"][1].model is None
+    # "primary" without a model: its default model is written out, and the command says so (issue 14)
+    assert load_store().chains["codex"][1].model == "test-model"
+    assert "primary: no model given, so its default model test-model is used." in done.stdout
     shown = cli(["chain", "show", "--json"])
     data = json.loads(shown.stdout)
-    assert data["chains"]["codex"] == ["backup/test-model", "primary"]
+    assert data["chains"]["codex"] == ["backup/test-model", "primary/test-model"]
     claude = next(t for t in data["tools"] if t["tool"] == "claude-code")
     assert claude == {"tool": "claude-code", "label": "Claude Code", "source": "own",
                       "chain": ["primary/test-model", "backup/test-model"], "mode": "suggest"}

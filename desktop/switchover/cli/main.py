@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from switchover import __version__
 from switchover.cli.context import CliContext
+from switchover.cli.help import SuggestingParser, decorate
 from switchover.core.errors import SwitchoverError
 from switchover.core.logs import setup_logging
 from switchover.core.secrets import redact
@@ -56,7 +57,7 @@ def _command_modules() -> list[str]:
 
 def build_parser(only_for: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (with `only_for`, a command name) one holding just that command's module."""
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="switchover",
         description=(
             "Keep your coding tools pointed at a model provider that works. "
@@ -69,7 +70,7 @@ def build_parser(only_for: str | None = None) -> argparse.ArgumentParser:
     for name in modules:
         module = importlib.import_module(f"switchover.cli.commands.{name}")
         module.register(subparsers)
-    return parser
+    return decorate(parser)
 
 
 def run_cli(argv: Sequence[str], ctx: CliContext | None = None) -> int:

@@ -31,6 +31,7 @@ from switchover.core.providers import (
     validate_name,
     validate_url,
 )
+from switchover.core.suggestions import did_you_mean
 
 SCHEMA_VERSION = 1
 _HEADER = (
@@ -70,7 +71,8 @@ class Store:
         except KeyError:
             known = ", ".join(sorted(self.providers)) or "none yet"
             raise UnknownProviderError(
-                f"No provider named {name!r} (configured: {known}). Add one with `switchover provider add`."
+                f"No provider named {name!r}.{did_you_mean(name, self.providers)} (Configured: {known}.) "
+                "Add one with `switchover provider add`."
             ) from None
 
     def add(self, provider: Provider, replace: bool = False) -> None:

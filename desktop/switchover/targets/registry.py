@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from switchover.core.errors import SwitchoverError
+from switchover.core.suggestions import did_you_mean
 from switchover.core.switching.contract import Target
 from switchover.targets.aider import Aider
 from switchover.targets.claude_code import ClaudeCode
@@ -32,4 +33,5 @@ def get_target(tool_id: str) -> Target:
         return targets[tool_id]
     except KeyError:
         known = ", ".join(targets)
-        raise UnknownToolError(f"Unknown tool {tool_id!r}. Known tools: {known}") from None
+        raise UnknownToolError(f"Unknown tool {tool_id!r}.{did_you_mean(tool_id, targets)} Known tools: {known}") \
+            from None

@@ -12,7 +12,7 @@ from typing import Any
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.cli.failover_runtime import build_monitor
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain
+from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain, with_default_models
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import ToolStatus
 from switchover.core.failover.policy import health_phrase
@@ -92,8 +92,10 @@ def _tool_or_default(tool: str) -> str:
 def run_chain_set(args: argparse.Namespace, ctx: CliContext) -> int:
     tool = _tool_or_default(args.tool)
     with edit_store() as store:
-        entries = parse_chain(args.entries, store)
+        entries, defaulted = with_default_models(parse_chain(args.entries, store), store)
         store.chains[tool] = entries
+    for entry in defaulted:
+        ctx.out(f"{entry.provider}: no model given, so its default model {entry.model} is used.")
     ctx.out(f"{tool}: " + " → ".join(str(e) for e in entries))
     return 0
 

@@ -110,20 +110,32 @@ def preset_to_json(preset: Preset) -> dict[str, Any]:
     }
 
 
-def _credential_from_args(args: argparse.Namespace, needs_key: bool) -> Credential:
+def _credential_from_args(args: argparse.Namespace, needs_key: bool, ctx: CliContext) -> Credential:
+    """Where the key comes from. A key-needing provider without a key option asks for the key on a terminal
+    (hidden input, stored in the keychain) and fails with what to pass anywhere else (scripts, pipes)."""
     if args.key_env:
         return Credential.env(args.key_env)
     if args.no_key:
         return Credential.none()
     if args.key_stdin or not needs_key:
         return Credential.keychain() if args.key_stdin else Credential.none()
+    if ctx.stdin.isatty():
+        args.ask_key = True
+        return Credential.keychain()
     raise ValidationError(
-        "This provider needs a key: pass --key-stdin (stored in the OS keychain), --key-env VAR, "
-        "or --no-key if the endpoint really takes none."
+        "This provider needs a key, and standard input is not a terminal to ask for it: pass --key-stdin "
+        "(stored in the OS keychain), --key-env VAR, or --no-key if the endpoint really takes none."
     )
 
 
-def _read_key(ctx: CliContext) -> str:
+def _read_key(ctx: CliContext, args: argparse.Namespace, label: str) -> str:
+    if getattr(args, "ask_key", False):
+        import getpass
+
+        key = getpass.getpass(f"API key for {label} (typing is hidden; stored in the OS keychain): ").strip()
+        if not key:
+            raise ValidationError("No key was entered; nothing was saved.")
+        return key
     line = ctx.stdin.readline()
     key = line.strip()
     if not key:
@@ -136,7 +148,7 @@ def _build_provider(args: argparse.Namespace, ctx: CliContext) -> Provider:
     custom = {proto: getattr(args, flag) for flag, proto in _URL_FLAGS.items() if getattr(args, flag)}
     if args.preset:
         preset = ctx.catalog().get(args.preset)
-        credential = _credential_from_args(args, preset.needs_key)
+        credential = _credential_from_args(args, preset.needs_key, ctx)
         provider = preset.to_provider(name, tuple(args.model), args.small_model, credential)
         if custom:  # user URLs override the preset's for those protocols
             kept = [e for e in provider.endpoints if e.protocol not in custom]
@@ -149,7 +161,7 @@ def _build_provider(args: argparse.Namespace, ctx: CliContext) -> Provider:
                 "(--anthropic-url, --openai-url, --responses-url, --gemini-url, --ollama-url)."
             )
         endpoints = tuple(Endpoint.make(p, u) for p, u in custom.items())
-        credential = _credential_from_args(args, needs_key=not Provider(name, endpoints).is_local)
+        credential = _credential_from_args(args, not Provider(name, endpoints).is_local, ctx)
         provider = Provider(
             name=name,
             endpoints=endpoints,
@@ -169,7 +181,9 @@ def _build_provider(args: argparse.Namespace, ctx: CliContext) -> Provider:
 
 def run_add(args: argparse.Namespace, ctx: CliContext) -> int:
     provider = _build_provider(args, ctx)
-    key = _read_key(ctx) if provider.credential.kind == "keychain" else None
+    if provider.name in ctx.store().providers and not args.replace:  # before asking for a key in vain
+        raise ValidationError(f"A provider named {provider.name!r} exists already; use --replace or another name.")
+    key = _read_key(ctx, args, provider.display_name) if provider.credential.kind == "keychain" else None
     with edit_store() as store:
         if provider.name in store.providers and not args.replace:
             raise ValidationError(
@@ -254,9 +268,9 @@ def run_remove(args: argparse.Namespace, ctx: CliContext) -> int:
 def run_set_key(args: argparse.Namespace, ctx: CliContext) -> int:
     with edit_store() as store:
         provider = store.get(args.name)
-        credential = _credential_from_args(args, needs_key=True)
+        credential = _credential_from_args(args, True, ctx)
         if credential.kind == "keychain":
-            ctx.keychain().set(provider.name, _read_key(ctx))
+            ctx.keychain().set(provider.name, _read_key(ctx, args, provider.display_name))
         store.add(replace(provider, credential=credential), replace=True)
     if credential.kind != "keychain" and provider.credential.kind == "keychain":
         try:

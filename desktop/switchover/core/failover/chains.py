@@ -14,6 +14,7 @@ from switchover.core.errors import ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL
 from switchover.core.providers import Protocol, Provider
 from switchover.core.store import ChainEntry, Store
+from switchover.core.suggestions import did_you_mean
 
 
 def chain_for(store: Store, tool: str) -> list[ChainEntry]:
@@ -93,8 +94,9 @@ def parse_chain(texts: Sequence[str], store: Store) -> list[ChainEntry]:
     unknown = sorted({e.provider for e in entries if e.provider not in store.providers})
     if unknown:
         known = ", ".join(sorted(store.providers)) or "none yet"
+        hints = "".join(did_you_mean(name, store.providers) for name in unknown)
         raise ValidationError(
-            f"Unknown provider(s) {', '.join(unknown)} (configured: {known}). Add them with "
+            f"Unknown provider(s) {', '.join(unknown)}.{hints} (Configured: {known}.) Add them with "
             "`switchover provider add` first."
         )
     seen: set[ChainEntry] = set()
@@ -103,3 +105,26 @@ def parse_chain(texts: Sequence[str], store: Store) -> list[ChainEntry]:
             raise ValidationError(f"{entry} appears twice in the chain.")
         seen.add(entry)
     return entries
+
+
+def with_default_models(entries: Sequence[ChainEntry], store: Store) -> tuple[list[ChainEntry], list[ChainEntry]]:
+    """Entries without a model get their provider's default model, written out (so the chain says what it
+    uses, and a later change of the provider's model list does not silently change it). Returns the entries
+    and those that were filled in; a provider that lists no model is an error saying what to give."""
+    done: list[ChainEntry] = []
+    filled: list[ChainEntry] = []
+    for given in entries:
+        entry = given
+        if entry.model is None:
+            provider = store.get(entry.provider)
+            if not provider.default_model:
+                raise ValidationError(
+                    f"{provider.display_name} lists no models, so {entry.provider} alone does not say which model "
+                    f"to use: give one as {entry.provider}/MODEL."
+                )
+            entry = ChainEntry(entry.provider, provider.default_model)
+            filled.append(entry)
+        if entry in done:
+            raise ValidationError(f"{entry} appears twice in the chain.")
+        done.append(entry)
+    return done, filled

@@ -30,6 +30,7 @@ from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, SwitchoverError
 from switchover.core.fileio import TEMP_PREFIX, atomic_write, resolve_target
 from switchover.core.filelock import LockBusyError, locked
+from switchover.core.suggestions import did_you_mean
 from switchover.core.switching.contract import (
     CurrentChoice,
     Detection,
@@ -260,8 +261,9 @@ class SwitchEngine:
             return [t for t in self.targets.values() if t.detect(self.env).installed]
         unknown = [t for t in tools if t not in self.targets]
         if unknown:
+            hints = "".join(did_you_mean(t, self.targets) for t in unknown)
             raise SwitchRefusedError(
-                f"Unknown tool {', '.join(unknown)}. Known tools: {', '.join(self.targets)}"
+                f"Unknown tool {', '.join(unknown)}.{hints} Known tools: {', '.join(self.targets)}"
             )
         return [self.targets[t] for t in dict.fromkeys(tools)]
 
