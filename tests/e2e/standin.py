@@ -6,6 +6,11 @@ four wire protocols the tools use (Anthropic Messages, OpenAI chat completions, 
 generateContent), answers every turn with a recognisable text (``STANDIN-REPLY-<name>``) and records every
 request so a test can assert on path, model and auth headers.
 
+For the gateway tests it can also serve only some APIs (``only``, e.g. a chat-only provider), fail every
+completion with a given status and body (a region block, a 429), answer late, open a stream with an error
+event, break a stream part-way, and answer a fresh user turn with a tool call (Anthropic and chat formats)
+whose result, in the next request, it echoes back (``STANDIN-TOOL-RESULT:<text>``).
+
 Run it by hand with ``python tests/e2e/standin.py --name a --key sk-a`` (prints its URL, logs requests).
 """
 
@@ -17,7 +22,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,6 +66,15 @@ class StandinState:
     models: tuple[str, ...] = ("standin-model",)  # what the model-list endpoints answer
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Failure modes and extras for the gateway tests (all off by default):
+    only: frozenset[str] | None = None  # serve only these APIs: "anthropic", "chat", "responses", "gemini"
+    fail: tuple[int, Any] | None = None  # answer every completion with (HTTP status, JSON body)
+    first_byte_delay_s: float = 0.0  # wait this long before answering a completion
+    stream_error_first: Any = None  # a 200 stream that opens with this error event instead of an answer
+    cut_after_events: int | None = None  # streams break (connection closed) after this many events
+    event_gap_s: float = 0.0  # pause between stream events (to see a relay pass each one on at once)
+    tool_call: tuple[str, dict[str, Any]] | None = None  # answer a fresh user turn with this tool call
+    after_reply: Callable[[RecordedRequest], None] | None = None  # called after each completion was answered
 
     @property
     def reply(self) -> str:
@@ -149,6 +163,52 @@ def _is_generation(request: RecordedRequest) -> bool:
     )
 
 
+def _api_of(path: str, gemini: bool) -> str | None:
+    if path.endswith("/messages") or path.endswith("/messages/count_tokens"):
+        return "anthropic"
+    if path.endswith("/chat/completions"):
+        return "chat"
+    if path.endswith("/responses"):
+        return "responses"
+    return "gemini" if gemini else None
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_text_of(part.get("text") or part.get("content") or part.get("output") or "")
+                        for part in content if isinstance(part, dict))
+    return ""
+
+
+def _tool_result(payload: dict[str, Any]) -> str | None:
+    """The tool output the client sends back in this request's last turn, if it is one."""
+    messages = payload.get("messages") or payload.get("input")
+    if not isinstance(messages, list) or not messages:
+        return None
+    last = messages[-1]
+    if not isinstance(last, dict):
+        return None
+    if last.get("role") == "tool" or last.get("type") == "function_call_output":  # chat, responses
+        return _text_of(last.get("content") if "content" in last else last.get("output"))
+    content = last.get("content")
+    if last.get("role") == "user" and isinstance(content, list):  # anthropic
+        results = [part for part in content if isinstance(part, dict) and part.get("type") == "tool_result"]
+        if results:
+            return _text_of(results[-1].get("content"))
+    return None
+
+
+def _offered_tools(payload: dict[str, Any]) -> set[str]:
+    names = set()
+    for tool in payload.get("tools") or ():
+        if isinstance(tool, dict):
+            function = tool.get("function")
+            names.add(str(function.get("name") if isinstance(function, dict) else tool.get("name")))
+    return names
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30  # idle keep-alive connections end by themselves
@@ -209,6 +269,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         payload = body if isinstance(body, dict) else {}
         stream = bool(payload.get("stream"))
+        api = _api_of(path, gemini is not None)
+        if api is not None and self.command == "POST" and not path.endswith("count_tokens"):
+            if self.state.only is not None and api not in self.state.only:
+                self._send_json(404, {"error": {"message": f"stand-in serves no {api} API", "code": 404}})
+                return
+            if self.state.first_byte_delay_s:
+                time.sleep(self.state.first_byte_delay_s)
+            if self.state.fail is not None:
+                status, error_body = self.state.fail
+                self._send_json(status, error_body)
+                self._after_reply(record)
+                return
+            if stream and self.state.stream_error_first is not None:
+                self._send_sse(iter([("error", self.state.stream_error_first)]))
+                self._after_reply(record)
+                return
+        self._payload = payload
         if self.command == "GET":
             self._models(path, query)
         elif path.endswith("/messages/count_tokens"):
@@ -225,6 +302,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._gemini(gemini.group("model"), gemini.group("method") == "streamGenerateContent", query)
         else:
             self._send_json(404, {"error": {"message": f"stand-in has no route {path}", "code": 404}})
+            return
+        if api is not None and self.command == "POST":
+            self._after_reply(record)
+
+    def _after_reply(self, record: RecordedRequest) -> None:
+        hook = self.state.after_reply
+        if hook is not None:
+            hook(record)
 
     def _read_chunked(self) -> bytes:
         data = b""
@@ -261,7 +346,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for event, data in events:
+        for count, (event, data) in enumerate(events):
+            if self.state.cut_after_events is not None and count >= self.state.cut_after_events:
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)  # break the stream mid-way, as a dying upstream does
+                return
+            if count and self.state.event_gap_s:
+                time.sleep(self.state.event_gap_s)
             text = "" if event is None else f"event: {event}\n"
             text += f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
             chunk = text.encode()
@@ -300,9 +392,23 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
 
+    def _turn(self) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+        """(reply text, tool call or None) for this request."""
+        payload: dict[str, Any] = getattr(self, "_payload", {})
+        result = _tool_result(payload)
+        if result is not None:
+            return f"{self.state.reply} STANDIN-TOOL-RESULT:{result.strip()[:200]}", None
+        call = self.state.tool_call
+        if call is not None and call[0] in _offered_tools(payload):
+            return "", call
+        return self.state.reply, None
+
     def _anthropic(self, model: str, stream: bool) -> None:
         msg_id = f"msg_{uuid.uuid4().hex[:20]}"
-        text = self.state.reply
+        text, call = self._turn()
+        if call is not None:
+            self._anthropic_tool(msg_id, model, stream, call)
+            return
         usage = {"input_tokens": 12, "output_tokens": 5}
         if not stream:
             self._send_json(
@@ -354,11 +460,46 @@ class _Handler(BaseHTTPRequestHandler):
 
         self._send_sse(events())
 
+    def _anthropic_tool(self, msg_id: str, model: str, stream: bool, call: tuple[str, dict[str, Any]]) -> None:
+        tool_id = f"toolu_{uuid.uuid4().hex[:20]}"
+        name, args = call
+        usage = {"input_tokens": 12, "output_tokens": 9}
+        message = {"id": msg_id, "type": "message", "role": "assistant", "model": model, "stop_sequence": None}
+        if not stream:
+            self._send_json(200, {**message, "content": [{"type": "tool_use", "id": tool_id, "name": name,
+                                                          "input": args}], "stop_reason": "tool_use",
+                                  "usage": usage})
+            return
+        self._send_sse(iter([
+            ("message_start", {"type": "message_start", "message": {
+                **message, "content": [], "stop_reason": None, "usage": {"input_tokens": 12, "output_tokens": 1}}}),
+            ("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                     "delta": {"type": "input_json_delta", "partial_json": json.dumps(args)}}),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                               "usage": {"output_tokens": 9}}),
+            ("message_stop", {"type": "message_stop"}),
+        ]))
+
     def _chat(self, model: str, stream: bool) -> None:
         chat_id = f"chatcmpl-{uuid.uuid4().hex[:20]}"
         created = int(time.time())
-        text = self.state.reply
+        text, call = self._turn()
         usage = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
+        tool_calls = None
+        if call is not None:
+            tool_calls = [{"id": f"call_{uuid.uuid4().hex[:20]}", "type": "function",
+                           "function": {"name": call[0], "arguments": json.dumps(call[1])}}]
+        if not stream and tool_calls is not None:
+            self._send_json(200, {
+                "id": chat_id, "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "finish_reason": "tool_calls",
+                             "message": {"role": "assistant", "content": None, "tool_calls": tool_calls}}],
+                "usage": usage,
+            })
+            return
         if not stream:
             self._send_json(
                 200,
@@ -392,6 +533,15 @@ class _Handler(BaseHTTPRequestHandler):
             return out
 
         def events() -> Iterator[tuple[str | None, Any]]:
+            if tool_calls is not None:
+                first = {**tool_calls[0], "index": 0, "function": {"name": call[0] if call else "", "arguments": ""}}
+                yield None, chunk({"role": "assistant", "content": None, "tool_calls": [first]}, None)
+                yield None, chunk({"tool_calls": [{"index": 0, "function": {"arguments":
+                                                                             tool_calls[0]["function"]["arguments"]}}]},
+                                  None)
+                yield None, chunk({}, "tool_calls", with_usage=True)
+                yield None, "[DONE]"
+                return
             yield None, chunk({"role": "assistant", "content": ""}, None)
             yield None, chunk({"content": text}, None)
             yield None, chunk({}, "stop", with_usage=True)

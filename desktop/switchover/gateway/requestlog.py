@@ -1,0 +1,280 @@
+"""The gateway's request log: one redacted line per request, bounded, plus token totals per day.
+
+What a line holds: when, the tool and route, the upstream that answered (and every hop tried before it), the
+model asked for and served, the status, latency, time to first byte and token counts. Never a key, a token,
+a prompt or an answer: reasons are scrubbed sentences, hops name providers. The newest `keep` lines are kept
+in `requests.jsonl`; `usage.json` keeps token counts per (UTC day, tool, provider, model) so spend can be
+added up later without the log. Writes happen on a background thread, batched, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from switchover.core import paths
+from switchover.core.fileio import atomic_write
+from switchover.core.filelock import locked
+from switchover.gateway.translate.usage import Usage
+
+log = logging.getLogger(__name__)
+
+LOG_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One upstream tried for a request."""
+
+    upstream: str  # provider/protocol
+    model: str
+    status: str  # HealthStatus value, or "ok"
+    http_status: int | None = None
+    latency_ms: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    at: float  # wall time the request arrived
+    tool: str
+    api: str  # messages | count_tokens | chat | responses | models
+    stream: bool
+    requested_model: str | None
+    status: int  # HTTP status the tool got
+    outcome: str  # ok | a HealthStatus value | client_error | client_closed | refused | broken_stream
+    latency_ms: float
+    ttfb_ms: float | None = None
+    upstream: str | None = None  # provider/protocol that answered
+    provider: str | None = None
+    model: str | None = None  # the model the upstream was asked for
+    translated: bool = False
+    hops: tuple[Hop, ...] = ()
+    usage: Usage | None = None  # None: the upstream reported none (or the request failed)
+    error: str = ""
+
+    @property
+    def failovers(self) -> int:
+        return max(0, len(self.hops) - 1)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["hops"] = [asdict(h) for h in self.hops]
+        data["latency_ms"] = round(self.latency_ms, 2)
+        if self.ttfb_ms is not None:
+            data["ttfb_ms"] = round(self.ttfb_ms, 2)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RequestRecord:
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        return cls(
+            at=float(data["at"]),
+            tool=str(data["tool"]),
+            api=str(data["api"]),
+            stream=bool(data.get("stream")),
+            requested_model=_opt_str(data.get("requested_model")),
+            status=int(data["status"]),
+            outcome=str(data["outcome"]),
+            latency_ms=float(data["latency_ms"]),
+            ttfb_ms=_opt_float(data.get("ttfb_ms")),
+            upstream=_opt_str(data.get("upstream")),
+            provider=_opt_str(data.get("provider")),
+            model=_opt_str(data.get("model")),
+            translated=bool(data.get("translated")),
+            hops=tuple(Hop(str(h["upstream"]), str(h["model"]), str(h["status"]), _opt_int(h.get("http_status")),
+                           _opt_float(h.get("latency_ms")), str(h.get("reason", ""))) for h in data.get("hops", ())),
+            usage=Usage(**{k: _opt_int(usage.get(k)) or 0 for k in _USAGE_FIELDS}) if usage else None,
+            error=str(data.get("error", "")),
+        )
+
+
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_input_tokens",
+                 "reasoning_tokens")
+
+
+def _opt_str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _opt_float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _opt_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def log_dir() -> Path:
+    return paths.data_dir() / "gateway"
+
+
+def day_of(wall: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(wall))
+
+
+# ---------------------------------------------------------------- reading (CLI, app)
+
+
+def read_records(directory: Path | None = None, limit: int | None = None) -> list[RequestRecord]:
+    """Oldest first; damaged lines are skipped (the log is a convenience, never a blocker)."""
+    path = (directory or log_dir()) / "requests.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    records: list[RequestRecord] = []
+    for line in lines[-limit:] if limit else lines:
+        try:
+            data = json.loads(line)
+            if isinstance(data, dict) and data.get("v") == LOG_SCHEMA:
+                records.append(RequestRecord.from_json(data))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return records
+
+
+def read_usage(directory: Path | None = None) -> list[dict[str, Any]]:
+    """Rows {day, tool, provider, model, requests, errors, input_tokens, ...} (UTC days)."""
+    path = (directory or log_dir()) / "usage.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    rows = data.get("rows") if isinstance(data, dict) and data.get("schema_version") == LOG_SCHEMA else None
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+# ---------------------------------------------------------------- writing (the gateway)
+
+_COUNTERS = ("requests", "errors", *_USAGE_FIELDS)
+
+
+def _usage_key(record: RequestRecord) -> tuple[str, str, str, str]:
+    return (day_of(record.at), record.tool, record.provider or "", record.model or "")
+
+
+def merge_usage(rows: list[dict[str, Any]], records: Iterable[RequestRecord]) -> list[dict[str, Any]]:
+    """Add records' counts into per-day rows (pure, so the aggregation is testable on its own)."""
+    table: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        try:
+            key = (str(row["day"]), str(row["tool"]), str(row["provider"]), str(row["model"]))
+        except KeyError:
+            continue
+        table[key] = {**row}
+    for record in records:
+        if record.api == "models" or record.outcome == "refused":
+            continue
+        key = _usage_key(record)
+        row = table.setdefault(key, {"day": key[0], "tool": key[1], "provider": key[2], "model": key[3],
+                                     **dict.fromkeys(_COUNTERS, 0)})
+        row["requests"] = int(row.get("requests", 0)) + 1
+        row["errors"] = int(row.get("errors", 0)) + (0 if record.outcome == "ok" else 1)
+        if record.usage is not None:
+            for name in _USAGE_FIELDS:
+                value = getattr(record.usage, name)
+                if value:
+                    row[name] = int(row.get(name, 0)) + value
+    return sorted(table.values(), key=lambda r: (r["day"], r["tool"], r["provider"], r["model"]))
+
+
+class RequestLog:
+    """In memory: the newest `memory` records (status output). On disk: appended by a writer thread."""
+
+    def __init__(self, directory: Path | None = None, keep: int = 2000, memory: int = 500, persist: bool = True,
+                 flush_s: float = 0.25):
+        self.directory = directory or log_dir()
+        self.keep = keep
+        self.recent: deque[RequestRecord] = deque(maxlen=memory)
+        self.last_by_tool: dict[str, RequestRecord] = {}
+        self._persist = persist
+        self._flush_s = flush_s
+        self._queue: queue.SimpleQueue[RequestRecord | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lines_on_disk: int | None = None
+
+    def add(self, record: RequestRecord) -> None:
+        """Called on the event loop: O(1), no I/O."""
+        self.recent.append(record)
+        if record.upstream is not None:
+            self.last_by_tool[record.tool] = record
+        if self._persist:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_loop, name="switchover-gateway-log", daemon=True)
+                self._thread.start()
+            self._queue.put(record)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Flush what is queued and stop the writer."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _write_loop(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[RequestRecord] = []
+            item = self._queue.get()
+            if item is None:
+                stop = True
+            else:
+                batch.append(item)
+            deadline = time.monotonic() + self._flush_s
+            while not stop:  # gather what arrives within flush_s, so a burst is one write
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+            if batch:
+                try:
+                    self.write(batch)
+                except Exception as exc:  # never let the log stop the gateway
+                    log.warning("could not write the gateway request log: %s", exc)
+
+    def write(self, batch: list[RequestRecord]) -> None:
+        paths.ensure_private_dir(self.directory)
+        with locked(self.directory / ".lock", what="the gateway log"):
+            self._append(batch)
+            self._add_usage(batch)
+
+    def _append(self, batch: list[RequestRecord]) -> None:
+        path = self.directory / "requests.jsonl"
+        lines = [json.dumps({"v": LOG_SCHEMA, **r.to_json()}, separators=(",", ":")) for r in batch]
+        if self._lines_on_disk is None:
+            try:
+                self._lines_on_disk = path.read_bytes().count(b"\n")
+            except OSError:
+                self._lines_on_disk = 0
+        if self._lines_on_disk + len(lines) > self.keep * 3 // 2:
+            try:
+                old = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                old = []
+            kept = (old + lines)[-self.keep:]
+            atomic_write(path, ("\n".join(kept) + "\n").encode(), 0o600)
+            self._lines_on_disk = len(kept)
+            return
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        path.chmod(0o600)
+        self._lines_on_disk += len(lines)
+
+    def _add_usage(self, batch: list[RequestRecord]) -> None:
+        path = self.directory / "usage.json"
+        rows = merge_usage(read_usage(self.directory), batch)
+        document = {"schema_version": LOG_SCHEMA, "rows": rows}
+        atomic_write(path, json.dumps(document, separators=(",", ":")).encode(), 0o600)
