@@ -22,7 +22,7 @@ from switchover.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
-COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "failover")
+COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "failover", "gateway")
 # Which module registers each command, so running one imports only its module: `switchover key NAME` is a
 # key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
 # commands still load every module; a test checks this table against what the modules register.
@@ -44,6 +44,7 @@ COMMAND_MODULES = {
     "chain": "failover",
     "watch": "failover",
     "failover": "failover",
+    "gateway": "gateway",
 }
 
 

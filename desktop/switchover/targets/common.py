@@ -150,11 +150,16 @@ def shell_env_file(env: ToolEnv) -> Path:
     return switchover_config_dir(env) / "env.sh"
 
 
-def env_key_note(tool: str, provider: Provider, env: ToolEnv) -> tuple[str, ...]:
+def env_key_note(tool: str, provider: Provider, env: ToolEnv, request_key_file: Path | None = None) -> tuple[str, ...]:
     """What the user must do so a tool that reads keys only from the environment finds this one."""
     if not needs_key(provider):
         return ()
     var = key_env_var(provider)
+    if request_key_file is not None:
+        return (
+            f"{tool} reads the gateway token from ${var}: start {tool} where it is exported, e.g. "
+            f'export {var}="$(switchover gateway token)" (or source {shell_env_file(env)}).',
+        )
     if provider.credential.kind == "env":
         return (f"{tool} reads the key from ${var}; keep it exported where you start {tool}.",)
     return (

@@ -85,7 +85,8 @@ class Goose(Target):
             model=request.model,
             small_model=None,
             changes=common.changes(config.change(), self._provider_file(env, request, endpoint)),
-            notes=("Restart Goose to pick this up.", *common.env_key_note(self.label, request.provider, env)),
+            notes=("Restart Goose to pick this up.", *common.env_key_note(self.label, request.provider, env,
+                                                                           request.key_file)),
         )
 
     def _provider_file(self, env: ToolEnv, request: SwitchRequest, endpoint: Endpoint) -> FileChange | None:

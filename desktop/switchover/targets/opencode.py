@@ -90,7 +90,12 @@ class OpenCode(Target):
         if config.before is None:  # OpenCode inserts it on its first run otherwise, rewriting the file
             config.doc.set(("$schema",), SCHEMA_URL)
         provider = request.provider
-        api_key = f"{{env:{common.key_env_var(provider)}}}" if common.needs_key(provider) else common.LOCAL_DUMMY_KEY
+        if not common.needs_key(provider):
+            api_key = common.LOCAL_DUMMY_KEY
+        elif request.key_file is not None:  # the gateway token: read from its 0600 file, no env.sh needed
+            api_key = f"{{file:{request.key_file}}}"
+        else:
+            api_key = f"{{env:{common.key_env_var(provider)}}}"
         entry: dict[str, Any] = {
             "npm": _NPM[endpoint.protocol],
             "name": f"{provider.display_name} (Switchover)",
@@ -108,5 +113,6 @@ class OpenCode(Target):
             small_model=request.small_model,
             changes=common.changes(config.change()),
             warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
-            notes=("Restart OpenCode to pick this up.", *common.env_key_note(self.label, provider, env)),
+            notes=("Restart OpenCode to pick this up.",
+                   *(() if request.key_file is not None else common.env_key_note(self.label, provider, env))),
         )

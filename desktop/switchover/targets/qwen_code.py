@@ -71,8 +71,13 @@ class QwenCode(Target):
             doc.set(("$version",), SETTINGS_VERSION)
         _remove_ours(doc)
         provider = request.provider
+        # Through Switchover's gateway the key is only the local gateway token, and Qwen Code has no way to
+        # fetch one: it holds the token itself (no env.sh needed), and the file is listed by `exposure`.
+        holds_token = request.key_file is not None and common.needs_key(provider)
         auth: dict[str, str] = (
-            {"envKey": common.key_env_var(provider)}
+            {"apiKey": common.plaintext_key(request)}
+            if holds_token
+            else {"envKey": common.key_env_var(provider)}
             if common.needs_key(provider)
             else {"apiKey": common.LOCAL_DUMMY_KEY}
         )
@@ -92,9 +97,10 @@ class QwenCode(Target):
             endpoint=endpoint,
             model=request.model,
             small_model=None,
-            changes=common.changes(settings.change()),
+            changes=common.changes(settings.change(holds_secret=holds_token)),
             warnings=warnings + _shadowing_entries(doc, auth_type, request.model),
-            notes=("Restart Qwen Code to pick this up.", *common.env_key_note(self.label, provider, env)),
+            notes=("Restart Qwen Code to pick this up.",
+                   *(() if holds_token else common.env_key_note(self.label, provider, env))),
         )
 
 

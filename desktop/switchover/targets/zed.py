@@ -93,7 +93,12 @@ class Zed(Target):
         legacy = _legacy_note(settings.doc, key)
         name = request.provider.name
         key_note = (
-            f"Zed reads the key from ${KEY_VAR} or from its own keychain, where it files keys by API URL: paste "
+            f"Zed keeps the gateway token in its own keychain, filed by API URL: paste the output of "
+            f"`switchover gateway token` once in Zed's Agent settings under “{PROVIDER_ID}” (the token never "
+            "changes when the gateway re-routes), or start Zed with "
+            f"{KEY_VAR}=\"$(switchover gateway token)\"."
+            if request.key_file is not None
+            else f"Zed reads the key from ${KEY_VAR} or from its own keychain, where it files keys by API URL: paste "
             f"the key once per provider in Zed's Agent settings under “{PROVIDER_ID}”, or start Zed with "
             f"{KEY_VAR}=\"$(switchover key {name})\"."
             if common.needs_key(request.provider)

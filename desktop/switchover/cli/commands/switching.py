@@ -47,6 +47,12 @@ def register(subparsers: Any) -> None:
                        help="only this tool (repeatable); see `switchover tools` for ids")
     which.add_argument("--all", action="store_true", help="every tool Switchover knows, installed or not")
     use.add_argument("--dry-run", action="store_true", help="show the changes as a diff; write nothing")
+    route = use.add_mutually_exclusive_group()
+    route.add_argument("--via-gateway", action="store_true",
+                       help="point the tools at their route on Switchover's local gateway (once); later switches "
+                       "re-route them there without touching their files")
+    route.add_argument("--direct", action="store_true",
+                       help="point tools that go through the gateway back at the provider itself")
     add_json_flag(use)
     use.set_defaults(handler=run_use)
 
@@ -202,6 +208,10 @@ def _result_json(result: SwitchResult, reports: list[VerifyReport]) -> dict[str,
 
 
 def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.cli.commands._gateway_use import gateway_involved, run_use_gateway
+
+    if gateway_involved(args, ctx):
+        return run_use_gateway(args, ctx)
     name, model = split_target(args.target)
     provider = ctx.store().get(name)
     model = model or provider.default_model

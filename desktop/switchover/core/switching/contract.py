@@ -85,6 +85,9 @@ class SwitchRequest:
     small_model: str | None
     key_command: tuple[str, ...]  # argv printing the key, e.g. ("/usr/bin/switchover", "key", "deepseek")
     resolve_key: Callable[[], str | None]  # only for tools that cannot take a key indirectly
+    # Set when the key is Switchover's local gateway token (never a provider key), kept in this 0600 file:
+    # tools that read a key from a file name it, and tools with no indirection at all may hold the token.
+    key_file: Path | None = None
 
 
 @dataclass(frozen=True)

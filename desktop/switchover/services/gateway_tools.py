@@ -1,0 +1,273 @@
+"""Tools and the gateway: which tools go through it, pointing a tool at its route (once, through the
+switching engine), and re-routing tools that already go through it (the store only, never their files).
+
+A tool goes "via the gateway" when its own config names its route (`http://127.0.0.1:PORT/<tool-id>`); the
+config stays the truth, as everywhere else. For the failover monitor such a tool's current choice is its
+route's choice, and a switch is a re-route: `GatewayAwareTools` and `GatewayAwareSwitcher` wrap the plain
+directory and switcher so the monitor itself needs no gateway knowledge.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.failover.chains import chain_for
+from switchover.core.failover.monitor import Switcher, ToolDirectory
+from switchover.core.providers import Credential, Endpoint, Protocol, Provider
+from switchover.core.store import Store, load_store
+from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.engine import SwitchEngine, SwitchResult
+from switchover.gateway.routing import (
+    MAIN_ALIAS,
+    SERVABLE,
+    SMALL_ALIAS,
+    RouteChoice,
+    pick_endpoint,
+    route_base_urls,
+    tool_of_url,
+)
+from switchover.gateway.token import ensure_token, token_file
+from switchover.services.gateway_routes import gateway_settings, reroute, route_choices
+
+GATEWAY_PROVIDER = "gateway"
+
+
+@dataclass(frozen=True)
+class ToolMode:
+    tool: str
+    label: str
+    via_gateway: bool
+    base_url: str | None
+    error: str | None = None
+
+
+def _targets() -> list[Target]:
+    from switchover.targets.registry import all_targets
+
+    return all_targets()
+
+
+def is_via_gateway(target: Target, env: ToolEnv, gateway_url: str) -> bool:
+    try:
+        current = target.current(env)
+    except SwitchoverError:
+        return False
+    return current is not None and tool_of_url(gateway_url, current.base_url) == target.id
+
+
+def tool_modes(gateway_url: str, env: ToolEnv | None = None,
+               targets: Sequence[Target] | None = None) -> dict[str, ToolMode]:
+    env = env or ToolEnv.current()
+    modes: dict[str, ToolMode] = {}
+    for target in targets if targets is not None else _targets():
+        try:
+            current = target.current(env)
+        except SwitchoverError as exc:
+            modes[target.id] = ToolMode(target.id, target.label, False, None, str(exc))
+            continue
+        base_url = current.base_url if current else None
+        modes[target.id] = ToolMode(target.id, target.label, tool_of_url(gateway_url, base_url) == target.id,
+                                    base_url)
+    return modes
+
+
+def token_command() -> tuple[str, ...]:
+    """The key helper a tool runs to get the gateway token (same resolution as `switchover key`)."""
+    if getattr(sys, "frozen", False):
+        return (str(Path(sys.executable).resolve()), "gateway", "token")
+    python = Path(sys.executable)
+    script = python.parent / ("switchover.exe" if sys.platform.startswith("win") else "switchover")
+    if python.is_absolute() and script.is_file():
+        return (str(script), "gateway", "token")
+    return (sys.executable, "-m", "switchover", "gateway", "token")
+
+
+def gateway_provider(gateway_url: str, target: Target, upstream: Provider) -> Provider:
+    """The route as a provider the tool's target can be pointed at: one endpoint per protocol the tool
+    speaks that the gateway can serve from `upstream` (its own, or through translation)."""
+    urls = route_base_urls(gateway_url, target.id)
+    endpoints = []
+    for protocol in target.protocols:
+        if protocol in urls and pick_endpoint(upstream, protocol) is not None:
+            endpoints.append(Endpoint.make(protocol, urls[protocol]))
+    if not endpoints:
+        speaks = " or ".join(p.value for p in target.protocols)
+        offered = ", ".join(p.value for p in upstream.protocols) or "nothing"
+        raise ValidationError(
+            f"{target.label} speaks {speaks}; the gateway cannot serve that from {upstream.display_name} "
+            f"(it offers {offered}; the gateway translates Anthropic and Responses to Chat Completions)."
+        )
+    return Provider(
+        name=GATEWAY_PROVIDER,
+        endpoints=tuple(endpoints),
+        models=(MAIN_ALIAS, SMALL_ALIAS),
+        small_model=SMALL_ALIAS,
+        credential=Credential.keychain(),  # "needs a key": the token, by the helper or the token file
+        label="Switchover gateway",
+    )
+
+
+def gateway_request(gateway_url: str, target: Target, upstream: Provider) -> SwitchRequest:
+    ensure_token()
+    provider = gateway_provider(gateway_url, target, upstream)
+    return SwitchRequest(provider, MAIN_ALIAS, SMALL_ALIAS, token_command(), ensure_token, key_file=token_file())
+
+
+def route_current(store: Store, tool: str, protocols: Sequence[Protocol]) -> CurrentChoice | None:
+    """What a gateway tool uses now, as the monitor reads it: its route's choice (else its chain's first)."""
+    choice = route_choices(store).get(tool)
+    if choice is None:
+        chain = chain_for(store, tool)
+        if not chain:
+            return None
+        choice = RouteChoice(chain[0].provider, chain[0].model)
+    provider = store.providers.get(choice.provider)
+    if provider is None:
+        return CurrentChoice(None, choice.model, None, choice.provider, choice.small_model, "via the gateway")
+    endpoint = next((provider.endpoint(p) for p in servable(protocols) if provider.endpoint(p) is not None), None)
+    return CurrentChoice(
+        base_url=endpoint.base_url if endpoint else None,
+        model=choice.model or provider.default_model,
+        protocol=endpoint.protocol if endpoint else None,
+        provider=provider.name,
+        small_model=choice.small_model,
+        detail="via the Switchover gateway",
+    )
+
+
+def servable(protocols: Sequence[Protocol]) -> tuple[Protocol, ...]:
+    """The upstream protocols a tool speaking `protocols` can use through the gateway, preferred first."""
+    out: list[Protocol] = []
+    for protocol in protocols:
+        out.extend(SERVABLE.get(protocol, (protocol,)))
+    return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------- the monitor's view
+
+
+class GatewayAwareTools:
+    """A `ToolDirectory` in which tools that go through the gateway report their route's choice."""
+
+    def __init__(self, inner: ToolDirectory, targets: Mapping[str, Target], env: ToolEnv | None = None):
+        self.inner = inner
+        self._targets = dict(targets)
+        self.env = env or ToolEnv.current()
+
+    def _gateway_url(self, store: Store) -> str:
+        return gateway_settings(store).base_url
+
+    def via_gateway(self, tool: str, store: Store | None = None) -> bool:
+        target = self._targets.get(tool)
+        if target is None:
+            return False
+        store = store or load_store()
+        return is_via_gateway(target, self.env, self._gateway_url(store))
+
+    def tool_ids(self) -> list[str]:
+        return self.inner.tool_ids()
+
+    def label(self, tool: str) -> str:
+        return self.inner.label(tool)
+
+    def protocols(self, tool: str) -> tuple[Protocol, ...]:
+        own = self.inner.protocols(tool)
+        return servable(own) if self.via_gateway(tool) else own
+
+    def current(self, tool: str) -> CurrentChoice | None:
+        store = load_store()
+        if self.via_gateway(tool, store):
+            return route_current(store, tool, self.inner.protocols(tool))
+        found = self.inner.current(tool)
+        if found is None:
+            return None
+        return CurrentChoice(found.base_url, found.model, found.protocol, found.provider, found.small_model,
+                             found.detail)
+
+
+class GatewayAwareSwitcher:
+    """Switches a gateway tool by re-routing it (the store only); any other tool through `inner`."""
+
+    def __init__(self, inner: Switcher, tools: GatewayAwareTools, store_path: Path | None = None):
+        self.inner = inner
+        self.tools = tools
+        self._store_path = store_path
+
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
+        if self.tools.via_gateway(tool):
+            reroute(tool, RouteChoice(provider.name, model, small_model), self._store_path)
+            return
+        self.inner.switch(tool, provider, model, small_model)
+
+
+# ---------------------------------------------------------------- `switchover use` with the gateway
+
+
+@dataclass
+class GatewayUse:
+    """What `use` did: tools re-routed inside the gateway (no files), and the file switches it made."""
+
+    rerouted: list[str]
+    switches: list[SwitchResult]
+    direct_tools: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.switches)
+
+
+def use_with_gateway(
+    engine: SwitchEngine,
+    provider: Provider,
+    model: str,
+    small_model: str | None,
+    tools: Sequence[str] | None,
+    mode: str,
+    direct_request: Callable[[], SwitchRequest],
+    *,
+    dry_run: bool = False,
+    store_path: Path | None = None,
+    env: ToolEnv | None = None,
+) -> GatewayUse:
+    """`mode` "via": point each tool at its route (one engine switch per tool, the route set first);
+    "direct": point them at the provider itself and forget their routes; "auto": re-route the tools that
+    already go through the gateway, switch the others' files as usual."""
+    env = env or ToolEnv.current()
+    store = load_store(store_path)
+    url = gateway_settings(store).base_url
+    targets = dict(engine.targets)
+    if tools:
+        selected = list(tools)
+        for tool in selected:
+            if tool not in targets:
+                raise ValidationError(f"Unknown tool {tool!r}. Known tools: {', '.join(targets)}")
+    else:
+        selected = [row.tool for row in engine.tools() if row.detection.installed]
+    choice = RouteChoice(provider.name, model, small_model)
+    result = GatewayUse([], [], [])
+    if mode == "via":
+        for tool in selected:
+            request = gateway_request(url, targets[tool], provider)
+            if not dry_run:
+                reroute(tool, choice, store_path)
+            result.switches.append(engine.use(request, [tool], dry_run=dry_run, want_diff=dry_run))
+        return result
+    modes = tool_modes(url, env, [targets[t] for t in selected])
+    through = [t for t in selected if mode == "auto" and modes[t].via_gateway]
+    for tool in through:
+        if not dry_run:
+            reroute(tool, choice, store_path)
+        result.rerouted.append(tool)
+    direct = [t for t in selected if t not in through]
+    if direct:
+        result.direct_tools = direct
+        result.switches.append(engine.use(direct_request(), direct, dry_run=dry_run, want_diff=dry_run,
+                                          skip_refused=not tools))
+        if mode == "direct" and not dry_run and result.switches[-1].switch_id:
+            for tool in direct:
+                reroute(tool, None, store_path)
+    return result

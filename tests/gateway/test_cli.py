@@ -1,0 +1,180 @@
+"""`switchover gateway` and `switchover use --via-gateway/--direct`, run for real: the CLI in subprocesses,
+the gateway as a foreground process, stand-in providers on loopback, Claude Code's settings file as the
+tool config (its target is pure file editing, so no real binary is needed here; tests/e2e runs the tools)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from switchover.core import paths
+from tests.e2e.standin import StandinProvider
+from tests.support.cli import REPO_ROOT, run_switchover
+
+KEY_A = "sk-alpha-0000000000001111"
+KEY_B = "sk-bravo-0000000000002222"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def gateway_process(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """`switchover gateway` in the foreground, until SIGTERM (its clean stop)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
+    errors = paths.data_dir() / "gateway-stderr.txt"
+    errors.parent.mkdir(parents=True, exist_ok=True)
+    with errors.open("w") as stderr, subprocess.Popen(
+            [sys.executable, "-m", "switchover", "gateway", *args], env=env, text=True, stdout=subprocess.PIPE,
+            stderr=stderr, start_new_session=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert "listening on" in line, line + errors.read_text()
+            yield process
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert process.returncode == 0, errors.read_text()
+
+
+def claude_settings(home: Path) -> Path:
+    return home / ".claude" / "settings.json"
+
+
+@pytest.fixture
+def world(isolated_home: Path) -> Iterator[tuple[StandinProvider, StandinProvider, int]]:
+    """Two providers (alpha, bravo) on stand-ins, a default chain alpha → bravo, the gateway's port chosen."""
+    port = free_port()
+    store = paths.store_file()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(f"schema_version = 1\n[gateway]\nport = {port}\n")
+    claude_settings(isolated_home).parent.mkdir(parents=True)
+    claude_settings(isolated_home).write_text('{\n  "model": "sonnet"\n}\n')
+    with StandinProvider("alpha", key=KEY_A, models=("model-a",)) as alpha, \
+            StandinProvider("bravo", key=KEY_B, models=("model-b",)) as bravo:
+        for standin, key in ((alpha, KEY_A), (bravo, KEY_B)):
+            added = run_switchover(["provider", "add", standin.name, "--anthropic-url", standin.url, "--openai-url",
+                                    standin.url + "/v1", "--model", standin.state.models[0], "--key-stdin"],
+                                   input=key + "\n")
+            assert added.returncode == 0, added.stderr
+        chain = run_switchover(["chain", "set", "default", "alpha/model-a", "bravo/model-b"])
+        assert chain.returncode == 0, chain.stderr
+        yield alpha, bravo, port
+
+
+def ask(port: int, token: str, tool: str = "claude-code") -> httpx.Response:
+    body = {"model": "switchover-main", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+    return httpx.post(f"http://127.0.0.1:{port}/{tool}/v1/messages", json=body,
+                      headers={"x-api-key": token, "anthropic-version": "2023-06-01"}, timeout=30, trust_env=False)
+
+
+def test_token_is_private_stable_and_rotatable(isolated_home: Path) -> None:
+    first = run_switchover(["gateway", "token"])
+    again = run_switchover(["gateway", "token"])
+    where = run_switchover(["gateway", "token", "--path"]).stdout.strip()
+    assert first.returncode == 0 and first.stdout == again.stdout and first.stdout.startswith("swo-gw-")
+    assert stat.S_IMODE(Path(where).stat().st_mode) == 0o600
+    rotated = run_switchover(["gateway", "token", "--rotate"]).stdout
+    assert rotated != first.stdout and Path(where).read_text() == rotated.strip()
+    Path(where).chmod(0o644)
+    refused = run_switchover(["gateway", "token"])
+    assert refused.returncode != 0 and "can be read by other users" in refused.stderr
+
+
+def test_use_via_gateway_then_reroute_then_direct(world: tuple[StandinProvider, StandinProvider, int],
+                                                  isolated_home: Path) -> None:
+    alpha, bravo, port = world
+    settings = claude_settings(isolated_home)
+    via = run_switchover(["use", "alpha/model-a", "--tool", "claude-code", "--via-gateway", "--json"])
+    assert via.returncode == 0, via.stderr + via.stdout
+    report: dict[str, Any] = json.loads(via.stdout)
+    assert report["mode"] == "via" and report["gateway"] == {"url": f"http://127.0.0.1:{port}", "running": False}
+    config = json.loads(settings.read_text())
+    assert config["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{port}/claude-code"
+    assert config["env"]["ANTHROPIC_MODEL"] == "switchover-main"
+    assert config["apiKeyHelper"].endswith("gateway token")
+    assert KEY_A not in settings.read_text()  # the tool holds no provider key
+    helper = subprocess.run(config["apiKeyHelper"], shell=True, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": REPO_ROOT})
+    token = helper.stdout.strip()
+    assert helper.returncode == 0 and token.startswith("swo-gw-")
+
+    with gateway_process():
+        assert ask(port, token).json()["content"][0]["text"] == alpha.reply
+        before = settings.read_bytes()
+        reroute = run_switchover(["use", "bravo/model-b", "--tool", "claude-code"])
+        assert reroute.returncode == 0, reroute.stderr
+        assert "re-routed inside the gateway" in reroute.stdout
+        assert settings.read_bytes() == before  # the tool's file is not touched
+        assert ask(port, token).json()["content"][0]["text"] == bravo.reply  # the very next request moved
+        status = run_switchover(["gateway", "status", "--json"])
+        live = json.loads(status.stdout)
+        assert live["running"] is True
+        row = next(r for r in live["routes"] if r["tool"] == "claude-code")
+        assert row["via_gateway"] and row["choice"] == "bravo/model-b" and row["serving"] == "bravo/model-b"
+        assert row["last_request"]["provider"] == "bravo"
+        second = run_switchover(["gateway"])
+        assert second.returncode != 0 and "already running" in second.stderr
+    log = json.loads(run_switchover(["gateway", "log", "--json"]).stdout)
+    assert [(r["provider"], r["outcome"]) for r in log] == [("alpha", "ok"), ("bravo", "ok")]
+    assert all(token not in json.dumps(r) and KEY_A not in json.dumps(r) for r in log)
+    usage = json.loads(run_switchover(["gateway", "log", "--usage", "--json"]).stdout)
+    assert {(r["provider"], r["requests"], r["output_tokens"]) for r in usage} == {("alpha", 1, 5), ("bravo", 1, 5)}
+
+    direct = run_switchover(["use", "bravo/model-b", "--tool", "claude-code", "--direct"])
+    assert direct.returncode == 0, direct.stderr
+    config = json.loads(settings.read_text())
+    assert config["env"]["ANTHROPIC_BASE_URL"] == bravo.url
+    assert "gateway" not in config["apiKeyHelper"]
+    assert not json.loads(run_switchover(["gateway", "status", "--json"]).stdout)["routes"][0]["via_gateway"]
+
+
+def test_a_region_block_mid_session_is_served_by_the_fallback(world: tuple[StandinProvider, StandinProvider, int],
+                                                              isolated_home: Path) -> None:
+    alpha, bravo, port = world
+    assert run_switchover(["use", "alpha/model-a", "--tool", "claude-code", "--via-gateway"]).returncode == 0
+    token = run_switchover(["gateway", "token"]).stdout.strip()
+    with gateway_process():
+        assert ask(port, token).json()["content"][0]["text"] == alpha.reply
+        alpha.state.fail = (403, {"error": {"type": "forbidden", "message": "Request not allowed"}})
+        answers = [ask(port, token) for _ in range(3)]
+    assert [a.json()["content"][0]["text"] for a in answers] == [bravo.reply] * 3
+    assert len(alpha.model_requests()) == 2  # one failure, then the breaker skips alpha
+    history = paths.data_dir() / "health"
+    evidence = [json.loads(f.read_text()) for f in history.glob("alpha__anthropic.json")]
+    statuses = [r["status"] for doc in evidence for r in doc["results"]]
+    assert "region_blocked" in statuses  # the request outcome is health evidence, in the same history
+
+
+def test_status_when_not_running(world: tuple[StandinProvider, StandinProvider, int]) -> None:
+    _, _, port = world
+    status = run_switchover(["gateway", "status"])
+    assert status.returncode == 0
+    assert f"not running (it would listen on http://127.0.0.1:{port})" in status.stdout
+    quiet = run_switchover(["gateway", "log"])
+    assert "No requests through the gateway yet." in quiet.stdout
+    started = time.monotonic()
+    assert run_switchover(["gateway", "token"]).returncode == 0
+    assert time.monotonic() - started < 30
