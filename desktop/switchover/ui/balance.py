@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from switchover.core.balance.forecast import SpendRate, result_forecast
 from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
 from switchover.core.providers import Provider
-from switchover.ui.health_format import BAD, GOOD, NONE, WARN
+from switchover.ui.kit.palette import Tone, colour, tint
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table
 from switchover.ui.state import AppState
@@ -56,14 +56,18 @@ def status_text(result: BalanceResult | None) -> str:
     return STATUS_TEXT.get(result.status, result.status.value.replace("_", " "))
 
 
-def status_colour(result: BalanceResult | None) -> QColor:
+def status_tone(result: BalanceResult | None) -> Tone:
     if result is None or not result.supported or result.status is BalanceStatus.UNAVAILABLE:
-        return NONE
+        return Tone.MUTED
     if result.status is BalanceStatus.OK:
-        return GOOD
+        return Tone.GOOD
     if result.status is BalanceStatus.LOW:
-        return WARN
-    return BAD
+        return Tone.WARN
+    return Tone.BAD
+
+
+def status_colour(result: BalanceResult | None) -> QColor:
+    return colour(status_tone(result))
 
 
 def outlook(result: BalanceResult, label: str) -> str:
@@ -195,7 +199,7 @@ class BalanceSection(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.heading = QLabel("<b>Balance</b>")
         self.summary = QLabel()
-        self.summary.setStyleSheet("color: gray;")
+        tint(self.summary, Tone.MUTED)
         self.check_button = QPushButton("Check balances")
         self.check_button.clicked.connect(service.check_now)
         top = QHBoxLayout()
@@ -292,7 +296,7 @@ class BalanceSettingsBox(QGroupBox):
         self.form.addRow("", self.empty_check)
         self.form.addRow("", self.low_check)
         self.note = QLabel("Low below (in the balance's currency; empty: three days of recent spend):")
-        self.note.setStyleSheet("color: gray;")
+        tint(self.note, Tone.MUTED)
         self.form.addRow(self.note)
         state.store_changed.connect(self.refresh)
         self.refresh()

@@ -1,4 +1,4 @@
-"""How health statuses look: one colour per severity, short labels, latency text."""
+"""How health statuses look: one tone per severity (colours from the palette), short labels, latency text."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from html import escape
 from PySide6.QtGui import QColor
 
 from switchover.core.health.results import HealthResult, HealthStatus
-
-GOOD = QColor("#15803d")
-WARN = QColor("#b45309")
-BAD = QColor("#b91c1c")
-NONE = QColor("#6b7280")
+from switchover.ui.kit.palette import Tone, colour, span
 
 _WARN = {HealthStatus.SLOW, HealthStatus.RATE_LIMITED, HealthStatus.OVERLOADED}
 
 
-def status_colour(status: HealthStatus | None) -> QColor:
+def status_tone(status: HealthStatus | None) -> Tone:
     if status is None:
-        return NONE
+        return Tone.MUTED
     if status is HealthStatus.OK:
-        return GOOD
-    return WARN if status in _WARN else BAD
+        return Tone.GOOD
+    return Tone.WARN if status in _WARN else Tone.BAD
+
+
+def status_colour(status: HealthStatus | None) -> QColor:
+    return colour(status_tone(status))
 
 
 def status_label(status: HealthStatus | None) -> str:
@@ -47,8 +47,6 @@ def ago_text(timestamp: float, now: float | None = None) -> str:
 
 
 def status_html(result: HealthResult) -> str:
-    colour = status_colour(result.status).name()
-    return (
-        f"<b>{escape(result.protocol)}</b>: <span style='color:{colour}'><b>{escape(result.status.value)}</b></span>"
-        f" ({escape(latency_text(result.latency_ms))}) — {escape(result.reason)}"
-    )
+    status = span(result.status.value, status_tone(result.status), bold=True)
+    return (f"<b>{escape(result.protocol)}</b>: {status} ({escape(latency_text(result.latency_ms))}) — "
+            f"{escape(result.reason)}")

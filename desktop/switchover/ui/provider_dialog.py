@@ -29,6 +29,7 @@ from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+from switchover.ui.kit.palette import Tone, tint
 
 PROTOCOL_LABELS = {
     Protocol.ANTHROPIC: "Anthropic API",
@@ -70,7 +71,7 @@ class ProviderDialog(QDialog):
             self.preset_combo.addItem(preset.label, preset.id)
         self.preset_notes = QLabel()
         self.preset_notes.setWordWrap(True)
-        self.preset_notes.setStyleSheet("color: palette(placeholder-text);")
+        tint(self.preset_notes, Tone.MUTED)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. deepseek or ollama-laptop")
         self.label_edit = QLineEdit()
@@ -131,7 +132,7 @@ class ProviderDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b91c1c;")
+        tint(self.error_label, Tone.BAD)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

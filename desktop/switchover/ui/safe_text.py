@@ -14,7 +14,7 @@ from typing import overload
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-ERROR_COLOUR = "#b91c1c"
+from switchover.ui.kit.palette import Tone, span
 
 
 def show_plain(label: QLabel, text: str) -> None:
@@ -29,7 +29,7 @@ def show_html(label: QLabel, html: str) -> None:
 
 
 def error_html(message: object) -> str:
-    return f"<span style='color:{ERROR_COLOUR}'>{escape(str(message))}</span>"
+    return span(str(message), Tone.BAD)
 
 
 def show_error(label: QLabel, message: object) -> None:

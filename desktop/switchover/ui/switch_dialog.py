@@ -6,6 +6,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from switchover.core.switching import SwitchResult
+from switchover.ui.kit.palette import Tone, tint
 from switchover.ui.safe_text import escape, show_html, show_plain
 
 
@@ -30,7 +31,7 @@ class SwitchPreviewDialog(QDialog):
         self.warnings = QLabel()
         show_plain(self.warnings, "\n".join(f"⚠ {w}" for w in warnings))
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet("color: #b45309;")
+        tint(self.warnings, Tone.WARN)
         self.warnings.setVisible(bool(warnings))
         self.notes = QLabel()
         show_plain(self.notes, "\n".join(notes))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
+from switchover.ui.kit.palette import Tone, css
+
 
 def make_table(parent: QWidget | None = None) -> QTableView:
     view = QTableView(parent)
@@ -22,7 +24,7 @@ def make_table(parent: QWidget | None = None) -> QTableView:
 def page_title(text: str, subtitle: str = "") -> QLabel:
     html = f"<h2 style='margin:0'>{text}</h2>"
     if subtitle:
-        html += f"<div style='color:gray'>{subtitle}</div>"
+        html += f"<div style='color:{css(Tone.MUTED)}'>{subtitle}</div>"
     label = QLabel(html)
     label.setWordWrap(True)
     return label

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from switchover.core.health.results import HealthResult
-from switchover.ui.health_format import BAD, ago_text, latency_text, status_colour, status_label
+from switchover.ui.health_format import ago_text, latency_text, status_colour, status_label
 from switchover.ui.health_monitor import HealthMonitor
+from switchover.ui.kit.palette import Tone, colour
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.safe_text import show_error, tooltip
@@ -102,7 +103,7 @@ class SparklineDelegate(QStyledItemDelegate):
         for i, value in enumerate(points):
             x = rect.left() + i * step
             if value is None:
-                painter.setPen(QPen(BAD, 2))
+                painter.setPen(QPen(colour(Tone.BAD), 2))
                 painter.drawLine(QPointF(x, rect.bottom() - 3), QPointF(x, rect.bottom()))
                 continue
             line.append(QPointF(x, rect.bottom() - (value / top) * (rect.height() - 2)))

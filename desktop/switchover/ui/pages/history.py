@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from switchover.core.switching import JournalEntry, UndoResult
-from switchover.ui.health_format import BAD, GOOD, WARN
+from switchover.ui.kit.palette import Tone, colour
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.safe_text import show_error, show_plain, tooltip
@@ -83,7 +83,8 @@ class HistoryModel(RowsModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(row.evidence or row.detail)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            return {"good": GOOD, "warn": WARN, "bad": BAD}.get(row.tone)
+            tone = {"good": Tone.GOOD, "warn": Tone.WARN, "bad": Tone.BAD}.get(row.tone)
+            return colour(tone) if tone is not None else None
         return None
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from switchover.core.failover.settings import Mode
 from switchover.core.store import Store
 from switchover.ui.autostart import Autostart
+from switchover.ui.kit.palette import Tone, tint
 from switchover.ui.pages.common import page_title
 from switchover.ui.safe_text import show_error
 from switchover.ui.settings import MODE_LABELS, AppSettings, default_mode, with_default_mode
@@ -59,7 +60,7 @@ class SettingsPage(QWidget):
             "Without them a check lists models, which proves the key but not the remaining quota."
         )
         deep_note.setWordWrap(True)
-        deep_note.setStyleSheet("color: gray;")
+        tint(deep_note, Tone.MUTED)
         self.tool_mode_combos: dict[str, QComboBox] = {}
         tools_box = QGroupBox("Failover per tool")
         tools_box.setMaximumWidth(520)

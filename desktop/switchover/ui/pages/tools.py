@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPush
 
 from switchover.core.providers import Provider, normalise_url
 from switchover.core.switching import SwitchResult, VerifyReport
-from switchover.ui.health_format import WARN, status_colour, status_label
+from switchover.ui.health_format import status_colour, status_label
 from switchover.ui.health_monitor import HealthMonitor
+from switchover.ui.kit.palette import Tone, colour
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.safe_text import show_error, show_plain, tooltip
@@ -67,7 +68,7 @@ class ToolsModel(RowsModel):
             if not row.installed:
                 return status_colour(None)
             if column == 4 and (row.status.existing_overrides or self._verdict_failed(row)):
-                return WARN
+                return colour(Tone.WARN)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 3:
                 return tooltip("\n".join(str(p) for p in row.status.detection.config_paths))

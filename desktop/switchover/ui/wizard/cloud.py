@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+from switchover.ui.kit.palette import Tone, span, tint
 from switchover.ui.safe_text import error_html, html_lines, show_plain
 from switchover.ui.wizard.common import WizardPage, help_label, verdict_html
 from switchover.ui.wizard.draft import KeySource, Origin, ProviderChoice, Verdict
@@ -120,7 +121,7 @@ class CloudPage(WizardPage):
         form.addRow(check_row)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b91c1c;")
+        tint(self.error, Tone.BAD)
         form.addRow(self.error)
 
         splitter = QSplitter()
@@ -131,7 +132,7 @@ class CloudPage(WizardPage):
         self.blockers = QLabel()
         self.blockers.setObjectName("cloud_blockers")
         self.blockers.setWordWrap(True)
-        self.blockers.setStyleSheet("color: #b45309;")
+        tint(self.blockers, Tone.WARN)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.blockers)
@@ -415,7 +416,7 @@ class CloudPage(WizardPage):
             return
         if choice.provider.credential.kind == "keychain" and not choice.key and not \
                 self.wizard_.draft.has_stored_key(choice):
-            self.verdict.setText("<span style='color:#b45309'>Paste the key first.</span>")
+            self.verdict.setText(span("Paste the key first.", Tone.WARN))
             return
         self.check(choice)
 

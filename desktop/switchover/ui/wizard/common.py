@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QProgressBar, QWidget, QWizardPage
 
 from switchover.core.health.results import HealthStatus
-from switchover.ui.health_format import status_colour
+from switchover.ui.health_format import status_tone
+from switchover.ui.kit.palette import Tone, span, tint
 from switchover.ui.wizard.draft import Verdict, verdict_title
 
 if TYPE_CHECKING:
@@ -37,12 +38,11 @@ class WizardPage(QWizardPage):
 def verdict_html(verdict: Verdict | None, pending: bool = False) -> str:
     """"Works: 3 models" in green, "Wrong key: …" in red; the reason is the health check's own sentence."""
     if pending:
-        return "<span style='color:#6b7280'>Checking…</span>"
+        return span("Checking…", Tone.MUTED)
     if verdict is None:
-        return "<span style='color:#6b7280'>Not checked yet</span>"
-    colour = status_colour(verdict.status).name()
+        return span("Not checked yet", Tone.MUTED)
     title = verdict.title or verdict_title(verdict.status)
-    return f"<span style='color:{colour}'><b>{html.escape(title)}</b></span> — {html.escape(verdict.reason)}"
+    return f"{span(title, status_tone(verdict.status), bold=True)} — {html.escape(verdict.reason)}"
 
 
 def status_text(status: HealthStatus | None, verdict: Verdict | None = None) -> str:
@@ -54,7 +54,7 @@ def status_text(status: HealthStatus | None, verdict: Verdict | None = None) -> 
 def help_label(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setStyleSheet("color: palette(placeholder-text);")
+    tint(label, Tone.MUTED)
     return label
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
+from switchover.ui.kit.palette import Tone, colour
 from switchover.ui.safe_text import error_html, tooltip
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 from switchover.ui.wizard.draft import DetectedTool
@@ -81,7 +82,7 @@ class ToolsPage(WizardPage):
                 tip.append(tool.current.detail)
             item.setToolTip(2, tooltip("\n".join(tip)))
             if tool.problem:
-                item.setForeground(2, Qt.GlobalColor.darkRed)
+                item.setForeground(2, colour(Tone.BAD))
             self.tree.addTopLevelItem(item)
         self.tree.blockSignals(False)
 

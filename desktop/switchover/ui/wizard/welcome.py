@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from switchover.ui.safe_text import error_html
+from switchover.ui.kit.palette import Tone, span
+from switchover.ui.safe_text import error_html, escape
 from switchover.ui.wizard.common import WizardPage, busy_bar, help_label
 
 if TYPE_CHECKING:
@@ -61,12 +62,12 @@ class WelcomePage(WizardPage):
             self.keychain_label.setText(error_html(self.wizard_.load_error))
         elif draft.keychain_usable:
             self.keychain_label.setText(
-                "<span style='color:#15803d'><b>✓ A usable OS keychain was found.</b></span> "
-                "Keys you enter will be stored there."
+                span("✓ A usable OS keychain was found.", Tone.GOOD, bold=True)
+                + " Keys you enter will be stored there."
             )
         else:
             self.keychain_label.setText(
-                "<span style='color:#b45309'><b>No usable OS keychain.</b></span> " + (draft.keychain_problem or "")
+                span("No usable OS keychain.", Tone.WARN, bold=True) + " " + escape(draft.keychain_problem or "")
             )
             self.keychain_help.setText(ENV_ALTERNATIVE)
             self.keychain_help.show()

@@ -144,7 +144,7 @@ class SetupWizard(QWizard):
             self._set_buttons_enabled(True)
             self.finish_page.completeChanged.emit()
             self.finish_page.apply_status.setText(
-                f"<span style='color:#b91c1c'>Nothing was saved: {exc}</span>")
+                error_html(f"Nothing was saved: {exc}"))
 
         return self.run(work, done, failed, on_progress=self.finish_page.apply_status.setText,
                         label="apply setup", serial=True)
