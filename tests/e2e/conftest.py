@@ -107,9 +107,10 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_tool(tool: str, cwd: Path, extra_env: dict[str, str] | None = None,
-             timeout: float = TOOL_TIMEOUT) -> ToolRun:
-    """One turn of the real tool, killed with its whole process group if it outlives `timeout`."""
-    command = TURN_COMMANDS[tool]
+             timeout: float = TOOL_TIMEOUT, command: list[str] | None = None) -> ToolRun:
+    """One turn of the real tool (`command`, default its plain one-turn command), killed with its whole
+    process group if it outlives `timeout`."""
+    command = command or TURN_COMMANDS[tool]
     started = time.monotonic()
     with subprocess.Popen(command, cwd=cwd, env=tool_env(extra_env), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -4,14 +4,10 @@ tool config (its target is pure file editing, so no real binary is needed here; 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,40 +19,10 @@ import pytest
 from switchover.core import paths
 from tests.e2e.standin import StandinProvider
 from tests.support.cli import REPO_ROOT, run_switchover
+from tests.support.gateway import free_port, gateway_process, write_gateway_port
 
 KEY_A = "sk-alpha-0000000000001111"
 KEY_B = "sk-bravo-0000000000002222"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def gateway_process(*args: str) -> Iterator[subprocess.Popen[str]]:
-    """`switchover gateway` in the foreground, until SIGTERM (its clean stop)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
-    errors = paths.data_dir() / "gateway-stderr.txt"
-    errors.parent.mkdir(parents=True, exist_ok=True)
-    with errors.open("w") as stderr, subprocess.Popen(
-            [sys.executable, "-m", "switchover", "gateway", *args], env=env, text=True, stdout=subprocess.PIPE,
-            stderr=stderr, start_new_session=True) as process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert "listening on" in line, line + errors.read_text()
-            yield process
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, errors.read_text()
 
 
 def claude_settings(home: Path) -> Path:
@@ -67,9 +33,7 @@ def claude_settings(home: Path) -> Path:
 def world(isolated_home: Path) -> Iterator[tuple[StandinProvider, StandinProvider, int]]:
     """Two providers (alpha, bravo) on stand-ins, a default chain alpha → bravo, the gateway's port chosen."""
     port = free_port()
-    store = paths.store_file()
-    store.parent.mkdir(parents=True, exist_ok=True)
-    store.write_text(f"schema_version = 1\n[gateway]\nport = {port}\n")
+    write_gateway_port(port)
     claude_settings(isolated_home).parent.mkdir(parents=True)
     claude_settings(isolated_home).write_text('{\n  "model": "sonnet"\n}\n')
     with StandinProvider("alpha", key=KEY_A, models=("model-a",)) as alpha, \

@@ -20,6 +20,8 @@ SETTINGS_VERSION = 4  # Qwen migrates (and reformats) a file without "$version" 
 _AUTH_TYPE = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.GEMINI: "gemini"}
 _PROTOCOL_OF_AUTH = {auth: protocol for protocol, auth in _AUTH_TYPE.items()}
 OWNED_KEYS = (("security", "auth", "selectedType"), ("model", "name"))
+_TOKEN_KEY = ("security", "auth", "apiKey")  # written only with Switchover's gateway token
+GATEWAY_TOKEN_PREFIX = "swo-gw-"  # how the gateway token begins (switchover.gateway.token.TOKEN_PREFIX)
 
 
 def _is_ours(entry: object) -> bool:
@@ -72,15 +74,20 @@ class QwenCode(Target):
         _remove_ours(doc)
         provider = request.provider
         # Through Switchover's gateway the key is only the local gateway token, and Qwen Code has no way to
-        # fetch one: it holds the token itself (no env.sh needed), and the file is listed by `exposure`.
+        # fetch one: it holds the token itself in `security.auth.apiKey` (0.24.4 reads no `apiKey` from a
+        # modelProviders entry), so no env.sh is needed; the file is then listed by `exposure`.
         holds_token = request.key_file is not None and common.needs_key(provider)
         auth: dict[str, str] = (
-            {"apiKey": common.plaintext_key(request)}
+            {}
             if holds_token
             else {"envKey": common.key_env_var(provider)}
             if common.needs_key(provider)
             else {"apiKey": common.LOCAL_DUMMY_KEY}
         )
+        if holds_token:
+            doc.set(_TOKEN_KEY, common.plaintext_key(request))
+        elif str(doc.get(_TOKEN_KEY) or "").startswith(GATEWAY_TOKEN_PREFIX):
+            doc.delete(_TOKEN_KEY)  # our gateway token from an earlier switch: not the user's own key
         auth_type = _AUTH_TYPE[endpoint.protocol]
         for model in common.model_list(request):
             entry: dict[str, Any] = {
