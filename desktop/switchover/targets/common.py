@@ -8,16 +8,16 @@ import re
 import shlex
 import stat
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from switchover.core import validation
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats import load_bytes, to_bytes
-from switchover.core.formats.document import ConfigDocument, DocPath
+from switchover.core.formats.document import ConfigDocument, DocPath, dotted
 from switchover.core.providers import Provider
-from switchover.core.switching.contract import FileChange, SwitchRequest, TargetRefusal, ToolEnv
+from switchover.core.switching.contract import FileChange, Override, SwitchRequest, TargetRefusal, ToolEnv
 
 # Tools that refuse to start without some key get this for keyless local servers. It is not a secret.
 LOCAL_DUMMY_KEY = "switchover-local"
@@ -216,3 +216,31 @@ def override_warnings(tool: str, files: Iterable[Path], kind: str, owned: Iterab
 def which_any(env: ToolEnv, name: str) -> Path | None:
     """The tool's binary on PATH (Windows: also `.exe`/`.cmd`, as npm installs them)."""
     return env.which_tool(name)
+
+
+# -- what the tool ranks above the user config (effective-choice verification) --------------------------------
+
+
+def environment_overrides(tool: str, env: ToolEnv, variables: Mapping[str, str]) -> tuple[Override, ...]:
+    """Exported variables `tool` reads before its config file: {name: what it decides, e.g. "the model"}."""
+    return tuple(
+        Override(f"{what} comes from the environment, which {tool} reads before its config file", None, name)
+        for name, what in variables.items() if env.environ.get(name)
+    )
+
+
+def file_overrides(tool: str, files: Iterable[Path], kind: str, keys: Mapping[DocPath, str],
+                   role: str = "a file") -> tuple[Override, ...]:
+    """Keys set in files `tool` ranks above the user config ({key: what it decides}); `role` names the files
+    ("this project's settings"). A file that cannot be parsed is reported too: the tool fails on it as well."""
+    found: list[Override] = []
+    for path in files:
+        try:
+            doc = load(kind, path).doc
+        except ConfigFileError as exc:
+            found.append(Override(f"{role} cannot be read ({exc.detail}), so {tool} may not start as switched",
+                                  path, ""))
+            continue
+        found += [Override(f"{role} sets {what}, and {tool} ranks it above your user settings", path, dotted(key))
+                  for key, what in keys.items() if doc.has(key)]
+    return tuple(found)

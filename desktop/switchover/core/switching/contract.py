@@ -67,8 +67,29 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Something the tool ranks above the user config Switchover edits, so what was switched there is not what
+    the tool uses: a project or managed file, an agent/mode model, a provider allow/deny list, an exported
+    variable, a model picked in the tool's own menu, a legacy key.
+
+    `fix` says what Switchover can change to make the switch take effect (an explicit, listed, undoable change
+    made only when the user asks: `use --include-overrides`, the preview's checkbox); empty when only the user
+    can (a managed file, an exported variable, a project file)."""
+
+    reason: str  # plain words: "the build agent has a model of its own"
+    path: Path | None  # the file holding it; None: the environment the tool starts in
+    key: str  # the dotted key in that file, or the variable's name
+    fix: str = ""
+
+    def describe(self) -> str:
+        where = f"${self.key} in the environment" if self.path is None else f"{self.path}: {self.key}"
+        return f"{self.reason} ({where})"
+
+
+@dataclass(frozen=True)
 class CurrentChoice:
-    """What the tool points at now, as read from its config."""
+    """What the tool will actually use, by its own precedence rules (`current()`): the user config Switchover
+    edits, unless something the tool ranks higher says otherwise; then `overrides` says what and where."""
 
     base_url: str | None
     model: str | None
@@ -76,6 +97,12 @@ class CurrentChoice:
     provider: str | None = None  # the matching Switchover provider, when one matches base_url
     small_model: str | None = None
     detail: str = ""
+    overrides: tuple[Override, ...] = ()
+
+    @property
+    def in_effect(self) -> bool:
+        """Nothing ranks above the user config: what it says is what the tool uses."""
+        return not self.overrides
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,8 @@ class SwitchRequest:
     # Set when the key is Switchover's local gateway token (never a provider key), kept in this 0600 file:
     # tools that read a key from a file name it, and tools with no indirection at all may hold the token.
     key_file: Path | None = None
+    # Also make the changes outside the owned keys that the switch needs to take effect (`Override.fix`).
+    include_overrides: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +137,8 @@ class SwitchPlan:
     changes: tuple[FileChange, ...]
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())  # e.g. "restart Codex to pick this up"
+    overrides: tuple[Override, ...] = ()  # what will still keep the switch from taking effect after this plan
+    fixed: tuple[Override, ...] = ()  # overrides this plan also changes (the request asked for it)
 
 
 class Target(ABC):
@@ -174,6 +205,7 @@ __all__ = [
     "CurrentChoice",
     "Detection",
     "FileChange",
+    "Override",
     "SwitchPlan",
     "SwitchRequest",
     "Target",

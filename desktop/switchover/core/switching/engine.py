@@ -35,6 +35,7 @@ from switchover.core.switching.contract import (
     CurrentChoice,
     Detection,
     FileChange,
+    Override,
     SwitchPlan,
     SwitchRequest,
     Target,
@@ -90,6 +91,13 @@ class ToolOutcome:
     files: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    overrides: tuple[Override, ...] = ()  # would still keep the switch from taking effect (see Override.fix)
+    fixed: tuple[Override, ...] = ()  # overrides this switch also changed, as asked
+
+    @property
+    def fixable(self) -> tuple[Override, ...]:
+        """Overrides `--include-overrides` (the preview's checkbox) would also change."""
+        return tuple(o for o in self.overrides if o.fix)
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ class VerifyReport:
     actual: CurrentChoice | None
     problems: tuple[str, ...] = ()
     health: str | None = None  # filled by the health hook when given
+
+    @property
+    def in_effect(self) -> bool:
+        """False: switched, but the tool ranks something else higher (`actual.overrides` says what)."""
+        return self.actual is None or self.actual.in_effect
 
 
 # The health helper plugs in here: (tool id, what the tool now uses, the plan) -> (ok, one-line summary).
@@ -314,7 +327,8 @@ class SwitchEngine:
                 files = tuple(str(c.path) for c in plan.changes)
                 status = "planned" if dry_run else ("switched" if files else "unchanged")
                 outcomes[target.id] = ToolOutcome(
-                    target.id, target.label, status, "", files, plan.warnings, plan.notes
+                    target.id, target.label, status, "", files, plan.warnings, plan.notes, plan.overrides,
+                    plan.fixed,
                 )
             ordered = tuple(outcomes[t.id] for t in selected)
             plan_list = tuple(p for _, p in plans)
@@ -620,6 +634,8 @@ class SwitchEngine:
             expected_url = endpoint.base_url.rstrip("/")
             if actual is None:
                 problems.append("the tool's config could not be read back")
+            elif actual.overrides:  # the file says what was asked, but the tool will use something else
+                problems += [f"switched but not in effect: {o.describe()}" for o in actual.overrides]
             else:
                 if (actual.base_url or "").rstrip("/") != expected_url:
                     problems.append(f"base URL is {actual.base_url!r}, expected {expected_url!r}")
