@@ -24,6 +24,7 @@ from tests.support.cli import REPO_ROOT
 
 E2E_DIR = Path(__file__).resolve().parent
 TOOLS_BIN = E2E_DIR / "node_modules" / ".bin"
+AIDER_BIN = E2E_DIR / "aider-venv" / "bin" / "aider"  # PyPI, its own venv (scripts/install-real-tools)
 TOOL_TIMEOUT = 120.0
 
 # One non-interactive turn per tool (see docs/real-tools.md for why each flag is there).
@@ -33,11 +34,15 @@ TURN_COMMANDS: dict[str, list[str]] = {
     "gemini-cli": ["gemini", "--skip-trust", "-p", "hi"],
     "opencode": ["opencode", "run", "hi"],
     "qwen-code": ["qwen", "-p", "hi"],
+    "continue": ["cn", "-p", "hi"],
+    # Without --no-show-release-notes the first run opens the release notes; --no-git: the project is no repo.
+    "aider": [str(AIDER_BIN), "--message", "hi", "--yes-always", "--no-git", "--no-show-model-warnings",
+              "--no-check-update", "--no-analytics", "--no-show-release-notes", "--no-pretty", "--no-stream"],
 }
 
 # Variables a developer's shell may carry that would steer a tool away from the config under test.
 _FOREIGN_PREFIXES = ("ANTHROPIC_", "OPENAI_", "GEMINI_", "GOOGLE_", "CLAUDE_", "CODEX_", "OPENCODE",
-                     "QWEN_", "DASHSCOPE_", "DEEPSEEK_", "OPENROUTER_")
+                     "QWEN_", "DASHSCOPE_", "DEEPSEEK_", "OPENROUTER_", "AIDER_", "CONTINUE_")
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 # Keep every tool offline and bounded: no telemetry, update checks, model catalogue fetches or downloads.
@@ -60,8 +65,13 @@ _OFFLINE_ENV = {
 }
 
 
+def tool_binary(tool: str) -> Path:
+    name = TURN_COMMANDS[tool][0]
+    return Path(name) if Path(name).is_absolute() else TOOLS_BIN / name
+
+
 def tools_installed() -> bool:
-    return all((TOOLS_BIN / cmd[0]).exists() for cmd in TURN_COMMANDS.values())
+    return all(tool_binary(tool).exists() for tool in TURN_COMMANDS)
 
 
 @dataclass(frozen=True)

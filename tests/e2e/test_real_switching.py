@@ -124,6 +124,42 @@ QWEN_SETTINGS = """{
 }
 """
 
+# Continue: the user's own chat model comes first (Continue's CLI uses the first chat model), with roles,
+# context providers, rules and a comment; Switchover's entry must become the one in use.
+CONTINUE_CONFIG = """name: My Assistant
+version: 1.0.0
+schema: v1
+# my continue config: keep this comment (my-hook-marker)
+models:
+  - name: My Ollama
+    provider: ollama
+    model: qwen2.5-coder:7b
+    apiBase: http://127.0.0.1:9
+    roles:
+      - chat
+      - edit
+  - name: Autocomplete
+    provider: ollama
+    model: qwen2.5-coder:1.5b
+    roles: [autocomplete]
+context:
+  - provider: code
+  - provider: diff
+rules:
+  - Always answer briefly
+"""
+
+# Aider: styles ruamel would re-emit differently (True, a leading ---, trailing spaces, a flow list).
+AIDER_CONFIG = (
+    "---\n"
+    "# my aider config: keep this comment (my-hook-marker)\n"
+    "model: gpt-4o\n"
+    "weak-model: gpt-4o-mini   \n"
+    "dark-mode: True\n"
+    "auto-commits: False\n"
+    "read: [CONVENTIONS.md]\n"
+)
+
 
 @dataclass(frozen=True)
 class ToolCase:
@@ -153,6 +189,9 @@ CASES = {
                  "/v1/chat/completions", needs_key_env=True),
         ToolCase("qwen-code", "qwen-code", {".qwen/settings.json": QWEN_SETTINGS, ".qwen/.env": None},
                  "/v1/chat/completions", needs_key_env=True),
+        ToolCase("continue", "continue", {".continue/config.yaml": CONTINUE_CONFIG, ".continue/.env": None},
+                 "/v1/chat/completions"),
+        ToolCase("aider", "aider", {".aider.conf.yml": AIDER_CONFIG}, "/v1/chat/completions"),
     )
 }
 
@@ -223,7 +262,7 @@ def test_use_switches_real_tool_between_providers_and_undo_restores_files(
     turn_served_by(standin_a, standin_b, "model-a", key_a)
     for rel in case.files:  # no plaintext key in the tool's files unless the tool can take nothing else
         path = isolated_home / rel
-        if path.exists() and tool not in ("gemini-cli",):
+        if path.exists() and tool not in ("gemini-cli", "aider") and not rel.endswith(".env"):
             assert key_a not in path.read_text(), f"{rel} holds the key in plaintext"
 
     pointed_at_a = snapshot(isolated_home, case)  # what alpha's proven turn ran with
