@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 
 from switchover.core import validation
 from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.fileio import resolve_target
 from switchover.core.formats import load_bytes
 from switchover.core.providers import Credential, Protocol
 from switchover.core.shell_script import parse_posix_exports
@@ -171,3 +172,15 @@ def test_the_engine_refuses_every_string_the_grammar_rejects_and_switches_the_re
             assert result.ok, (name, result.outcomes)
             assert all(r.ok for r in engine.verify(result)), name
     assert accepted + refused == len(HOSTILE) and refused >= 40 and accepted >= 20
+
+
+@pytest.mark.parametrize("target", all_targets(), ids=lambda t: t.id)
+def test_every_file_a_target_plans_is_one_it_declares(target: Target, tmp_path: Path) -> None:
+    """Recovery and undo write only files a target declares (journal trust relies on this)."""
+    home = tmp_path / "home"
+    _seed(home)
+    env = _env(home)
+    declared = {resolve_target(p) for p in target.detect(env).config_paths}
+    plan = target.plan(env, _request("m"))
+    assert plan.changes, target.id
+    assert {resolve_target(c.path) for c in plan.changes} <= declared

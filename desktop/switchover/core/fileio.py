@@ -8,6 +8,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from switchover.core.paths import make_private_dirs
+
 TEMP_PREFIX = ".switchover-tmp-"
 
 
@@ -30,16 +32,17 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> Path:
+def atomic_write(path: Path, data: bytes, mode: int | None = None, *, private: bool = False) -> Path:
     """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync the directory.
 
     The existing file's permission bits are kept; `mode` applies only to a new file (default 0o600 would be
-    surprising for configs the user created, so new files get 0o644 unless told otherwise). Returns the real
-    path written (symlinks are followed).
+    surprising for configs the user created, so new files get 0o644 unless told otherwise). `private` (the
+    data holds a plaintext key) makes the file 0600 whatever it was: a key never sits in a file others can
+    read. Missing folders are created 0700. Returns the real path written (symlinks are followed).
     """
     target = resolve_target(path)
     directory = target.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(directory)
     try:
         keep_mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
@@ -52,6 +55,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         final_mode = keep_mode if keep_mode is not None else (mode if mode is not None else 0o644)
+        if private:
+            final_mode = 0o600
         os.chmod(tmp, final_mode)
         os.replace(tmp, target)
     except BaseException:

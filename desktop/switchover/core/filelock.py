@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from switchover.core.errors import SwitchoverError
+from switchover.core.paths import make_private_dirs
 
 
 class LockBusyError(SwitchoverError):
@@ -19,7 +20,7 @@ class LockBusyError(SwitchoverError):
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = 10.0, what: str = "Switchover's state") -> Iterator[None]:
     """Hold an exclusive lock on `path` (created if needed); wait up to `timeout` seconds, then fail clearly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + timeout

@@ -47,6 +47,25 @@ def log_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the user only; our data may name providers and files."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` and any missing parents as 0700 (whatever the umask: `mkdir -p` would give the parents
+    0777 under umask 000); our data names providers and files, and backups may hold keys. Existing folders are
+    left as they are: whether they can be trusted is the journal's check (`switchover.core.switching.trust`)."""
+    make_private_dirs(path)
     return path
+
+
+def make_private_dirs(path: Path) -> None:
+    """`mkdir -p path`, each folder it creates 0700 regardless of the umask."""
+    missing = []
+    folder = path
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)

@@ -32,6 +32,7 @@ from switchover.core.providers import (
     validate_url,
 )
 from switchover.core.suggestions import did_you_mean
+from switchover.core.switching.trust import untrusted_reason
 
 SCHEMA_VERSION = 1
 _HEADER = (
@@ -252,6 +253,12 @@ def load_store(path: Path | None = None) -> Store:
         raise ConfigFileError(path, "is a directory, expected a TOML file") from None
     except OSError as exc:
         raise ConfigFileError(path, f"cannot be read: {exc.strerror}") from exc
+    for checked in (path.parent, path):  # a store others can write could send a provider's key elsewhere
+        reason = untrusted_reason(checked)
+        if reason:
+            raise ConfigFileError(path, f"{checked} {reason}, so the store cannot be trusted (someone else could "
+                                        f"have changed where a provider's key is sent); run `chmod go-w {checked}` "
+                                        "after checking it")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -87,6 +87,6 @@ class Aider(Target):
                     if env.environ.get(var)]
         path = self.config_path(env)
         if existing_file_gets_key and stat.S_IMODE(path.stat().st_mode) & 0o077:
-            warnings.append(f"{path} will hold the key but others can read it: run `chmod 600 {path}`.")
+            warnings.append(f"{path} will hold the key, so Switchover makes it readable by you only (mode 0600).")
         warnings += common.override_warnings(self.label, self.override_paths(env), "yaml", OWNED_KEYS)
         return tuple(warnings)

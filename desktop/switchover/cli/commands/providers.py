@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +15,7 @@ from switchover.core.errors import ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name, validate_url
 from switchover.core.secrets import KeychainError
 from switchover.core.store import edit_store
+from switchover.core.switching.usage import ToolUse, provider_usage, stranded_by
 
 _URL_FLAGS = {
     "anthropic_url": Protocol.ANTHROPIC,
@@ -47,6 +50,8 @@ def register(subparsers: Any) -> None:
     add.add_argument("--small-model", metavar="S", help="small/fast model for background tasks")
     add.add_argument("--label", help="display name")
     add.add_argument("--replace", action="store_true", help="replace an existing provider of that name")
+    add.add_argument("--force", action="store_true",
+                     help="with --replace: also when tools use its old URLs (they are re-pointed at the new ones)")
     _add_key_options(add)
     add_json_flag(add)
     add.set_defaults(handler=run_add)
@@ -62,6 +67,8 @@ def register(subparsers: Any) -> None:
 
     remove = actions.add_parser("remove", help="remove a provider and its keychain entry")
     remove.add_argument("name")
+    remove.add_argument("--force", action="store_true",
+                        help="remove it even while tools use it or files hold its key (they are listed)")
     remove.set_defaults(handler=run_remove)
 
     key = actions.add_parser("key", help="set or change where a provider's key comes from")
@@ -184,22 +191,81 @@ def run_add(args: argparse.Namespace, ctx: CliContext) -> int:
     if provider.name in ctx.store().providers and not args.replace:  # before asking for a key in vain
         raise ValidationError(f"A provider named {provider.name!r} exists already; use --replace or another name.")
     key = _read_key(ctx, args, provider.display_name) if provider.credential.kind == "keychain" else None
+    repointed: list[str] = []
     with edit_store() as store:
-        if provider.name in store.providers and not args.replace:
+        old = store.providers.get(provider.name)
+        if old is not None and not args.replace:
             raise ValidationError(
                 f"A provider named {provider.name!r} exists already; use --replace or another name."
             )
+        stranded = _stranded_tools(old, provider, args.force) if old is not None else ()
+        restore = _key_restorer(ctx, provider.name) if key is not None and stranded else None
         if key is not None:  # keychain first: if it fails, nothing is saved
             ctx.keychain().set(provider.name, key)
         store.add(provider, replace=True)
+        if stranded:
+            try:
+                repointed = _repoint(ctx, provider, stranded)
+            except BaseException:
+                if restore is not None:
+                    restore()
+                raise
     if args.json:
         ctx.emit_json(provider_to_json(provider))
     else:
         where = provider.credential.describe()
         ctx.out(f"Added {provider.name} ({provider.display_name}; {where}).")
+        for line in repointed:
+            ctx.out(f"  {line}")
         if not provider.models:
             ctx.out("No models listed yet: add some with --model, or run `switchover check` to list them.")
     return 0
+
+
+def _stranded_tools(old: Provider, new: Provider, force: bool) -> tuple[ToolUse, ...]:
+    """Tools pointed at a URL of `old` that `new` drops: refused without --force (issue 12, finding 6)."""
+    from switchover.cli.commands.switching import make_engine
+
+    stranded = stranded_by(new, provider_usage(make_engine(), old))
+    if stranded and not force:
+        names = ", ".join(f"{t.label} ({t.base_url})" for t in stranded)
+        raise ValidationError(
+            f"{old.name} is in use at URLs the new settings drop: {names}. Their key comes from "
+            f"`switchover key {old.name}`, so they would send the new key to the old host. Nothing was changed. "
+            "Add --force to replace it and re-point those tools at the new URLs now, or switch them elsewhere "
+            "first (switchover use OTHER --tool TOOL)."
+        )
+    return stranded
+
+
+def _key_restorer(ctx: CliContext, name: str) -> Callable[[], None]:
+    """Undo a keychain write if the rest of the step fails: the old key back, or no key at all."""
+    previous = None
+    with contextlib.suppress(KeychainError):
+        previous = ctx.keychain().get(name)
+
+    def restore() -> None:
+        with contextlib.suppress(KeychainError):
+            if previous is not None:
+                ctx.keychain().set(name, previous)
+            else:
+                ctx.keychain().delete(name)
+
+    return restore
+
+
+def _repoint(ctx: CliContext, provider: Provider, stranded: tuple[ToolUse, ...]) -> list[str]:
+    """Point the stranded tools at `provider`'s new URLs in this same step; all or nothing."""
+    from switchover.cli.commands.switching import make_engine, request_for
+
+    models = {t.model for t in stranded}
+    model = next(iter(models)) if len(models) == 1 and next(iter(models)) in provider.models else None
+    model = model or provider.default_model
+    if model is None:
+        raise ValidationError(f"{provider.name} lists no models to re-point its tools with; add one with --model.")
+    result = make_engine().use(request_for(ctx, provider, model, provider.small_model),
+                               [t.tool for t in stranded], skip_refused=False)
+    return [f"{o.label}: re-pointed at the new URL ({o.status})" for o in result.outcomes]
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -253,8 +319,19 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_remove(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.cli.commands.switching import make_engine
+
     with edit_store() as store:
+        usage = provider_usage(make_engine(), store.get(args.name))
+        if usage.in_use and not args.force:
+            raise ValidationError(
+                f"{args.name} is still in use: " + "; ".join(usage.describe()) + ". Nothing was changed. Switch "
+                "those tools to another provider first (switchover use OTHER), or add --force to remove it anyway "
+                "(tools then get no key from Switchover, and the files keep the key until you switch them)."
+            )
         provider = store.remove(args.name)
+    for line in usage.describe():
+        ctx.warn(f"removed anyway: {line}")
     if provider.credential.kind == "keychain":
         try:
             ctx.keychain().delete(provider.name)

@@ -114,7 +114,7 @@ def split_target(text: str) -> tuple[str, str | None]:
     return validation.provider_name(name), validation.optional_model_id(model, "model")
 
 
-def _request(ctx: CliContext, provider: Provider, model: str, small_model: str | None) -> SwitchRequest:
+def request_for(ctx: CliContext, provider: Provider, model: str, small_model: str | None) -> SwitchRequest:
     def key() -> str | None:
         return resolve_key(provider, ctx.keychain() if provider.credential.kind == "keychain" else None)
 
@@ -221,7 +221,7 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     targets = all_targets()
     tools: list[str] | None = [t.id for t in targets] if args.all else args.tools
     engine = SwitchEngine(targets, ToolEnv.current())
-    result = engine.use(_request(ctx, provider, model, small_model), tools, dry_run=args.dry_run,
+    result = engine.use(request_for(ctx, provider, model, small_model), tools, dry_run=args.dry_run,
                         want_diff=args.dry_run, skip_refused=args.all or not args.tools)
     reports = [] if result.dry_run or result.switch_id is None else engine.verify(result, health_hook(ctx, provider))
     if args.json:
@@ -293,14 +293,19 @@ def run_exposure(args: argparse.Namespace, ctx: CliContext) -> int:
     exposed = make_engine().exposure()
     if args.json:
         ctx.emit_json([{"path": e.path, "tool": e.tool, "provider": e.provider, "since": e.since,
-                        "exists": e.exists} for e in exposed])
+                        "exists": e.exists, "mode": None if e.mode is None else e.mode_text,
+                        "private": e.private} for e in exposed])
         return 0
     if not exposed:
         ctx.out("No file written by Switchover holds a plaintext key.")
         return 0
     ctx.out("These files hold a plaintext key because the tool cannot fetch one at run time:")
-    ctx.out(table([[e.path, e.tool, e.provider, e.since[:19]] for e in exposed],
-                  ["FILE", "TOOL", "PROVIDER", "SINCE"]))
+    rows = [[e.path, e.mode_text + ("" if e.private or e.mode is None else " readable by others"), e.tool,
+             e.provider, e.since[:19]] for e in exposed]
+    ctx.out(table(rows, ["FILE", "MODE", "TOOL", "PROVIDER", "SINCE"]))
+    loose = [e.path for e in exposed if e.mode is not None and not e.private]
+    if loose:
+        ctx.warn("others can read " + ", ".join(loose) + "; make them private: chmod 600 " + " ".join(loose))
     return 0
 
 

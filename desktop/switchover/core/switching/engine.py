@@ -56,6 +56,7 @@ from switchover.core.switching.journal import (
     now_iso,
     sha256,
 )
+from switchover.core.switching.trust import check_record, declared_files, require_private
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,7 @@ class SwitchEngine:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         paths.ensure_private_dir(self.data_dir)
+        self._require_trusted()
         try:
             with locked(self.data_dir / "switch.lock", timeout=self.lock_timeout, what="your tools' configs"):
                 yield
@@ -221,18 +223,37 @@ class SwitchEngine:
         with self._locked():
             return self._recover_locked()
 
+    def _require_trusted(self, *files: Path) -> None:
+        """Our folders (and `files` in them) must be the user's own and not writable by others (trust.py)."""
+        require_private([self.data_dir, self.journal.directory, self.backup_dir, *files], "its switch journal")
+
+    def _untrusted_record(self, record: FileRecord, declared: dict[str, set[str]]) -> str | None:
+        """Why recovery or undo must not act on `record`: a path no tool declares, a backup elsewhere."""
+        refusal = check_record(record.tool, record.path, record.backup, declared, self.data_dir, self.backup_dir)
+        if refusal is None and record.backup is not None:
+            require_private([self.data_dir / record.backup], "its backups")
+        return refusal
+
     def _recover_locked(self) -> list[str]:
         # Every start recovers under the lock before writing, so only the newest entry can be in progress.
         messages = []
         for entry in self.journal.newest(1):
             if entry.state != IN_PROGRESS:
                 continue
+            self._require_trusted(*self.journal.files())
+            declared = declared_files(self.targets.values(), self.env)
             problems = []
+            acted: list[FileRecord] = []
             for record in reversed(entry.files):
+                refusal = self._untrusted_record(record, declared)
+                if refusal:  # written only where a tool declares its config, never anywhere a journal says
+                    problems.append(refusal)
+                    continue
+                acted.append(record)
                 problem = self._rollback_record(record, interrupted=True)
                 if problem:
                     problems.append(problem)
-            for directory in {Path(r.path).parent for r in entry.files}:
+            for directory in {Path(r.path).parent for r in acted}:
                 _remove_temp_files(directory)
             entry.state = INTERRUPTED
             entry.finished = now_iso()
@@ -264,7 +285,7 @@ class SwitchEngine:
         data = _read(self.data_dir / record.backup)
         if data is None or sha256(data) != record.before_sha256:
             return f"{real} (backup missing or damaged)"
-        atomic_write(real, data)
+        atomic_write(real, data, private=bool(record.exposure_before))
         return None
 
     # -- planning -----------------------------------------------------------------------------------------
@@ -528,6 +549,11 @@ class SwitchEngine:
             target = self._undoable(self.journal.newest())
             if target is None:
                 raise UndoError("There is no switch to undo.")
+            self._require_trusted(*self.journal.files())
+            declared = declared_files(self.targets.values(), self.env)
+            refusals = [r for r in (self._untrusted_record(rec, declared) for rec in target.files) if r]
+            if refusals:
+                raise UndoError("Nothing was changed: " + "; ".join(refusals) + ".")
             ops: list[_Op] = []
             conflicts = []
             for record in target.files:
@@ -546,7 +572,8 @@ class SwitchEngine:
                         )
                 if current == after:
                     continue
-                op = _Op(record.tool, real, real, current, after, 0o644, False)
+                # Bytes that held a key we wrote (exposure_before) go back private, whatever the mode is now.
+                op = _Op(record.tool, real, real, current, after, 0o644, bool(record.exposure_before))
                 ops.append(op)
                 op.record = None
             if conflicts and not force:
@@ -659,7 +686,7 @@ def _write(op: _Op) -> None:
     if op.after is None:
         op.real.unlink(missing_ok=True)
     else:
-        atomic_write(op.path, op.after, mode=op.new_file_mode)
+        atomic_write(op.path, op.after, mode=op.new_file_mode, private=op.holds_secret)
 
 
 def _all(pool: ThreadPoolExecutor, jobs: list[Callable[[], None]]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,24 @@ class ExposedFile:
     @property
     def exists(self) -> bool:
         return Path(self.path).exists()
+
+    @property
+    def mode(self) -> int | None:
+        """The file's permission bits now (None when it is gone or cannot be read)."""
+        try:
+            return stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:
+            return None
+
+    @property
+    def private(self) -> bool:
+        """Readable and writable by the user only (a key in a file others can read is exposed twice)."""
+        mode = self.mode
+        return mode is not None and not mode & 0o077
+
+    @property
+    def mode_text(self) -> str:
+        return "-" if self.mode is None else f"{self.mode:04o}"
 
 
 class ExposureRecord:

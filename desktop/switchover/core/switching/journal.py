@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from switchover.core import paths
 from switchover.core.fileio import atomic_write
 
 IN_PROGRESS = "in progress"
@@ -85,7 +86,7 @@ class Journal:
         return self.directory / f"{switch_id}.json"
 
     def write(self, entry: JournalEntry) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        paths.make_private_dirs(self.directory)
         data = json.dumps(entry.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
         atomic_write(self.path_of(entry.id), data, mode=0o600)
 
@@ -100,6 +101,10 @@ class Journal:
             except (OSError, ValueError, TypeError):
                 continue
         return out
+
+    def files(self) -> list[Path]:
+        """Every entry file (trust checks look at each one before recovery or undo acts)."""
+        return sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []
 
     def newest(self, limit: int | None = None) -> Iterator[JournalEntry]:
         """Entries newest first, read lazily (a switch only looks at the last one or two)."""
