@@ -48,7 +48,7 @@ def _print_switch(ctx: CliContext, result: SwitchResult, reports: list[VerifyRep
 
 
 def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
-    from switchover.cli.commands.switching import _request, _result_json, health_hook, make_engine, split_target
+    from switchover.cli.commands.switching import _result_json, health_hook, make_engine, request_for, split_target
     from switchover.services.gateway_routes import gateway_settings
     from switchover.services.gateway_runtime import running_gateway
     from switchover.services.gateway_tools import use_with_gateway
@@ -65,7 +65,7 @@ def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
     engine = make_engine()
     tools = [t.id for t in all_targets()] if args.all else args.tools
     done = use_with_gateway(engine, provider, model, small_model, tools, mode,
-                            lambda: _request(ctx, provider, model, small_model), dry_run=args.dry_run)
+                            lambda: request_for(ctx, provider, model, small_model), dry_run=args.dry_run)
     verified: list[tuple[SwitchResult, list[VerifyReport]]] = []
     for result in done.switches:
         if result.dry_run or result.switch_id is None:
