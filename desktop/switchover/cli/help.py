@@ -55,6 +55,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "chain settings": ("switchover chain settings", "switchover chain settings --interval 30 --hard 2"),
     "watch": ("switchover watch", "switchover watch --mode auto --json"),
     "failover": ("switchover failover", "switchover failover --history 50"),
+    "gateway": ("switchover gateway", "switchover gateway --port 7400 --save",
+                "switchover use deepseek/deepseek-chat --tool claude-code --via-gateway"),
+    "gateway status": ("switchover gateway status", "switchover gateway status --json"),
+    "gateway log": ("switchover gateway log", "switchover gateway log --tool codex --limit 100",
+                    "switchover gateway log --usage --json"),
+    "gateway token": ("switchover gateway token            # what tools' key helpers run",
+                      "switchover gateway token --rotate"),
 }
 
 
