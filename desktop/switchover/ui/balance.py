@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,7 +33,7 @@ from switchover.core.balance.forecast import SpendRate, result_forecast
 from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
 from switchover.core.providers import Provider
 from switchover.ui.kit.palette import Tone, colour, tint
-from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
@@ -153,38 +153,45 @@ class BalanceService(QObject):
         return self.checking
 
 
-class BalanceModel(RowsModel):
-    headers = ("Provider", "Balance", "Status", "Low below", "Outlook")
+class BalanceModel(TableModel[Provider]):
+    """One row per provider; cells read the service's latest result."""
 
     def __init__(self, service: BalanceService, parent: Any = None) -> None:
-        super().__init__(parent)
         self.service = service
+        super().__init__(self._columns(), parent)
 
-    def cell(self, obj: Any, column: int, role: int) -> Any:
-        provider: Provider = obj
-        result = self.service.latest.get(provider.name)
-        if role == DISPLAY:
-            if column == 0:
-                return provider.display_name
-            if column == 1:
-                return result.money() if result is not None and result.amount is not None else "—"
-            if column == 2:
-                return status_text(result)
-            if column == 3:
-                if result is None or result.threshold is None:
-                    return "—"
-                text = format_money(result.threshold, result.currency)
-                return text + (" (3 days' spend)" if result.threshold_source == "spend" else "")
-            if column == 4:
-                return outlook(result, provider.display_name) if result is not None else \
-                    "Asked on the failover monitor's schedule, or with Check balances."
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            return status_colour(result)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and result is not None:
-            return result.reason
-        return None
+    def _result(self, provider: Provider) -> BalanceResult | None:
+        return self.service.latest.get(provider.name)
+
+    def _reason(self, provider: Provider) -> str | None:
+        result = self._result(provider)
+        return result.reason if result is not None else None
+
+    def _low_below(self, provider: Provider) -> str:
+        result = self._result(provider)
+        if result is None or result.threshold is None:
+            return "—"
+        text = format_money(result.threshold, result.currency)
+        return text + (" (3 days' spend)" if result.threshold_source == "spend" else "")
+
+    def _outlook(self, provider: Provider) -> str:
+        result = self._result(provider)
+        return outlook(result, provider.display_name) if result is not None else \
+            "Asked on the failover monitor's schedule, or with Check balances."
+
+    def _balance(self, provider: Provider) -> str:
+        result = self._result(provider)
+        return result.money() if result is not None and result.amount is not None else "—"
+
+    def _columns(self) -> list[Column[Provider]]:
+        return [
+            Column("Provider", lambda p: p.display_name, tooltip=self._reason),
+            Column("Balance", self._balance, tooltip=self._reason, align_right=True),
+            Column("Status", lambda p: status_text(self._result(p)), tooltip=self._reason,
+                   tone=lambda p: status_tone(self._result(p))),
+            Column("Low below", self._low_below, tooltip=self._reason, align_right=True),
+            Column("Outlook", self._outlook, tooltip=self._reason),
+        ]
 
 
 class BalanceSection(QWidget):

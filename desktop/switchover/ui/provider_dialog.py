@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +26,8 @@ from PySide6.QtWidgets import (
 from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+from switchover.core.providers import Endpoint, Protocol, Provider, validate_name
+from switchover.ui.kit.credentials import CredentialEditor, CredentialSource
 from switchover.ui.kit.palette import Tone, tint
 
 PROTOCOL_LABELS = {
@@ -98,28 +97,16 @@ class ProviderDialog(QDialog):
 
         key_box = QGroupBox("API key")
         key_layout = QVBoxLayout(key_box)
-        self.cred_keychain = QRadioButton("Stored in the OS keychain")
-        self.cred_env = QRadioButton("Read from an environment variable")
-        self.cred_none = QRadioButton("No key (local server)")
-        self._cred_group = QButtonGroup(self)
-        for button in (self.cred_keychain, self.cred_env, self.cred_none):
-            self._cred_group.addButton(button)
-        self.key_edit = QLineEdit()
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText(
-            "paste the key; leave blank to keep the stored one" if existing else "paste the key"
-        )
-        self.env_edit = QLineEdit()
-        self.env_edit.setPlaceholderText("e.g. DEEPSEEK_API_KEY")
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.cred_keychain)
-        key_row.addWidget(self.key_edit, 1)
-        env_row = QHBoxLayout()
-        env_row.addWidget(self.cred_env)
-        env_row.addWidget(self.env_edit, 1)
-        key_layout.addLayout(key_row)
-        key_layout.addLayout(env_row)
-        key_layout.addWidget(self.cred_none)
+        self.credentials = CredentialEditor()
+        self.credentials.set_key_placeholder(
+            "paste the key; leave blank to keep the stored one" if existing else "paste the key")
+        key_layout.addWidget(self.credentials)
+        # The editor's parts, by the names the rest of the dialog (and its tests) use.
+        self.cred_keychain = self.credentials.keychain_radio
+        self.cred_env = self.credentials.env_radio
+        self.cred_none = self.credentials.none_radio
+        self.key_edit = self.credentials.key_edit
+        self.env_edit = self.credentials.env_edit
 
         self.test_button = QPushButton("Test")
         self.test_button.setToolTip("Check the endpoint and the key now (lists models; costs no tokens)")
@@ -146,12 +133,10 @@ class ProviderDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
-        self._cred_group.buttonToggled.connect(self._credential_toggled)
         if existing:
             self._load(existing)
         else:
-            self.cred_keychain.setChecked(True)
-        self._credential_toggled()
+            self.credentials.set_source(CredentialSource.KEYCHAIN)
 
     # ------------------------------------------------------------ filling in
 
@@ -177,10 +162,10 @@ class ProviderDialog(QDialog):
             endpoint = next((e for e in preset.endpoints if e.protocol == protocol), None)
             edit.setText(endpoint.base_url if endpoint else "")
         if preset.needs_key:
-            self.cred_keychain.setChecked(True)
-            self.env_edit.setText(preset.key_env or "")
+            self.credentials.set_source(CredentialSource.KEYCHAIN)
+            self.credentials.set_env_var(preset.key_env or "")
         else:
-            self.cred_none.setChecked(True)
+            self.credentials.set_source(CredentialSource.NONE)
 
     def _free_name(self, base: str) -> str:
         name, n = base, 2
@@ -199,14 +184,7 @@ class ProviderDialog(QDialog):
         for protocol, edit in self.url_edits.items():
             endpoint = provider.endpoint(protocol)
             edit.setText(endpoint.base_url if endpoint else "")
-        {"keychain": self.cred_keychain, "env": self.cred_env, "none": self.cred_none}[
-            provider.credential.kind
-        ].setChecked(True)
-        self.env_edit.setText(provider.credential.env_var or "")
-
-    def _credential_toggled(self) -> None:
-        self.key_edit.setEnabled(self.cred_keychain.isChecked())
-        self.env_edit.setEnabled(self.cred_env.isChecked())
+        self.credentials.set_credential(provider.credential)
 
     # ------------------------------------------------------------ reading back
 
@@ -228,13 +206,8 @@ class ProviderDialog(QDialog):
         if not endpoints:
             raise ValidationError("Enter at least one endpoint URL.")
         models = tuple(m.strip() for m in self.models_edit.text().replace("\n", ",").split(",") if m.strip())
-        if self.cred_env.isChecked():
-            credential = Credential.env(self.env_edit.text().strip())
-        elif self.cred_none.isChecked():
-            credential = Credential.none()
-        else:
-            credential = Credential.keychain()
-        key = self.key_edit.text().strip() if self.cred_keychain.isChecked() else ""
+        credential = self.credentials.credential()
+        key = self.credentials.key() or ""
         problem = validation.api_key_problem(key) if key else None
         if problem:
             raise ValidationError(f"The API key {problem}; paste it again as one line.")

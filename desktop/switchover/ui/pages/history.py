@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from switchover.core.switching import JournalEntry, UndoResult
-from switchover.ui.kit.palette import Tone, colour
-from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.kit.palette import Tone
+from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table, page_title
-from switchover.ui.safe_text import show_error, show_plain, tooltip
+from switchover.ui.safe_text import show_error, show_plain
 from switchover.ui.state import AppState
 from switchover.ui.switching import ToolsService
 
@@ -72,20 +71,24 @@ def decision_rows(decisions: list[Any]) -> list[HistoryRow]:
     return rows
 
 
-class HistoryModel(RowsModel):
-    headers = ("When", "What", "Tools", "Details")
+def _when(row: HistoryRow) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.at)) if row.at else "?"
 
-    def cell(self, obj: Any, column: int, role: int) -> Any:
-        row: HistoryRow = obj
-        if role == DISPLAY:
-            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.at)) if row.at else "?"
-            return (when, row.what, row.tools, row.detail)[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(row.evidence or row.detail)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            tone = {"good": Tone.GOOD, "warn": Tone.WARN, "bad": Tone.BAD}.get(row.tone)
-            return colour(tone) if tone is not None else None
-        return None
+
+def _evidence(row: HistoryRow) -> str:
+    return row.evidence or row.detail
+
+
+_TONES = {"good": Tone.GOOD, "warn": Tone.WARN, "bad": Tone.BAD}
+
+
+def history_columns() -> list[Column[HistoryRow]]:
+    return [
+        Column("When", _when, tooltip=_evidence, sort_key=lambda r: r.at),
+        Column("What", lambda r: r.what, tooltip=_evidence, tone=lambda r: _TONES.get(r.tone)),
+        Column("Tools", lambda r: r.tools, tooltip=_evidence),
+        Column("Details", lambda r: r.detail, tooltip=_evidence),
+    ]
 
 
 class HistoryPage(QWidget):
@@ -93,7 +96,7 @@ class HistoryPage(QWidget):
         super().__init__(parent)
         self.state = state
         self.service = service
-        self.model = HistoryModel(self)
+        self.model: TableModel[HistoryRow] = TableModel(history_columns(), self)
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)

@@ -6,18 +6,29 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 
 from switchover.core.catalog import default_catalog
 from switchover.core.providers import Provider
-from switchover.ui.models import ProvidersModel
+from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
 from switchover.ui.safe_text import plain_box, show_error, show_plain
 from switchover.ui.state import AppState
 
 
+def provider_columns() -> list[Column[Provider]]:
+    return [
+        Column("Name", lambda p: p.name),
+        Column("Provider", lambda p: p.display_name + (" (local)" if p.is_local else "")),
+        Column("Protocols", lambda p: ", ".join(e.protocol.value for e in p.endpoints),
+               tooltip=lambda p: "\n".join(f"{e.protocol.value}: {e.base_url}" for e in p.endpoints)),
+        Column("Default model", lambda p: p.default_model or "—", full_on_hover=True),
+        Column("Key", lambda p: p.credential.describe()),
+    ]
+
+
 class ProvidersPage(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.model = ProvidersModel(self)
+        self.model: TableModel[Provider] = TableModel(provider_columns(), self)
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
+from switchover.ui.kit.credentials import CredentialEditor, CredentialSource
 from switchover.ui.kit.palette import Tone, span, tint
 from switchover.ui.safe_text import error_html, html_lines, show_plain
 from switchover.ui.wizard.common import WizardPage, help_label, verdict_html
@@ -90,24 +89,15 @@ class CloudPage(WizardPage):
         form.addRow("Protocol", self.custom_protocol)
         form.addRow("Base URL", self.custom_url)
         form.addRow("Models", self.custom_models)
-        self.source_keychain = QRadioButton("Key, stored in the OS keychain")
-        self.source_env = QRadioButton("Key from an environment variable")
-        self.source_none = QRadioButton("No key")
-        self.sources = QButtonGroup(self)
-        for button in (self.source_keychain, self.source_env, self.source_none):
-            self.sources.addButton(button)
-        self.key_edit = QLineEdit()
-        self.key_edit.setObjectName("key_edit")
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("paste the API key")
-        self.env_edit = QLineEdit()
-        self.env_edit.setObjectName("env_edit")
-        self.env_edit.setPlaceholderText("e.g. DEEPSEEK_API_KEY")
-        form.addRow(self.source_keychain)
-        form.addRow("Key", self.key_edit)
-        form.addRow(self.source_env)
-        form.addRow("Variable", self.env_edit)
-        form.addRow(self.source_none)
+        self.credentials = CredentialEditor()
+        self.credentials.none_radio.setText("No ke&y")
+        form.addRow(self.credentials)
+        # The editor's parts, by the names this page (and its tests) use.
+        self.source_keychain = self.credentials.keychain_radio
+        self.source_env = self.credentials.env_radio
+        self.source_none = self.credentials.none_radio
+        self.key_edit = self.credentials.key_edit
+        self.env_edit = self.credentials.env_edit
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("check_button")
         self.check_button.setToolTip("List the provider's models with this key (costs no tokens)")
@@ -144,9 +134,7 @@ class CloudPage(WizardPage):
         self.search.textChanged.connect(self._filter)
         self.list.currentItemChanged.connect(lambda _cur, _prev: self._show_current())
         self.list.itemChanged.connect(self._item_changed)
-        self.sources.buttonToggled.connect(self._source_toggled)
-        self.key_edit.textEdited.connect(lambda _t: self._credential_edited())
-        self.env_edit.textEdited.connect(lambda _t: self._credential_edited())
+        self.credentials.edited.connect(self._credential_edited)
         for edit in (self.custom_name_edit, self.custom_url, self.custom_models):
             edit.textEdited.connect(lambda _t: self._custom_edited())
         self.custom_protocol.currentIndexChanged.connect(lambda _i: self._custom_edited())
@@ -298,8 +286,7 @@ class CloudPage(WizardPage):
             self._loading = False
 
     def _enable_details(self, enabled: bool) -> None:
-        for widget in (self.source_keychain, self.source_env, self.source_none, self.key_edit, self.env_edit,
-                       self.check_button, *self.custom_rows):
+        for widget in (self.credentials, self.check_button, *self.custom_rows):
             widget.setEnabled(enabled)
         if not enabled:
             self.verdict.setText("Tick the box to use this provider." if self.current_id else "")
@@ -327,24 +314,14 @@ class CloudPage(WizardPage):
         self.env_edit.setText(credential.env_var or (preset.key_env if preset and preset.key_env else "") or "")
         pending = choice.name in self.pending and self.pending[choice.name] == choice.check_fingerprint()
         self.verdict.setText(verdict_html(choice.verdict if choice.verdict_current else None, pending))
-        self.key_edit.setEnabled(choice.picked and credential.kind == "keychain")
-        self.env_edit.setEnabled(choice.picked and credential.kind == "env")
-        self.source_keychain.setEnabled(choice.picked and draft.keychain_usable is not False)
+        self.credentials.setEnabled(choice.picked)
+        self.credentials.set_keychain_usable(draft.keychain_usable is not False, draft.keychain_problem)
 
     def _set_source(self, source: KeySource) -> None:
-        {KeySource.KEYCHAIN: self.source_keychain, KeySource.ENV: self.source_env,
-         KeySource.NONE: self.source_none}[source].setChecked(True)
+        self.credentials.set_source(CredentialSource(source.value))
 
     def entered_source(self) -> KeySource:
-        if self.source_env.isChecked():
-            return KeySource.ENV
-        if self.source_none.isChecked():
-            return KeySource.NONE
-        return KeySource.KEYCHAIN
-
-    def _source_toggled(self, _button: object, on: bool) -> None:
-        if on:
-            self._credential_edited()
+        return KeySource(self.credentials.source().value)
 
     def _credential_edited(self) -> None:
         if self._loading:
@@ -360,8 +337,6 @@ class CloudPage(WizardPage):
             self._update_blockers()
             return
         self.error.clear()
-        self.key_edit.setEnabled(source is KeySource.KEYCHAIN)
-        self.env_edit.setEnabled(source is KeySource.ENV)
         self.verdict.setText(verdict_html(choice.verdict if choice.verdict_current else None))
         self._update_blockers()
         if self._ready_to_check(choice):
