@@ -35,7 +35,8 @@ def test_each_preset_is_complete(preset_id: str) -> None:
 def test_values_from_reference() -> None:
     catalog = default_catalog()
     deepseek = catalog.get("deepseek")
-    assert deepseek.protocols == (Protocol.ANTHROPIC, Protocol.OPENAI_CHAT)
+    # Responses since July 2026 (deepseek-v4-flash only: see protocol_models; checked 2026-11-29).
+    assert deepseek.protocols == (Protocol.ANTHROPIC, Protocol.OPENAI_CHAT, Protocol.OPENAI_RESPONSES)
     assert deepseek.to_provider("d").endpoint(Protocol.ANTHROPIC).base_url == "https://api.deepseek.com/anthropic"  # type: ignore[union-attr]
     assert catalog.get("openai").to_provider("o").endpoint(Protocol.OPENAI_RESPONSES) is not None
     openrouter = catalog.get("openrouter").to_provider("r")

@@ -214,3 +214,25 @@ def test_early_error_events() -> None:
     normal = b'data: {"choices":[{"delta":{"content":"an error was made"}}]}\n\n'
     assert early_error(normal) is None
     assert early_error(b'event: message_start\ndata: {"type":"message_start"}\n\n') is None
+
+
+def test_catalog_limits_send_other_models_through_translation() -> None:
+    both = provider("ds", Protocol.OPENAI_CHAT, Protocol.OPENAI_RESPONSES, models=("flash", "pro"))
+    table = RouteTable({"ds": both}, limits={"ds": {Protocol.OPENAI_RESPONSES: ("flash",)}})
+    flash = plan_attempts(table, route(RouteChoice("ds", "flash")), Protocol.OPENAI_RESPONSES, None)
+    pro = plan_attempts(table, route(RouteChoice("ds", "pro")), Protocol.OPENAI_RESPONSES, None)
+    assert (flash.attempts[0].endpoint.protocol, flash.attempts[0].translate) == (Protocol.OPENAI_RESPONSES, False)
+    assert (pro.attempts[0].endpoint.protocol, pro.attempts[0].translate) == (Protocol.OPENAI_CHAT, True)
+
+
+def test_deepseek_responses_facts_in_the_catalog() -> None:
+    from switchover.core.catalog import load_catalog, serves
+
+    deepseek = load_catalog().get("deepseek")
+    endpoint = next(e for e in deepseek.endpoints if e.protocol is Protocol.OPENAI_RESPONSES)
+    assert endpoint.base_url == "https://api.deepseek.com"
+    provider_ = deepseek.to_provider("deepseek")
+    assert serves(provider_, Protocol.OPENAI_RESPONSES, "deepseek-v4-flash")
+    assert not serves(provider_, Protocol.OPENAI_RESPONSES, "deepseek-v4-pro")
+    assert serves(provider_, Protocol.OPENAI_CHAT, "deepseek-v4-pro")
+    assert Protocol.OPENAI_RESPONSES not in load_catalog().get("modelstudio").protocols  # ignores instructions

@@ -210,7 +210,10 @@ def test_qwen_env_key_note_names_the_variable_and_how_to_set_it(env: ToolEnv) ->
 @pytest.mark.parametrize(
     ("target", "provider", "message"),
     [
-        (Codex(), "deepseek", "Codex CLI needs the openai-responses API; DeepSeek offers only anthropic, openai-chat"),
+        (Codex(), "groq", "Codex CLI needs the openai-responses API; Groq offers only openai-chat"),
+        # DeepSeek's Responses API serves deepseek-v4-flash only; its default model goes through the gateway.
+        (Codex(), "deepseek", "DeepSeek serves the Responses API Codex speaks only for some models, not "
+                              "deepseek-v4-pro"),
         (GeminiCli(), "deepseek", "Gemini CLI needs the gemini API; DeepSeek offers only"),
         (ClaudeCode(), "groq", "Claude Code needs the anthropic API; Groq offers only openai-chat"),
         (Aider(), "gemini", None),  # gemini preset offers openai-chat: accepted
@@ -225,6 +228,12 @@ def test_protocol_refusals(target: Target, provider: str, message: str | None, e
     with pytest.raises(TargetRefusal, match=message.replace("(", r"\(")):
         target.plan(env, req)
     assert not [p for p in env.home.rglob("*") if p.is_file()], "a refusal must not leave files behind"
+
+
+def test_codex_uses_deepseeks_responses_api_for_v4_flash(env: ToolEnv) -> None:
+    plan = Codex().plan(env, request(preset("deepseek"), "deepseek-v4-flash"))
+    assert plan.endpoint.protocol is Protocol.OPENAI_RESPONSES
+    assert plan.endpoint.base_url == "https://api.deepseek.com"
 
 
 def test_zed_refuses_an_anthropic_only_provider(env: ToolEnv) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,18 @@ class Preset:
     default_port: int | None = None
     notes: str = ""
     balance: BalanceSpec | None = None  # a documented balance API (issue 18)
+    # Protocols a provider serves for some of its models only: protocol -> those models (anything else is
+    # refused there, so tools use another of its protocols, or the gateway translates).
+    protocol_models: dict[Protocol, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def protocols(self) -> tuple[Protocol, ...]:
         return tuple(e.protocol for e in self.endpoints)
+
+    def serves(self, protocol: Protocol, model: str) -> bool:
+        """Whether `model` is served over `protocol` (true unless the catalog limits that protocol)."""
+        limited = self.protocol_models.get(protocol)
+        return limited is None or model in limited
 
     def to_provider(
         self,
@@ -111,6 +119,10 @@ def _parse_preset(preset_id: str, raw: dict[str, Any], path: Path) -> Preset:
             default_port=raw.get("default_port"),
             notes=str(raw.get("notes", "")),
             balance=BalanceSpec.from_table(raw["balance"]) if "balance" in raw else None,
+            protocol_models={
+                Protocol(proto): tuple(validation.model_id(m, "model id") for m in listed)
+                for proto, listed in raw.get("protocol_models", {}).items() if proto != "checked"
+            },
         )
     except (KeyError, ValueError, TypeError, ValidationError) as exc:
         raise ConfigFileError(path, f"preset {preset_id!r} is invalid: {exc}") from exc
@@ -126,3 +138,11 @@ def load_catalog(path: Path | None = None) -> Catalog:
 @cache
 def default_catalog() -> Catalog:
     return load_catalog()
+
+
+def serves(provider: Provider, protocol: Protocol, model: str, catalog: Catalog | None = None) -> bool:
+    """Whether a provider made from a preset serves `model` over `protocol` (see `Preset.protocol_models`)."""
+    if not provider.preset:
+        return True
+    preset = (catalog or default_catalog()).find(provider.preset)
+    return preset is None or preset.serves(protocol, model)

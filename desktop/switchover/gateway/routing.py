@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 
 from switchover.core.providers import Endpoint, Protocol, Provider
 from switchover.core.store import ChainEntry
@@ -141,6 +142,12 @@ class ToolRoute:
 class RouteTable:
     providers: Mapping[str, Provider] = field(default_factory=dict)
     routes: Mapping[str, ToolRoute] = field(default_factory=dict)
+    # provider -> protocol -> the only models it serves there (from the catalog, e.g. DeepSeek's Responses)
+    limits: Mapping[str, Mapping[Protocol, tuple[str, ...]]] = field(default_factory=dict)
+
+    def serves(self, provider: str, protocol: Protocol, *, model: str) -> bool:
+        limited = self.limits.get(provider, {}).get(protocol)
+        return limited is None or model in limited
 
     def route(self, tool: str) -> ToolRoute | None:
         return self.routes.get(tool)
@@ -190,11 +197,13 @@ def pick_model(requested: str | None, provider: Provider, main: str, small: str 
     return main
 
 
-def pick_endpoint(provider: Provider, client: Protocol) -> tuple[Endpoint, bool] | None:
-    """The provider's endpoint for the client's protocol (no translation), else one we translate to."""
+def pick_endpoint(provider: Provider, client: Protocol,
+                  serves: Callable[[Protocol], bool] = lambda _protocol: True) -> tuple[Endpoint, bool] | None:
+    """The provider's endpoint for the client's protocol (no translation), else one we translate to;
+    `serves` says whether the model in question is served over a protocol (catalog limits)."""
     for protocol in SERVABLE.get(client, (client,)):
         endpoint = provider.endpoint(protocol)
-        if endpoint is not None:
+        if endpoint is not None and serves(protocol):
             return endpoint, protocol is not client
     return None
 
@@ -230,18 +239,18 @@ def plan_attempts(
         if provider is None:
             notes.append(f"{entry}: no provider named {entry.provider!r} is configured")
             continue
-        picked = pick_endpoint(provider, client)
-        if picked is None:
-            offered = ", ".join(p.value for p in provider.protocols) or "nothing"
-            notes.append(f"{entry}: {provider.display_name} offers {offered}; the gateway cannot serve "
-                         f"{client.value} from that")
-            continue
         main = entry.model or provider.default_model
         if not main:
             notes.append(f"{entry}: no model given and {provider.display_name} lists none")
             continue
-        endpoint, translate = picked
         model = pick_model(requested_model, provider, main, small or provider.small_model)
+        picked = pick_endpoint(provider, client, partial(table.serves, provider.name, model=model))
+        if picked is None:
+            offered = ", ".join(p.value for p in provider.protocols) or "nothing"
+            notes.append(f"{entry}: {provider.display_name} offers {offered}; the gateway cannot serve "
+                         f"{client.value} from that for {model}")
+            continue
+        endpoint, translate = picked
         attempt = Attempt(position, provider, endpoint, model, translate)
         if breaker_allows(attempt.key):
             ready.append(attempt)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core import paths
+from switchover.core.catalog import default_catalog
 from switchover.core.errors import ConfigFileError, SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for
 from switchover.core.providers import validate_name
@@ -103,7 +104,13 @@ def build_table(store: Store, tools: Mapping[str, str]) -> RouteTable:
         tool: ToolRoute(tool, label, choices.get(tool), tuple(chain_for(store, tool)))
         for tool, label in names.items()
     }
-    return RouteTable(dict(store.providers), routes)
+    catalog = default_catalog()
+    limits = {}
+    for provider in store.providers.values():
+        preset = catalog.find(provider.preset) if provider.preset else None
+        if preset is not None and preset.protocol_models:
+            limits[provider.name] = dict(preset.protocol_models)
+    return RouteTable(dict(store.providers), routes, limits)
 
 
 class StoreRoutes:

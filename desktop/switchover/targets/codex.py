@@ -9,8 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from switchover.core.catalog import serves
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    TargetRefusal,
+    ToolEnv,
+)
 from switchover.targets import common
 
 PROVIDER_ID = common.OWNED_ID
@@ -69,6 +77,12 @@ class Codex(Target):
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
+        if not serves(request.provider, endpoint.protocol, request.model):
+            raise TargetRefusal(
+                f"{request.provider.display_name} serves the Responses API Codex speaks only for some models, "
+                f"not {request.model}. Pick one of those, or go through the gateway, which translates: "
+                f"switchover use {request.provider.name}/{request.model} --tool codex --via-gateway"
+            )
         config = common.load("toml", self.config_path(env))
         table: dict[str, Any] = {
             "name": f"{request.provider.display_name} (Switchover)",
