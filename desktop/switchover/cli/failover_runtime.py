@@ -108,10 +108,16 @@ def build_monitor(
             settings = replace(settings, interval_s=interval_s)
         return one_shot_settings(settings) if one_shot else settings
 
+    from switchover.services.gateway_tools import gateway_aware, request_evidence
+
+    # Tools that go through the gateway: their choice is their route, a switch re-routes (files untouched),
+    # and requests through the gateway count as health evidence.
+    tools, aware_switcher = gateway_aware(TargetDirectory(env), switcher or EngineSwitcher(env), env)
     return Monitor(
-        tools=TargetDirectory(env),
+        tools=tools,
         checker=checker or LiveHealthChecker(),
-        switcher=switcher or EngineSwitcher(env),
+        switcher=aware_switcher,
+        evidence=request_evidence,
         clock=clock,
         history=history,
         adjust_settings=adjust,

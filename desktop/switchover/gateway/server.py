@@ -65,6 +65,12 @@ from switchover.gateway.upstream import UpstreamClient, UpstreamFailure, Upstrea
 log = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/_switchover/"
+REQUEST_EVIDENCE_MARK = "through the gateway"  # in the reason of every health result a request produced
+
+
+def is_request_evidence(result: HealthResult) -> bool:
+    """A health result made from a request through the gateway (rather than by a check)."""
+    return REQUEST_EVIDENCE_MARK in result.reason.split(":", 1)[0]
 _FORWARD_HEADERS = ("accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",
                     "x-app", "originator", "session_id")
 _RELAY_HEADERS = ("content-type", "cache-control", "retry-after", "request-id", "x-request-id",
@@ -617,7 +623,7 @@ class Gateway:
             url=attempt.endpoint.base_url.rstrip("/") + UPSTREAM_PATH.get(api, ""),
             tier=Tier.DEEP,  # a real request proves key, quota and region like a deep check
             status=status,
-            reason=f"Request from {exchange.tool} through the gateway: {reason}",
+            reason=f"Request from {exchange.tool} {REQUEST_EVIDENCE_MARK}: {reason}",
             latency_ms=round(latency_ms, 1),
             http_status=http_status,
             error_code=code,

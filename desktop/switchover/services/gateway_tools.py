@@ -17,6 +17,8 @@ from pathlib import Path
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for
 from switchover.core.failover.monitor import Switcher, ToolDirectory
+from switchover.core.health.history import HealthHistory
+from switchover.core.health.results import HealthResult
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import Store, load_store
 from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
@@ -30,6 +32,7 @@ from switchover.gateway.routing import (
     route_base_urls,
     tool_of_url,
 )
+from switchover.gateway.server import is_request_evidence
 from switchover.gateway.token import ensure_token, token_file
 from switchover.services.gateway_routes import gateway_settings, reroute, route_choices
 
@@ -271,3 +274,23 @@ def use_with_gateway(
             for tool in direct:
                 reroute(tool, None, store_path)
     return result
+
+
+# ---------------------------------------------------------------- the failover monitor
+
+
+def gateway_aware(tools: ToolDirectory, switcher: Switcher, env: ToolEnv | None = None,
+                  targets: Sequence[Target] | None = None) -> tuple[GatewayAwareTools, GatewayAwareSwitcher]:
+    """The monitor's tool view and switcher, aware of tools that go through the gateway."""
+    aware = GatewayAwareTools(tools, {t.id: t for t in (targets if targets is not None else _targets())}, env)
+    return aware, GatewayAwareSwitcher(switcher, aware)
+
+
+def request_evidence(keys: Sequence[str], history: HealthHistory | None = None,
+                     recent: int = 5) -> list[HealthResult]:
+    """The latest results requests through the gateway left in the health history (any process)."""
+    history = history or HealthHistory()
+    found: list[HealthResult] = []
+    for key in keys:
+        found.extend(r for r in history.results(key)[-recent:] if is_request_evidence(r))
+    return found

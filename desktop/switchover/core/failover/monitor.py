@@ -178,8 +178,12 @@ class Monitor:
         lookahead: int = 2,
         exclusive_lock: Path | None = None,
         balance_checker: BalanceChecker | None = None,
+        evidence: Callable[[Sequence[str]], list[HealthResult]] | None = None,
     ):
         self.tools = tools
+        # Results recorded elsewhere for these endpoint keys (the gateway's requests, in another process):
+        # read each round and counted like the monitor's own checks, so there is one truth, not two.
+        self._evidence = evidence
         self.checker = checker
         self.switcher = switcher
         self.clock: Clock = clock or SystemClock()
@@ -368,6 +372,7 @@ class Monitor:
         self._set_problem(None)
         current = self._views(store, settings)
         self._round = current
+        self._ingest_evidence(current.views)
         requests = self._requests(current.views, self.clock.monotonic())
         if requests:
             results = self.checker.check(requests, settings.tier)
@@ -422,6 +427,33 @@ class Monitor:
                 observer(results)
             except Exception:
                 log.exception("balance observer failed")
+
+    def observe(self, results: Sequence[HealthResult]) -> None:
+        """Health evidence from outside the monitor's own checks (the gateway's requests), recorded like them:
+        newer results only, each at the time it was made. Thread-safe."""
+        with self._lock:
+            self._record_external(results)
+
+    def _record_external(self, results: Sequence[HealthResult]) -> None:
+        now, wall = self.clock.monotonic(), self.clock.wall()
+        for result in sorted(results, key=lambda r: r.checked_at):
+            age = max(0.0, wall - result.checked_at)
+            last = self.ledger.get(result.endpoint_key).last
+            if (last is not None and result.checked_at <= last.checked_at) or age > self.settings.stale_after_s:
+                continue
+            self.ledger.record(result, now - age)
+
+    def _ingest_evidence(self, views: Sequence[ToolView]) -> None:
+        if self._evidence is None:
+            return
+        keys = sorted({c.endpoint_key for view in views for c in (*view.candidates, *(
+            (view.active,) if view.active else ()))})
+        if not keys:
+            return
+        try:
+            self._record_external(self._evidence(keys))
+        except Exception:  # evidence is a help, never a reason for a round to fail
+            log.exception("could not read request evidence")
 
     def _apply(self, decision: Decision, store: Store, state: ToolState) -> Decision:
         assert decision.to_choice is not None and decision.to_choice.model is not None
