@@ -242,7 +242,9 @@ def test_verify_reads_back_each_tool(home: Path, data: Path) -> None:
     [report] = eng.verify(result, health)
     assert report.ok and report.health == "auth ok" and calls == ["alpha"]
     write_config(a.config(env_for(home)), {"base_url": "https://elsewhere/v1", "model": "chat-1"})
-    [report] = eng.verify(result)
+    [report] = eng.verify(result)  # what the switch read back inside its lock: a later write is not its fault
+    assert report.ok
+    [report] = eng.verify(result, fresh=True)
     assert not report.ok
     assert "base URL is 'https://elsewhere/v1'" in report.problems[0]
 

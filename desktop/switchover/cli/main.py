@@ -17,6 +17,7 @@ from switchover import __version__
 from switchover.cli.context import CliContext
 from switchover.cli.help import SuggestingParser, decorate
 from switchover.core.errors import SwitchoverError
+from switchover.core.fileio import describe_os_error
 from switchover.core.logs import setup_logging
 from switchover.core.secrets import redact
 
@@ -94,6 +95,10 @@ def run_cli(argv: Sequence[str], ctx: CliContext | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # the environment, not a bug: disk full, ulimit -f, permissions, read-only folders
+        log.info("command %s failed: %s", args.command, exc)
+        message = describe_os_error(exc)
+        return ctx.fail(message[:1].upper() + message[1:] + ".")
     except Exception as exc:  # a bug: say so, keep the details (redacted) in the log
         log.exception("unexpected error in %s", args.command)
         return ctx.fail(f"unexpected internal error ({type(exc).__name__}: {redact(str(exc))}); see the log", 70)

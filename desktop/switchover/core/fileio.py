@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -11,6 +12,25 @@ from pathlib import Path
 from switchover.core.paths import make_private_dirs
 
 TEMP_PREFIX = ".switchover-tmp-"
+
+# What the user can do about each way a write fails; anything else shows the system's own words.
+_PLAIN = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "your disk quota is used up",
+    errno.EFBIG: "the file size limit (ulimit -f) is too small for it",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted (is the file immutable or owned by another user?)",
+    errno.EROFS: "it is on a read-only file system",
+    errno.EMFILE: "too many files are open",
+    errno.ENAMETOOLONG: "the path is too long",
+}
+
+
+def describe_os_error(exc: OSError, action: str = "write") -> str:
+    """One plain sentence for a failed file operation: `could not write /x: the disk is full`."""
+    why = _PLAIN.get(exc.errno or 0) or exc.strerror or str(exc)
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"could not {action}{where}: {why}"
 
 
 def resolve_target(path: Path) -> Path:
@@ -41,6 +61,15 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None, *, private: b
     read. Missing folders are created 0700. Returns the real path written (symlinks are followed).
     """
     target = resolve_target(path)
+    try:
+        return _atomic_write(target, data, mode, private)
+    except OSError as exc:  # name the file the user knows, not our temp file (or none: a failed write())
+        if exc.filename == str(target):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+
+
+def _atomic_write(target: Path, data: bytes, mode: int | None, private: bool) -> Path:
     directory = target.parent
     make_private_dirs(directory)
     try:

@@ -3,6 +3,7 @@ every control character shown as an escape (logs are read in terminals)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 
@@ -26,6 +27,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A log that cannot be written (disk full, `ulimit -f`, a read-only folder) is given up quietly: logging
+    is never a reason for a command to print a traceback or fail."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: ARG002 - the handler's signature
+        with contextlib.suppress(Exception):
+            self.close()
+
+
 def setup_logging(level: int = logging.INFO) -> None:
     """Idempotent per log directory (tests move the directory between runs in one process)."""
     global _handler, _handler_dir
@@ -36,8 +46,11 @@ def setup_logging(level: int = logging.INFO) -> None:
     if _handler is not None:
         root.removeHandler(_handler)
         _handler.close()
-    paths.ensure_private_dir(directory)
-    handler = logging.handlers.RotatingFileHandler(
+    try:
+        paths.ensure_private_dir(directory)
+    except OSError:  # no log folder (read-only home, permissions): run without a log file
+        return
+    handler = _QuietRotatingFileHandler(
         directory / "switchover.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, SwitchoverError
-from switchover.core.fileio import TEMP_PREFIX, atomic_write, resolve_target
+from switchover.core.fileio import TEMP_PREFIX, atomic_write, describe_os_error, resolve_target
 from switchover.core.filelock import LockBusyError, locked
 from switchover.core.suggestions import did_you_mean
 from switchover.core.switching.contract import (
@@ -113,6 +113,10 @@ class SwitchResult:
     diff: str = ""
     recovered: tuple[str, ...] = ()  # messages about interrupted switches rolled back first
     request: SwitchRequest | None = field(default=None, repr=False, compare=False)
+    # What each switched tool read back right after the write, inside the switch's lock (so a concurrent
+    # switch can never make `verify` compare against someone else's write): tool -> (choice, problem).
+    readback: dict[str, tuple[CurrentChoice | None, str | None]] = field(default_factory=dict, repr=False,
+                                                                           compare=False)
 
     @property
     def ok(self) -> bool:
@@ -207,7 +211,11 @@ class SwitchEngine:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        paths.ensure_private_dir(self.data_dir)
+        try:
+            paths.ensure_private_dir(self.data_dir)
+        except OSError as exc:
+            why = describe_os_error(exc, "create")
+            raise SwitchoverError(f"Switchover cannot use its data folder: {why}.") from exc
         self._require_trusted()
         try:
             with locked(self.data_dir / "switch.lock", timeout=self.lock_timeout, what="your tools' configs"):
@@ -367,8 +375,9 @@ class SwitchEngine:
                 return [self._op(tool, change) for change in plan.changes]
 
             self._apply(entry, ops, redo, provider.name)
+            readback = {plan.tool: self._read_current(plan.tool) for plan in plan_list}
             return SwitchResult(entry.id, False, provider.name, model, small_model, ordered, plan_list, diff,
-                                recovered, request)
+                                recovered, request, readback)
 
     def _op(self, tool: str, change: FileChange) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
@@ -412,11 +421,21 @@ class SwitchEngine:
             op.record = record_for(op)
         entry.files = [op.record for op in ops if op.record is not None]
         crashpoint("planned")
-        if any(op.before is not None for op in ops):
-            paths.ensure_private_dir(backup_root)
-        # From the moment the journal entry is on disk, a crash is rolled back on the next start; backups are
-        # durable before any config file is replaced.
-        _all(self._pool, [partial(self.journal.write, entry), *(partial(back_up, op) for op in ops)])
+        try:
+            if any(op.before is not None for op in ops):
+                paths.ensure_private_dir(backup_root)
+            # From the moment the journal entry is on disk, a crash is rolled back on the next start; backups
+            # are durable before any config file is replaced.
+            _all(self._pool, [partial(self.journal.write, entry), *(partial(back_up, op) for op in ops)])
+        except OSError as exc:  # disk full, file size limit, permissions: no config file was touched yet
+            with contextlib.suppress(OSError):
+                self.journal.remove(entry.id)
+            with contextlib.suppress(OSError):
+                _remove_folder(backup_root)
+            raise SwitchFailedError(
+                f"Nothing was changed: {describe_os_error(exc)} (Switchover's journal and backups go in "
+                f"{self.data_dir})."
+            ) from exc
         crashpoint("journal and backups written")
 
         written: list[_Op] = []
@@ -455,23 +474,30 @@ class SwitchEngine:
                     problem = f"{op.real} ({rollback_exc})"
                 if problem:
                     problems.append(problem)
+            detail = (str(exc) if isinstance(exc, SwitchoverError) else describe_os_error(exc)
+                      if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}")
             entry.state = ROLLED_BACK
             entry.finished = now_iso()
-            entry.error = str(exc) or type(exc).__name__
+            entry.error = detail if isinstance(exc, Exception) else type(exc).__name__
             entry.problems = problems
-            self.journal.write(entry)
+            try:
+                self.journal.write(entry)
+            except OSError:  # the entry stays "in progress"; the next start finds the files restored already
+                log.warning("could not record the rolled-back switch %s", entry.id, exc_info=True)
             if not isinstance(exc, Exception):
                 raise
-            detail = str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}"
             message = f"Switch failed and was rolled back ({len(written)} file(s) restored): {detail}"
             if problems:
                 message += " Could not restore: " + "; ".join(problems)
             raise SwitchFailedError(message) from exc
         crashpoint("done")
-        self._update_exposure(entry, written, provider, exposure)
-        if entry.kind == "undo":
-            _remove_folder(backup_root)  # only needed while the undo ran; an undo is not itself undone
-        self._prune()
+        try:  # the switch is done and journaled; bookkeeping that fails now must not report it as failed
+            self._update_exposure(entry, written, provider, exposure)
+            if entry.kind == "undo":
+                _remove_folder(backup_root)  # only needed while the undo ran; an undo is not itself undone
+            self._prune()
+        except OSError:
+            log.warning("after switch %s: bookkeeping failed", entry.id, exc_info=True)
 
     @property
     def _pool(self) -> ThreadPoolExecutor:
@@ -639,21 +665,29 @@ class SwitchEngine:
             rows.append(ToolStatus(target.id, target.label, detection, current, error, overrides))
         return rows
 
-    def verify(self, result: SwitchResult, health: HealthHook | None = None) -> list[VerifyReport]:
-        """Read back what each switched tool will now use and compare it with what was asked.
+    def _read_current(self, tool: str) -> tuple[CurrentChoice | None, str | None]:
+        """What `tool` reads now, or why it could not be read (never raises)."""
+        try:
+            return self.targets[tool].current(self.env), None
+        except Exception as exc:  # SwitchoverError (a clear message) or a bug reading an odd file
+            return None, str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}"
 
+    def verify(self, result: SwitchResult, health: HealthHook | None = None, *, fresh: bool = False
+               ) -> list[VerifyReport]:
+        """Compare what each switched tool reads with what was asked.
+
+        A result from `use` carries what each tool read back right after the write, inside the switch's lock,
+        so another switch finishing in between cannot make this one look failed; other results (or `fresh`)
+        are read now.
         `health`, when given, is called with exactly what the tool reads (base URL, model) so the health
         check probes that, not what we meant to write.
         """
         reports = []
         for plan in result.plans:
-            target = self.targets[plan.tool]
             problems = []
-            try:
-                actual = target.current(self.env)
-            except Exception as exc:  # SwitchoverError (a clear message) or a bug reading an odd file
-                actual = None
-                problems.append(str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}")
+            actual, problem = (None if fresh else result.readback.get(plan.tool)) or self._read_current(plan.tool)
+            if problem:
+                problems.append(problem)
             endpoint = plan.endpoint
             if actual is not None and actual.protocol is not None and result.request is not None:
                 # A tool configured for several protocols (the shell file) reports the one it would use.
