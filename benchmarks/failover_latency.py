@@ -54,11 +54,11 @@ def main() -> int:
         home = _isolate(Path(tmp))
         from tests.support.provider_server import ProviderServer
 
-        from switchover.cli.failover_runtime import build_monitor
         from switchover.core.failover.decisions import DecisionLog
         from switchover.core.failover.settings import SECTION, Mode
         from switchover.core.providers import Credential, Endpoint, Protocol, Provider
         from switchover.core.store import ChainEntry, edit_store
+        from switchover.services.failover import build_monitor
 
         settings_file = home / ".claude" / "settings.json"
         latencies: list[float] = []

@@ -1,4 +1,7 @@
-"""The layer rule, proven on the real processes: the CLI path never imports Qt."""
+"""The layer rule: core ← targets, gateway ← services ← cli, ui; and the CLI path never imports Qt.
+
+Proven twice: statically (every import statement of every module, lazy ones included) and on a real process.
+"""
 
 from __future__ import annotations
 
@@ -39,19 +42,43 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_core_targets_cli_have_no_qt_or_upward_imports() -> None:
-    rules = {
-        "core": ("PySide6", "shiboken6", "switchover.ui", "switchover.cli", "switchover.targets"),
-        "targets": ("PySide6", "shiboken6", "switchover.ui", "switchover.cli"),
-        "cli": ("PySide6", "shiboken6", "switchover.ui"),
-    }
-    offenders = []
+QT = ("PySide6", "shiboken6")
+# Each layer, and what it may never import: only layers below it (and never Qt outside the UI).
+LAYER_RULES = {
+    "core": (*QT, "switchover.ui", "switchover.cli", "switchover.services", "switchover.targets",
+             "switchover.gateway"),
+    "targets": (*QT, "switchover.ui", "switchover.cli", "switchover.services", "switchover.gateway"),
+    "gateway": (*QT, "switchover.ui", "switchover.cli", "switchover.services", "switchover.targets"),
+    "services": (*QT, "switchover.ui", "switchover.cli"),
+    "cli": (*QT, "switchover.ui"),
+    "ui": ("switchover.cli",),
+}
+
+
+def _offenders(rules: dict[str, tuple[str, ...]]) -> list[str]:
+    found = []
     for layer, forbidden in rules.items():
         for path in (PACKAGE / layer).rglob("*.py"):
             for name in _imports(path):
-                if name.startswith(forbidden):
-                    offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
-    assert offenders == []
+                if name in forbidden or name.startswith(tuple(f"{f}." for f in forbidden)):
+                    found.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    return found
+
+
+def test_every_layer_imports_only_layers_below_it() -> None:
+    assert set(LAYER_RULES) == {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert _offenders(LAYER_RULES) == []
+
+
+def test_the_surfaces_reach_targets_only_through_services() -> None:
+    """The CLI and the app never build engines or read the registry themselves: one wiring for both."""
+    assert _offenders({"cli": ("switchover.targets",), "ui": ("switchover.targets",)}) == []
+
+
+def test_the_layer_check_sees_lazy_imports(tmp_path: Path) -> None:
+    module = tmp_path / "lazy.py"
+    module.write_text("def f():\n    from switchover.cli.main import run_cli\n    import PySide6.QtCore\n")
+    assert _imports(module) == {"switchover.cli.main", "PySide6.QtCore"}
 
 
 def test_command_table_matches_what_modules_register() -> None:

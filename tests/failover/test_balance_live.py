@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from switchover.cli.failover_runtime import TargetDirectory
 from switchover.core.balance.checks import LiveBalanceChecker
 from switchover.core.balance.history import BalanceHistory
 from switchover.core.balance.results import BalanceStatus
@@ -15,6 +14,7 @@ from switchover.core.failover.decisions import Action, Decision, DecisionKind
 from switchover.core.failover.monitor import Monitor
 from switchover.core.failover.settings import SECTION
 from switchover.core.store import edit_store
+from switchover.services.failover import TargetDirectory
 from tests.failover.conftest import Scenario
 from tests.failover.helpers import FakeClock
 from tests.failover.test_monitor_live import RecordingChecker, RecordingSwitcher

@@ -8,14 +8,13 @@ import itertools
 import json
 from collections.abc import Callable, Sequence
 
-from switchover.cli.failover_runtime import EngineSwitcher, TargetDirectory
-from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import CheckRequest, Monitor
 from switchover.core.failover.settings import SECTION
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Provider
 from switchover.core.store import edit_store
+from switchover.services.failover import EngineSwitcher, LiveHealthChecker, TargetDirectory
 from tests.failover.conftest import Scenario
 from tests.failover.helpers import FakeClock
 

@@ -13,13 +13,13 @@ import pytest
 
 from switchover.core.errors import ConfigFileError, SwitchoverError, ValidationError
 from switchover.core.failover.chains import parse_chain, resolve_candidates
-from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import CheckRequest, Monitor, SystemClock, find_active
 from switchover.core.failover.settings import FailoverSettings, Mode, load_settings, settings_from_table
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.providers import Credential, Endpoint, Protocol
 from switchover.core.store import ChainEntry, Store, load_store, save_store
+from switchover.services.failover import LiveHealthChecker
 from tests.failover.helpers import ANTHROPIC, OLLAMA, ZAI, FakeClock, provider, result
 from tests.support.file_keyring import LockedKeyring
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from switchover.cli.failover_runtime import build_monitor
 from switchover.core.failover.decisions import Action, DecisionKind, DecisionLog
 from switchover.core.failover.monitor import CheckRequest
 from switchover.core.failover.settings import Mode
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.store import load_store
+from switchover.services.failover import build_monitor
 from switchover.services.gateway_routes import route_choices
 from tests.support.cli import run_switchover
 from tests.support.gateway import free_port, write_gateway_port

@@ -20,12 +20,12 @@ from typing import ClassVar
 
 from ruamel.yaml import YAML
 
-from switchover.cli.commands.switching import key_command
 from switchover.core.fileio import TEMP_PREFIX
 from switchover.core.formats import load_bytes
 from switchover.core.store import load_store
 from switchover.core.switching import SwitchEngine
 from switchover.core.switching.contract import SwitchRequest, ToolEnv
+from switchover.services.keys import key_helper_command
 from switchover.targets.registry import all_targets
 from tests.support.cli import REPO_ROOT
 from tests.support.provider_server import ProviderServer, RecordedRequest, model_list_reply, protocol_paths
@@ -164,7 +164,7 @@ class World:
         key = keys[f"switchover/{name}"]
         model = provider.default_model
         assert model is not None
-        return SwitchRequest(provider, model, provider.small_model, key_command(name), lambda: key)
+        return SwitchRequest(provider, model, provider.small_model, key_helper_command(name), lambda: key)
 
     def use_all(self, name: str) -> None:
         """`switchover use NAME --all`, in process."""

@@ -112,3 +112,41 @@ def test_tray_state_rules() -> None:
     assert tray_state({"a/anthropic": ok, "b/anthropic": down}) is TrayState.DEGRADED
     assert tray_state({"a/anthropic": ok, "b/anthropic": down}, {"b/anthropic"}) is TrayState.DOWN
     assert tray_state({"a/anthropic": ok, "b/anthropic": down}, {"a/anthropic"}) is TrayState.DEGRADED
+
+
+@pytest.fixture
+def locked_keychain(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The keychain is locked for this process and for the CLI it starts (set before the app exists)."""
+    import keyring
+
+    from tests.support.file_keyring import LockedKeyring
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.file_keyring.LockedKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_a_locked_keychain_reads_the_same_on_the_health_page_as_in_switchover_check(
+        locked_keychain: None, controller: Any, qtbot: Any, servers: dict[str, ProviderServer]) -> None:
+    """Issue 16: the Health page said "No key is available… store one" where `switchover check` (rightly) said
+    the keychain is locked. Both now read keys through the one probes builder."""
+    from tests.support.cli import run_switchover
+
+    add_providers(servers)
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        controller.state.reload()
+    page = controller.open_window("health").pages["health"]
+    with qtbot.waitSignal(controller.health.check_finished, timeout=15000):
+        controller.health.check_now()
+    row = row_of(page.model, "farco/openai-chat")
+    shown_status, shown_reason = page.model.index(row, 1).data(), page.model.index(row, 5).data()
+
+    checked = run_switchover(["check", "farco", "--json"])
+    (cli_result,) = json.loads(checked.stdout)
+    assert "is locked" in cli_result["reason"] and "Unlock it" in cli_result["reason"]
+    assert (shown_status, shown_reason) == (cli_result["status"], cli_result["reason"])
+    assert servers["blocked"].requests == []  # no request went out without the key
+    ok = row_of(page.model, "local/anthropic")
+    assert page.model.index(ok, 1).data() in ("ok", "slow")  # a keyless provider is still checked

@@ -10,6 +10,7 @@ from switchover.core.catalog import Catalog, default_catalog
 from switchover.core.secrets import Keychain, redact
 from switchover.core.store import Store, load_store
 from switchover.core.terminal import json_text, terminal_safe
+from switchover.services.keys import KeySource
 
 
 @dataclass
@@ -48,6 +49,10 @@ class CliContext:
         if self._keychain is None:
             self._keychain = Keychain()
         return self._keychain
+
+    def keys(self) -> KeySource:
+        """Reads providers' keys; opens the keychain (this context's) only for a provider kept there."""
+        return KeySource(self.keychain)
 
 
 def add_json_flag(parser: Any) -> None:

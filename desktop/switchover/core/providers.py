@@ -183,6 +183,17 @@ class Provider:
         return replace(self, models=models, small_model=small_model or self.small_model)
 
 
+def endpoint_key(provider: str, protocol: Protocol | str) -> str:
+    """`deepseek/openai-chat`: how one endpoint is named everywhere (health history, failover, the UI)."""
+    return f"{provider}/{protocol.value if isinstance(protocol, Protocol) else protocol}"
+
+
+def split_endpoint_key(key: str) -> tuple[str, str]:
+    """`deepseek/openai-chat` -> ("deepseek", "openai-chat"); provider names never contain '/'."""
+    provider, _, protocol = key.partition("/")
+    return provider, protocol
+
+
 def normalise_url(url: str) -> str:
     """The form in which two base URLs are compared: no surrounding space or trailing slash, lowercase."""
     return url.strip().rstrip("/").lower()

@@ -26,7 +26,6 @@ from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult
 from switchover.core.providers import Provider
-from switchover.core.secrets import Keychain, resolve_key
 from switchover.core.store import load_store
 from switchover.gateway.interfaces import RouteSource
 from switchover.gateway.keys import KeyCache
@@ -37,6 +36,7 @@ from switchover.gateway.token import ensure_token
 from switchover.gateway.translation import LibraryTranslation
 from switchover.gateway.upstream import AiohttpUpstream
 from switchover.services.gateway_routes import StoreRoutes, gateway_settings
+from switchover.services.keys import KeySource
 
 log = logging.getLogger(__name__)
 
@@ -200,16 +200,7 @@ def tool_labels() -> dict[str, str]:
 
 
 def default_key_resolver() -> Callable[[Provider], str | None]:
-    keychain: list[Keychain] = []
-
-    def resolve(provider: Provider) -> str | None:
-        if provider.credential.kind == "keychain":
-            if not keychain:
-                keychain.append(Keychain())
-            return resolve_key(provider, keychain[0])
-        return resolve_key(provider)
-
-    return resolve
+    return KeySource().resolve  # the one key policy: the keychain opened only for a key kept there
 
 
 @dataclass

@@ -9,7 +9,6 @@ directory and switcher so the monitor itself needs no gateway knowledge.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from switchover.gateway.routing import (
 from switchover.gateway.server import is_request_evidence
 from switchover.gateway.token import ensure_token, token_file
 from switchover.services.gateway_routes import gateway_settings, reroute, route_choices
+from switchover.services.keys import switchover_command
 
 GATEWAY_PROVIDER = "gateway"
 
@@ -80,13 +80,7 @@ def tool_modes(gateway_url: str, env: ToolEnv | None = None,
 
 def token_command() -> tuple[str, ...]:
     """The key helper a tool runs to get the gateway token (same resolution as `switchover key`)."""
-    if getattr(sys, "frozen", False):
-        return (str(Path(sys.executable).resolve()), "gateway", "token")
-    python = Path(sys.executable)
-    script = python.parent / ("switchover.exe" if sys.platform.startswith("win") else "switchover")
-    if python.is_absolute() and script.is_file():
-        return (str(script), "gateway", "token")
-    return (sys.executable, "-m", "switchover", "gateway", "token")
+    return switchover_command("gateway", "token")
 
 
 def gateway_provider(gateway_url: str, target: Target, upstream: Provider) -> Provider:

@@ -288,9 +288,9 @@ class AppController(QObject):
     def update_tray(self) -> None:
         if self.tray is None:
             return
-        from switchover.ui.health_monitor import tray_state
+        from switchover.ui.health_monitor import endpoint_keys, tray_state
 
-        keys = {f"{p.name}/{e.protocol.value}" for p in self.state.store.providers.values() for e in p.endpoints}
+        keys = set(endpoint_keys(self.state.store.providers.values()))
         latest = {k: r for k, r in self.health.latest.items() if k in keys}
         state = tray_state(latest, self.in_use_endpoints())
         healthy = sum(1 for r in latest.values() if r.healthy)

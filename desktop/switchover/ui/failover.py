@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _default_monitor() -> Any:
-    from switchover.cli.failover_runtime import build_monitor
+    from switchover.services.failover import build_monitor
 
     return build_monitor()
 

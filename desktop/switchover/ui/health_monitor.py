@@ -25,14 +25,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
-from switchover.core.providers import Provider
-from switchover.core.secrets import resolve_key
+from switchover.core.providers import Provider, endpoint_key
+from switchover.services.keys import KeySource
 from switchover.ui.icons import TrayState
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
 
 if TYPE_CHECKING:  # the runner pulls in httpx and asyncio: imported on first check, off the start-up path
-    from switchover.core.health.probes import CheckTarget
     from switchover.core.health.runner import CheckOptions
 
 log = logging.getLogger(__name__)
@@ -41,28 +40,7 @@ FRESH_SLACK = 0.9  # a result this share of the interval old still counts as fre
 
 
 def endpoint_keys(providers: Iterable[Provider]) -> list[str]:
-    return [f"{p.name}/{e.protocol.value}" for p in providers for e in p.endpoints]
-
-
-def build_targets(providers: Iterable[Provider], key_for: Callable[[Provider], str | None],
-                  only: set[str] | None = None) -> list[CheckTarget]:
-    """One target per endpoint (only those keyed in `only`, when given). A key that cannot be read becomes
-    "no key", which the check reports."""
-    from switchover.core.health.probes import CheckTarget
-
-    targets = []
-    for provider in providers:
-        endpoints = [e for e in provider.endpoints if only is None or f"{provider.name}/{e.protocol.value}" in only]
-        if not endpoints:
-            continue
-        try:
-            key = key_for(provider)
-        except SwitchoverError as exc:
-            log.info("no key for %s: %s", provider.name, exc)
-            key = None
-        for endpoint in endpoints:
-            targets.append(CheckTarget.from_provider(provider, key, endpoint.protocol))
-    return targets
+    return [endpoint_key(p.name, e.protocol) for p in providers for e in p.endpoints]
 
 
 def stale_endpoints(keys: Iterable[str], checked_at: dict[str, float], max_age_s: float, now: float) -> set[str]:
@@ -203,16 +181,13 @@ class HealthMonitor(QObject):
             return None
         chosen = list(self.state.store.providers.values()) if providers is None else providers
         if only is not None:
-            chosen = [p for p in chosen if any(f"{p.name}/{e.protocol.value}" in only for e in p.endpoints)]
+            chosen = [p for p in chosen if any(endpoint_key(p.name, e.protocol) in only for e in p.endpoints)]
         tier = tier or (Tier.DEEP if self.state.settings.deep_checks else Tier.AUTH)
         options = self.options_factory()
-        state, history = self.state, self.history
-
-        def key_for(provider: Provider) -> str | None:
-            return resolve_key(provider, state.keychain() if provider.credential.kind == "keychain" else None)
+        keys, history = KeySource(self.state.keychain), self.history
 
         def work(progress: Progress) -> list[HealthResult]:
-            from switchover.core.health.runner import check_many_sync
+            from switchover.services.probes import build_probes, every_endpoint, sweep
 
             wanted = only
             if max_age_s is not None and wanted is not None:
@@ -220,15 +195,9 @@ class HealthMonitor(QObject):
                 for result in fresh.values():
                     progress.report(result)  # shown like our own; not checked again
                 wanted = wanted - fresh.keys()
-            targets = build_targets(chosen, key_for, wanted)
-            if not targets:
-                return []
-            results = check_many_sync(targets, tier, options, on_result=progress.report)
-            try:
-                history.record(results)
-            except (OSError, SwitchoverError) as exc:  # history is a convenience; never fail a check for it
-                log.warning("could not record health history: %s", exc)
-            return results
+            # The same probes and key policy as `switchover check`: a locked keychain is reported as such.
+            probes = build_probes(every_endpoint(chosen, wanted), tier, keys)
+            return sweep(probes, tier, options, on_result=progress.report, history=history)
 
         log.info("health check (%s) of %d providers", reason, len(chosen))
         self.check_started.emit(len(only) if only is not None else sum(len(p.endpoints) for p in chosen))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.results import HealthResult, Tier
-from switchover.core.health.runner import CheckOptions, check_many_sync
-from switchover.core.secrets import resolve_key
+from switchover.core.health.runner import CheckOptions
+from switchover.services.keys import KeySource
+from switchover.services.probes import build_probes, every_endpoint, sweep
 from switchover.ui.health_format import status_html
-from switchover.ui.health_monitor import build_targets
-from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
+from switchover.ui.provider_dialog import ProviderDialog
 from switchover.ui.safe_text import show_error, show_html, show_plain
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
@@ -31,16 +31,11 @@ def run_test(dialog: ProviderDialog, state: AppState) -> Task | None:
     show_plain(dialog.test_result, "Testing…")
     options = CheckOptions(slow_ms=float(state.settings.slow_threshold_ms))
 
-    def key_for(draft: ProviderDraft) -> str | None:
-        if draft.key:
-            return draft.key
-        if draft.provider.credential.kind == "keychain":
-            return resolve_key(draft.provider, state.keychain())
-        return resolve_key(draft.provider)
+    typed = {draft.provider.name: draft.key} if draft.key else {}
 
     def work(_progress: Progress) -> list[HealthResult]:
-        targets = build_targets([draft.provider], lambda _p: key_for(draft))
-        return check_many_sync(targets, Tier.AUTH, options)
+        probes = build_probes(every_endpoint([draft.provider]), Tier.AUTH, KeySource(state.keychain), typed)
+        return sweep(probes, Tier.AUTH, options)
 
     def done(results: list[HealthResult]) -> None:
         dialog.test_button.setEnabled(True)

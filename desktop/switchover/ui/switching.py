@@ -6,7 +6,7 @@ the tray.
 
 Every switch is then verified like `switchover use` does: the engine reads each tool's config back and an
 auth-tier health check probes exactly the base URL and model the tool now reads
-(`core.switching.health_verify.make_health_hook`). That runs on the parallel pool, so a slow provider never
+(`services.switching.verify_switch`). That runs on the parallel pool, so a slow provider never
 holds up the next switch or a store edit; the per-tool verdict arrives as `verified`.
 """
 
@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from switchover.core.errors import SwitchoverError
-from switchover.core.providers import Protocol, Provider, provider_at
-from switchover.core.secrets import resolve_key
-from switchover.ui.autostart import launch_command
+from switchover.core.providers import Provider
+from switchover.services import switching as services
+from switchover.services.keys import KeySource
+from switchover.services.switching import ToolRow
 from switchover.ui.state import AppState
 from switchover.ui.switch_verdict import Verification
 from switchover.ui.taskman import Progress, Task
@@ -32,55 +32,12 @@ if TYPE_CHECKING:  # the engine and targets pull in every config format: loaded 
         JournalEntry,
         SwitchEngine,
         SwitchResult,
-        ToolStatus,
         UndoResult,
         VerifyReport,
     )
     from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 
 log = logging.getLogger(__name__)
-
-
-def key_command(provider: str) -> tuple[str, ...]:
-    """How a tool asks for its key at run time: this installation's `switchover key NAME` (never the key)."""
-    return (*launch_command(), "key", provider)
-
-
-@dataclass(frozen=True)
-class ToolRow:
-    """One tool as the UI shows it: the engine's status plus which of our providers it points at."""
-
-    status: ToolStatus
-    provider: Provider | None  # matched from the tool's base URL
-    endpoint_key: str | None  # "provider/protocol" for health lookups
-    protocols: tuple[Protocol, ...] = ()  # what the tool can speak, preferred first
-
-    @property
-    def tool(self) -> str:
-        return self.status.tool
-
-    @property
-    def label(self) -> str:
-        return self.status.label
-
-    @property
-    def installed(self) -> bool:
-        return bool(self.status.detection.installed)
-
-    @property
-    def model(self) -> str | None:
-        return self.status.current.model if self.status.current else None
-
-    @property
-    def base_url(self) -> str | None:
-        return self.status.current.base_url if self.status.current else None
-
-    def describe(self) -> str:
-        """"DeepSeek · deepseek-chat", or the raw URL when no configured provider matches."""
-        if self.status.current is None:
-            return "not configured"
-        where = self.provider.display_name if self.provider else (self.base_url or "default")
-        return f"{where} · {self.model}" if self.model else where
 
 
 class ToolsService(QObject):
@@ -117,21 +74,17 @@ class ToolsService(QObject):
 
     def engine(self) -> SwitchEngine:
         """Built on a worker (detecting tools reads files)."""
-        from switchover.core.switching import SwitchEngine
+        return services.make_engine(self._env_factory(), self._targets_factory())
 
-        return SwitchEngine(self._targets_factory(), self._env_factory())
+    def keys(self) -> KeySource:
+        """Reads keys on a worker; the app's keychain is opened only for a provider that keeps its key there."""
+        return KeySource(self.state.keychain)
 
     def request(self, provider: Provider, model: str | None = None) -> SwitchRequest:
-        from switchover.core.switching.contract import SwitchRequest
-
-        keychain = self.state.keychain if provider.credential.kind == "keychain" else (lambda: None)
         chosen = model or provider.default_model
         if not chosen:
             raise SwitchoverError(f"{provider.display_name} has no model configured; add one on the Providers page.")
-        return SwitchRequest(
-            provider, chosen, provider.small_model, key_command(provider.name),
-            lambda: resolve_key(provider, keychain()),
-        )
+        return services.switch_request(provider, chosen, provider.small_model, self.keys())
 
     # ------------------------------------------------------------ reading
 
@@ -139,16 +92,7 @@ class ToolsService(QObject):
         providers = list(self.state.store.providers.values())
 
         def work(_p: Progress) -> list[ToolRow]:
-            engine = self.engine()
-            rows = []
-            for status in engine.tools():
-                current = status.current
-                match = provider_at(providers, current.base_url, current.protocol) if current and current.base_url \
-                    else None
-                key = f"{match[0].name}/{match[1].protocol.value}" if match else None
-                protocols = tuple(getattr(engine.targets[status.tool], "protocols", ()))
-                rows.append(ToolRow(status, match[0] if match else None, key, protocols))
-            return rows
+            return services.tool_rows(self.engine(), providers)
 
         return self.state.tasks.run(work, on_success=self._loaded, on_failure=self._failed, serial=True,
                                     label="read tools")
@@ -210,17 +154,16 @@ class ToolsService(QObject):
     def verify(self, provider: Provider, result: SwitchResult,
                on_done: Callable[[Verification], None] | None = None, source: str = "switch") -> Task:
         """`SwitchEngine.verify` with the CLI's health hook: auth tier, against what each tool reads now."""
-        keychain = self.state.keychain if provider.credential.kind == "keychain" else (lambda: None)
+        keys = self.keys()
         slow_ms = float(self.state.settings.slow_threshold_ms)
         labels = {o.tool: o.label for o in result.outcomes}
 
         def work(_p: Progress) -> Verification:
             from switchover.core.health.runner import CheckOptions
-            from switchover.core.switching.health_verify import make_health_hook
 
-            hook = make_health_hook(provider, lambda: resolve_key(provider, keychain()), CheckOptions(slow_ms=slow_ms))
             try:
-                reports = tuple(self.engine().verify(result, hook))
+                reports = tuple(services.verify_switch(self.engine(), result, provider, keys,
+                                                       CheckOptions(slow_ms=slow_ms)))
             except SwitchoverError as exc:
                 return Verification(result.provider, result.model, (), labels, str(exc), source)
             return Verification(result.provider, result.model, reports, labels, source=source)
@@ -270,14 +213,7 @@ class ToolsService(QObject):
 
     def choices_for(self, row: ToolRow) -> list[tuple[Provider, str, str]]:
         """(provider, model, endpoint key) the tool could use: providers offering a protocol it speaks."""
-        found = []
-        for provider in self.state.store.providers.values():
-            endpoint = next((provider.endpoint(p) for p in row.protocols if provider.endpoint(p)), None)
-            if endpoint is None:
-                continue
-            for model in provider.models:
-                found.append((provider, model, f"{provider.name}/{endpoint.protocol.value}"))
-        return found
+        return services.choices_for(row.protocols, self.state.store.providers.values())
 
     def _failed(self, exc: BaseException) -> None:
         log.warning("tools: %s", exc)
@@ -291,9 +227,7 @@ def _current_env() -> ToolEnv:
 
 
 def _all_targets() -> list[Target]:
-    from switchover.targets.registry import all_targets
-
-    return list(all_targets())
+    return services.all_targets()
 
 
 def describe_result(result: SwitchResult) -> str:
@@ -304,4 +238,4 @@ def describe_result(result: SwitchResult) -> str:
     return text + (" " + "; ".join(other) if other else "")
 
 
-__all__ = ["ToolRow", "ToolsService", "describe_result", "key_command"]
+__all__ = ["ToolRow", "ToolsService", "describe_result"]

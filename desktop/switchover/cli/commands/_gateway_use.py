@@ -17,7 +17,7 @@ def gateway_involved(args: argparse.Namespace, ctx: CliContext) -> bool:
         return True
     from switchover.services.gateway_routes import gateway_settings
     from switchover.services.gateway_tools import tool_modes
-    from switchover.targets.registry import all_targets
+    from switchover.services.switching import all_targets
 
     store = ctx.store()
     url = gateway_settings(store).base_url
@@ -48,11 +48,11 @@ def _print_switch(ctx: CliContext, result: SwitchResult, reports: list[VerifyRep
 
 
 def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
-    from switchover.cli.commands.switching import _result_json, health_hook, make_engine, request_for, split_target
+    from switchover.cli.commands.switching import _result_json, split_target
     from switchover.services.gateway_routes import gateway_settings
     from switchover.services.gateway_runtime import running_gateway
     from switchover.services.gateway_tools import use_with_gateway
-    from switchover.targets.registry import all_targets
+    from switchover.services.switching import make_engine, switch_request, verify_switch
 
     name, model = split_target(args.target)
     store = ctx.store()
@@ -63,9 +63,10 @@ def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
     small_model = args.small_model or provider.small_model
     mode = "via" if args.via_gateway else "direct" if args.direct else "auto"
     engine = make_engine()
-    tools = [t.id for t in all_targets()] if args.all else args.tools
+    tools = list(engine.targets) if args.all else args.tools
+    keys = ctx.keys()
     done = use_with_gateway(engine, provider, model, small_model, tools, mode,
-                            lambda: request_for(ctx, provider, model, small_model), dry_run=args.dry_run)
+                            lambda: switch_request(provider, model, small_model, keys), dry_run=args.dry_run)
     verified: list[tuple[SwitchResult, list[VerifyReport]]] = []
     for result in done.switches:
         if result.dry_run or result.switch_id is None:
@@ -73,7 +74,7 @@ def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
         elif mode == "via":
             verified.append((result, engine.verify(result)))  # read back: the tool now names its route
         else:
-            verified.append((result, engine.verify(result, health_hook(ctx, provider))))
+            verified.append((result, verify_switch(engine, result, provider, keys)))
     ok = done.ok and all(r.ok for _, reports in verified for r in reports)
     url = gateway_settings(store).base_url
     running = running_gateway()

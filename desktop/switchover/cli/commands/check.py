@@ -8,14 +8,13 @@ from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core.catalog import default_catalog
-from switchover.core.filelock import LockBusyError
 from switchover.core.health.discovery import default_ports, discover_local_sync
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.http import HttpLimits
 from switchover.core.health.results import HealthResult, Tier
-from switchover.core.health.runner import CheckOptions, check_many_sync
-from switchover.core.health.targets import prepare_targets
+from switchover.core.health.runner import CheckOptions
 from switchover.core.providers import Protocol
+from switchover.services.probes import build_probes, first_endpoints, sweep
 
 log = logging.getLogger(__name__)
 
@@ -62,30 +61,21 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
         return ctx.fail("No providers configured yet. Add one: switchover provider add NAME --preset PRESET")
     tier = Tier(args.tier)
     protocol = Protocol(args.protocol) if args.protocol else None
-    keychain = ctx.keychain() if tier is not Tier.REACH else None
-    prepared = prepare_targets(providers, tier, protocol, keychain)
-    for name in prepared.skipped:
+    specs, skipped = first_endpoints(providers, protocol)
+    for name in skipped:
         ctx.warn(f"{name} has no {args.protocol} endpoint; skipped")
+    probes = build_probes(specs, tier, ctx.keys())
     if tier is Tier.DEEP and not args.json:
         ctx.warn("deep checks send a 1-token request to each provider's model; this costs a few tokens")
     timeout = float(args.timeout)
     limits = HttpLimits(connect_timeout_s=min(5.0, timeout), read_timeout_s=timeout, total_timeout_s=timeout)
-    checked = check_many_sync(prepared.targets, tier, CheckOptions(limits=limits, slow_ms=args.slow_ms))
-    by_name = {r.provider: r for r in [*checked, *prepared.unresolved]}
-    results = [by_name[p.name] for p in providers if p.name in by_name]
-    _record(results, ctx)
+    results = sweep(probes, tier, CheckOptions(limits=limits, slow_ms=args.slow_ms), history=HealthHistory(),
+                    on_history_error=lambda exc: ctx.warn(f"could not save the check history: {exc}"))
     if args.json:
         ctx.emit_json([r.to_json() for r in results])
     else:
         _print_table(results, ctx)
     return 0 if results and all(r.healthy for r in results) else 1
-
-
-def _record(results: list[HealthResult], ctx: CliContext) -> None:
-    try:
-        HealthHistory().record(results)
-    except (OSError, LockBusyError) as exc:
-        ctx.warn(f"could not save the check history: {exc}")
 
 
 def _print_table(results: list[HealthResult], ctx: CliContext) -> None:

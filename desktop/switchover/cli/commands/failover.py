@@ -10,7 +10,6 @@ from types import FrameType
 from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
-from switchover.cli.failover_runtime import build_monitor
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain, with_default_models
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
@@ -27,7 +26,8 @@ from switchover.core.failover.settings import (
 from switchover.core.health.results import Tier
 from switchover.core.store import edit_store
 from switchover.core.terminal import json_text
-from switchover.targets.registry import all_targets, get_target
+from switchover.services.failover import build_monitor
+from switchover.services.switching import all_targets, get_target
 
 
 def register(subparsers: Any) -> None:

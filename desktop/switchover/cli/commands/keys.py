@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from switchover.cli.context import CliContext
-from switchover.core.secrets import resolve_key
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +19,7 @@ def register(subparsers: Any) -> None:
 
 def run_key(args: argparse.Namespace, ctx: CliContext) -> int:
     provider = ctx.store().get(args.name)
-    key = resolve_key(provider, ctx.keychain() if provider.credential.kind == "keychain" else None)
+    key = ctx.keys().resolve(provider)
     if key is None:
         return ctx.fail(f"Provider {provider.name!r} needs no key.")
     ctx.stdout.write(key + "\n")

@@ -224,7 +224,7 @@ def run_add(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _stranded_tools(old: Provider, new: Provider, force: bool) -> tuple[ToolUse, ...]:
     """Tools pointed at a URL of `old` that `new` drops: refused without --force (issue 12, finding 6)."""
-    from switchover.cli.commands.switching import make_engine
+    from switchover.services.switching import make_engine
 
     stranded = stranded_by(new, provider_usage(make_engine(), old))
     if stranded and not force:
@@ -256,14 +256,14 @@ def _key_restorer(ctx: CliContext, name: str) -> Callable[[], None]:
 
 def _repoint(ctx: CliContext, provider: Provider, stranded: tuple[ToolUse, ...]) -> list[str]:
     """Point the stranded tools at `provider`'s new URLs in this same step; all or nothing."""
-    from switchover.cli.commands.switching import make_engine, request_for
+    from switchover.services.switching import make_engine, switch_request
 
     models = {t.model for t in stranded}
     model = next(iter(models)) if len(models) == 1 and next(iter(models)) in provider.models else None
     model = model or provider.default_model
     if model is None:
         raise ValidationError(f"{provider.name} lists no models to re-point its tools with; add one with --model.")
-    result = make_engine().use(request_for(ctx, provider, model, provider.small_model),
+    result = make_engine().use(switch_request(provider, model, provider.small_model, ctx.keys()),
                                [t.tool for t in stranded], skip_refused=False)
     return [f"{o.label}: re-pointed at the new URL ({o.status})" for o in result.outcomes]
 
@@ -319,7 +319,7 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_remove(args: argparse.Namespace, ctx: CliContext) -> int:
-    from switchover.cli.commands.switching import make_engine
+    from switchover.services.switching import make_engine
 
     with edit_store() as store:
         usage = provider_usage(make_engine(), store.get(args.name))

@@ -9,7 +9,7 @@ from switchover import __version__
 from switchover.cli.context import CliContext, add_json_flag
 from switchover.core import paths
 from switchover.core.health.history import HealthHistory
-from switchover.core.providers import Provider, provider_at
+from switchover.core.providers import Provider
 
 
 def register(subparsers: Any) -> None:
@@ -37,23 +37,20 @@ def _last_health(history: HealthHistory, provider: str) -> list[dict[str, Any]]:
 
 
 def _tools(providers: list[Provider]) -> list[dict[str, Any]]:
-    from switchover.cli.commands.switching import make_engine
+    from switchover.services.switching import make_engine, tool_rows
 
-    rows = []
-    for row in make_engine().tools():
-        if not row.detection.installed:
-            continue
-        current = row.current
-        match = provider_at(providers, current.base_url, current.protocol) if current and current.base_url else None
-        rows.append({
+    return [
+        {
             "tool": row.tool,
             "label": row.label,
-            "provider": match[0].name if match else None,
-            "base_url": current.base_url if current else None,
-            "model": current.model if current else None,
-            "error": row.error,
-        })
-    return rows
+            "provider": row.provider.name if row.provider else None,
+            "base_url": row.base_url,
+            "model": row.model,
+            "error": row.status.error,
+        }
+        for row in tool_rows(make_engine(), providers)
+        if row.installed
+    ]
 
 
 def collect_status(ctx: CliContext) -> dict[str, Any]:

@@ -7,26 +7,19 @@ writes, rollback, undo); this module only parses arguments, builds the request a
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core import shell_script, validation
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.providers import Provider
-from switchover.core.secrets import resolve_key
-from switchover.core.switching import (
-    HealthHook,
-    JournalEntry,
-    SwitchEngine,
-    SwitchResult,
-    VerifyReport,
+from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, VerifyReport
+from switchover.services.switching import (
+    make_engine,
+    shell_exports,
+    switch_request,
+    verify_switch,
 )
-from switchover.core.switching.contract import SwitchRequest, ToolEnv
-from switchover.core.switching.health_verify import make_health_hook
-from switchover.targets.registry import all_targets
 
 
 def register(subparsers: Any) -> None:
@@ -84,26 +77,6 @@ def register(subparsers: Any) -> None:
 # -- shared helpers -------------------------------------------------------------------------------------------
 
 
-def key_command(provider: str) -> tuple[str, ...]:
-    """The command tools run to get a key: this very `switchover` (absolute path), never the key itself."""
-    if getattr(sys, "frozen", False):  # a PyInstaller build: the executable is switchover itself
-        return (str(Path(sys.executable).resolve()), "key", provider)
-    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-    if argv0 is not None and argv0.name.startswith("switchover") and argv0.is_file():
-        return (str(argv0.resolve()), "key", provider)
-    return (sys.executable, "-m", "switchover", "key", provider)
-
-
-def make_engine(env: ToolEnv | None = None) -> SwitchEngine:
-    return SwitchEngine(all_targets(), env or ToolEnv.current())
-
-
-def health_hook(ctx: CliContext, provider: Provider) -> HealthHook:
-    """The post-switch check: auth tier against exactly the base URL and model each tool now reads."""
-    keychain = ctx.keychain if provider.credential.kind == "keychain" else lambda: None
-    return make_health_hook(provider, lambda: resolve_key(provider, keychain()))
-
-
 def split_target(text: str) -> tuple[str, str | None]:
     """`deepseek/deepseek-chat` -> ("deepseek", "deepseek-chat"); the model may itself contain '/'."""
     name, _, model = text.partition("/")
@@ -112,13 +85,6 @@ def split_target(text: str) -> tuple[str, str | None]:
             f"{validation.shown(text)}: expected PROVIDER or PROVIDER/MODEL, e.g. deepseek/deepseek-chat"
         )
     return validation.provider_name(name), validation.optional_model_id(model, "model")
-
-
-def request_for(ctx: CliContext, provider: Provider, model: str, small_model: str | None) -> SwitchRequest:
-    def key() -> str | None:
-        return resolve_key(provider, ctx.keychain() if provider.credential.kind == "keychain" else None)
-
-    return SwitchRequest(provider, model, small_model, key_command(provider.name), key)
 
 
 def _entry_json(entry: JournalEntry) -> dict[str, Any]:
@@ -218,12 +184,12 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     if not model:
         raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
     small_model = validation.optional_model_id(args.small_model, "small model") or provider.small_model
-    targets = all_targets()
-    tools: list[str] | None = [t.id for t in targets] if args.all else args.tools
-    engine = SwitchEngine(targets, ToolEnv.current())
-    result = engine.use(request_for(ctx, provider, model, small_model), tools, dry_run=args.dry_run,
+    engine = make_engine()
+    tools: list[str] | None = list(engine.targets) if args.all else args.tools
+    keys = ctx.keys()
+    result = engine.use(switch_request(provider, model, small_model, keys), tools, dry_run=args.dry_run,
                         want_diff=args.dry_run, skip_refused=args.all or not args.tools)
-    reports = [] if result.dry_run or result.switch_id is None else engine.verify(result, health_hook(ctx, provider))
+    reports = [] if result.dry_run or result.switch_id is None else verify_switch(engine, result, provider, keys)
     if args.json:
         ctx.emit_json(_result_json(result, reports))
         return 0 if result.ok and all(r.ok for r in reports) else 1
@@ -314,14 +280,6 @@ def run_exposure(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _last_switch(engine: SwitchEngine) -> JournalEntry | None:
     return next((e for e in engine.history() if e.kind == "switch" and e.state == "done"), None)
-
-
-def shell_exports(provider: Provider, model: str, small_model: str | None, shell: str) -> str:
-    """The same exports as the shell-env target writes, printed for `shell` by its own quoting rules."""
-    from switchover.targets.shell_env import script
-
-    request = SwitchRequest(provider, model, small_model, key_command(provider.name), lambda: None)
-    return shell_script.render(script(request), shell)
 
 
 def run_env(args: argparse.Namespace, ctx: CliContext) -> int:

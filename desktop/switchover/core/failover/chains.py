@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from switchover.core.errors import ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL
-from switchover.core.providers import Protocol, Provider
+from switchover.core.providers import Protocol, Provider, endpoint_key
 from switchover.core.store import ChainEntry, Store
 from switchover.core.suggestions import did_you_mean
 
@@ -49,7 +49,7 @@ class Candidate:
     @property
     def endpoint_key(self) -> str:
         """Same form as `HealthResult.endpoint_key`, so results map back to candidates."""
-        return f"{self.provider.name}/{self.protocol.value}"
+        return endpoint_key(self.provider.name, self.protocol)
 
     @property
     def label(self) -> str:

@@ -41,7 +41,7 @@ from switchover.core.failover.policy import (
 from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode, load_settings
 from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult, Tier
-from switchover.core.providers import Protocol, Provider, provider_at
+from switchover.core.providers import Protocol, Provider, endpoint_key, provider_at
 from switchover.core.store import ChainEntry, Store, load_store
 from switchover.core.switching.contract import CurrentChoice
 
@@ -87,7 +87,7 @@ class CheckRequest:
 
     @property
     def endpoint_key(self) -> str:
-        return f"{self.provider.name}/{self.protocol.value}"
+        return endpoint_key(self.provider.name, self.protocol)
 
 
 class HealthChecker(TypingProtocol):

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from switchover.core.providers import endpoint_key
+
 
 class Tier(StrEnum):
     """How deep a check goes; each tier costs more and proves more."""
@@ -79,7 +81,7 @@ class HealthResult:
     @property
     def endpoint_key(self) -> str:
         """Identifies the endpoint across checks (history is kept per key)."""
-        return f"{self.provider}/{self.protocol}"
+        return endpoint_key(self.provider, self.protocol)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from switchover.core.health.results import HealthResult
+from switchover.core.providers import endpoint_key
 from switchover.ui.health_format import ago_text, latency_text, status_colour, status_label
 from switchover.ui.health_monitor import HealthMonitor
 from switchover.ui.kit.palette import Tone, colour
@@ -156,8 +157,8 @@ class HealthPage(QWidget):
 
     def refresh(self) -> None:
         providers = list(self.state.store.providers.values())
-        keys = [f"{p.name}/{e.protocol.value}" for p in providers for e in p.endpoints]
-        urls = {f"{p.name}/{e.protocol.value}": e.base_url for p in providers for e in p.endpoints}
+        urls = {endpoint_key(p.name, e.protocol): e.base_url for p in providers for e in p.endpoints}
+        keys = list(urls)
         self.model.set_endpoints(keys, urls)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(HealthModel.SPARK_COLUMN, 110)

@@ -29,7 +29,7 @@ from switchover.ui.state import AppState
 
 
 def tool_labels() -> list[tuple[str, str]]:
-    from switchover.targets.registry import all_targets
+    from switchover.services.switching import all_targets
 
     return [(t.id, t.label) for t in all_targets()]
 

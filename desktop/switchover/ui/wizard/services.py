@@ -18,13 +18,15 @@ from switchover.core import paths
 from switchover.core.catalog import Catalog, default_catalog
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.discovery import LocalServer, discover_local_sync
-from switchover.core.health.probes import CheckTarget
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
-from switchover.core.health.runner import CheckOptions, check_many_sync
+from switchover.core.health.runner import CheckOptions
 from switchover.core.providers import Provider
-from switchover.core.secrets import Keychain, KeychainError, MissingKeyError, resolve_key
+from switchover.core.secrets import Keychain, KeychainError
 from switchover.core.store import ChainEntry, Store, edit_store, load_store
-from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import Target, ToolEnv
+from switchover.services import switching as switching_services
+from switchover.services.keys import KeySource
+from switchover.services.probes import build_probes, every_endpoint, sweep
 from switchover.ui.switch_verdict import verdict_text
 from switchover.ui.wizard.draft import MISSING_KEY_TITLE, DetectedTool, SetupPlan, Verdict
 
@@ -66,13 +68,6 @@ class Switcher(Protocol):
     def switch(self, tool: str, provider: Provider, model: str) -> str: ...
 
 
-def key_command(name: str) -> tuple[str, ...]:
-    """How a tool asks for a key at run time: this installation's `switchover key NAME` (never the key)."""
-    from switchover.ui.autostart import launch_command
-
-    return (*launch_command(), "key", name)
-
-
 class EngineSwitcher:
     """"Switch now" through `switchover.core.switching` (plan all, back up, journal, atomic writes, undo)."""
 
@@ -85,16 +80,10 @@ class EngineSwitcher:
         self.data_dir = data_dir
 
     def _engine(self) -> SwitchEngine:
-        from switchover.core.switching.engine import SwitchEngine  # imported when used: keeps app start fast
-
-        return SwitchEngine(self.targets, self.env, self.data_dir)
-
-    def _key(self, provider: Provider) -> str | None:
-        return resolve_key(provider, self.keychain() if provider.credential.kind == "keychain" else None)
+        return switching_services.make_engine(self.env, self.targets, self.data_dir)
 
     def _use(self, tool: str, provider: Provider, model: str, dry_run: bool) -> SwitchResult:
-        request = SwitchRequest(provider, model, provider.small_model, key_command(provider.name),
-                                lambda: self._key(provider))
+        request = switching_services.switch_request(provider, model, provider.small_model, KeySource(self.keychain))
         return self._engine().use(request, [tool], dry_run=dry_run, want_diff=dry_run)
 
     def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview:
@@ -109,22 +98,17 @@ class EngineSwitcher:
 
     def switch(self, tool: str, provider: Provider, model: str) -> str:
         """Switch, then verify like `switchover use`: the note ends with how the tool's endpoint answers now."""
-        from switchover.core.switching.health_verify import make_health_hook
-
         result = self._use(tool, provider, model, dry_run=False)
         if not result.ok:
-            problems = "; ".join(f"{o.label}: {o.message or o.status}" for o in result.outcomes)
-            raise SwitchoverError(f"the switch did not complete ({problems})")
-        reports = self._engine().verify(result, make_health_hook(provider, lambda: self._key(provider)))
+            raise SwitchoverError(f"the switch did not complete ({switching_services.switch_problems(result)})")
+        reports = switching_services.verify_switch(self._engine(), result, provider, KeySource(self.keychain))
         verdict = "; ".join(verdict_text(r) for r in reports if r.tool == tool)
         return f"{self.labels.get(tool, tool)} now uses {provider.display_name} {model}." + (
             f" Check: {verdict}" if verdict else "")
 
 
 def _default_targets() -> list[Target]:
-    from switchover.targets.registry import all_targets
-
-    return all_targets()
+    return switching_services.all_targets()
 
 
 @dataclass
@@ -194,21 +178,14 @@ class WizardServices:
     def check(self, items: Sequence[tuple[Provider, str | None]], on_result: ResultSink | None = None,
               tier: Tier = Tier.AUTH) -> dict[str, Verdict]:
         """Check providers (typed key, else their stored credential); one verdict per provider name."""
-        targets: list[CheckTarget] = []
+        typed = {provider.name: key for provider, key in items if key is not None}
+        probes = build_probes(every_endpoint(p for p, _key in items), tier, KeySource(self.keychain), typed)
         verdicts: dict[str, Verdict] = {}
-        for provider, typed_key in items:
-            key = typed_key
-            if key is None and provider.credential.kind != "none":
-                try:
-                    key = resolve_key(provider, self.keychain())
-                except MissingKeyError as exc:
-                    verdicts[provider.name] = Verdict(HealthStatus.AUTH_FAILED, str(exc), title=MISSING_KEY_TITLE)
-                    continue
-                except SwitchoverError as exc:  # keychain locked or unavailable: say so, do not guess
-                    verdicts[provider.name] = Verdict(HealthStatus.AUTH_FAILED, str(exc), title="Key not readable")
-                    continue
-            targets.extend(CheckTarget.from_provider(provider, key, e.protocol) for e in provider.endpoints)
-        results = check_many_sync(targets, tier, self.check_options, on_result=on_result) if targets else []
+        for problem in probes.unresolved:  # no key, or the keychain is locked or unavailable: say so, do not guess
+            title = "Key not readable" if problem.endpoint_key in probes.keychain_unusable else MISSING_KEY_TITLE
+            verdicts.setdefault(problem.provider, Verdict(HealthStatus.AUTH_FAILED, problem.reason, title=title))
+        probes.unresolved = []
+        results = sweep(probes, tier, self.check_options, on_result=on_result)
         for provider, _key in items:
             if provider.name not in verdicts:
                 verdicts[provider.name] = Verdict.from_results([r for r in results if r.provider == provider.name])

@@ -1,7 +1,7 @@
-"""Wires the failover monitor (core, target-free) to the real tools, health checks and switching engine.
+"""The failover monitor (core, target-free) wired to the real tools, health checks and switching engine.
 
-Lives above core because it needs `switchover.targets`; the CLI (`switchover watch`, `switchover failover`)
-and the desktop app (a worker thread) both build their monitor here, so they behave the same.
+`switchover watch`, `switchover failover` and the desktop app (on a worker thread) all build their monitor
+here, so they behave the same and switch exactly like `switchover use` (same engine, same key command).
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from switchover.cli.commands.switching import key_command, make_engine
 from switchover.core.balance.checks import LiveBalanceChecker
 from switchover.core.errors import SwitchoverError
-from switchover.core.failover.checker import LiveHealthChecker
 from switchover.core.failover.decisions import DecisionLog
 from switchover.core.failover.monitor import (
     BalanceChecker,
+    CheckRequest,
     Clock,
     HealthChecker,
     Monitor,
@@ -25,10 +25,17 @@ from switchover.core.failover.monitor import (
     one_shot_settings,
 )
 from switchover.core.failover.settings import FailoverSettings, Mode
+from switchover.core.health.history import HealthHistory
+from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Protocol, Provider
-from switchover.core.secrets import Keychain, resolve_key
-from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
-from switchover.targets.registry import all_targets, get_target
+from switchover.core.secrets import Keychain
+from switchover.core.switching.contract import CurrentChoice, Target, ToolEnv
+from switchover.services.keys import KeySource
+from switchover.services.probes import ProbeSpec, build_probes, sweep
+from switchover.services.switching import all_targets, get_target, make_engine, switch_problems, switch_request
+
+if TYPE_CHECKING:
+    from switchover.core.health.runner import CheckOptions
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +72,45 @@ class EngineSwitcher:
 
     def __init__(self, env: ToolEnv | None = None, keychain: Keychain | None = None):
         self.env = env
-        self._keychain = keychain
+        self.keys = KeySource(keychain)
 
     def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
-        engine = make_engine(self.env)  # the same engine and key command as `switchover use`
-
-        def key() -> str | None:
-            if self._keychain is None and provider.credential.kind == "keychain":
-                self._keychain = Keychain()
-            return resolve_key(provider, self._keychain)
-
-        request = SwitchRequest(provider, model, small_model, key_command(provider.name), key)
-        result = engine.use(request, [tool])
+        result = make_engine(self.env).use(switch_request(provider, model, small_model, self.keys), [tool])
         if not result.ok:
-            problems = "; ".join(f"{o.label}: {o.message or o.status}" for o in result.outcomes)
-            raise SwitchoverError(f"the switch did not complete ({problems})")
+            raise SwitchoverError(f"the switch did not complete ({switch_problems(result)})")
+
+
+class LiveHealthChecker:
+    """The real checks for the monitor: keys by the one key policy, concurrent checks, history recorded.
+
+    A locked or unavailable keychain is not the provider's fault: such endpoints are skipped this round rather
+    than reported as `auth_failed` (which would move every tool off its keychain providers). A key that is
+    simply missing is a real failure and is reported as such.
+    """
+
+    def __init__(
+        self,
+        keychain: Keychain | None = None,
+        options: CheckOptions | None = None,
+        history: HealthHistory | None = None,
+        record_history: bool = True,
+    ):
+        self.keys = KeySource(keychain)
+        self.options = options
+        self.history = history if history is not None else (HealthHistory() if record_history else None)
+
+    def check(self, requests: Sequence[CheckRequest], tier: Tier) -> list[HealthResult]:
+        specs = [
+            ProbeSpec(r.provider, r.protocol, r.models if r.models or tier is not Tier.DEEP else None)
+            for r in requests
+        ]
+        probes = build_probes(specs, tier, self.keys)
+        for key in sorted(probes.keychain_unusable):
+            log.warning("skipping %s this round: the keychain cannot be read", key)
+        probes.unresolved = [r for r in probes.unresolved if r.endpoint_key not in probes.keychain_unusable]
+        if not probes.probes and not probes.unresolved:
+            return []
+        return sweep(probes, tier, self.options, history=self.history)
 
 
 def build_monitor(
@@ -126,3 +157,6 @@ def build_monitor(
         exclusive_lock=None if one_shot else monitor_lock_file(),
         balance_checker=balance_checker or LiveBalanceChecker(),
     )
+
+
+__all__ = ["EngineSwitcher", "LiveHealthChecker", "TargetDirectory", "build_monitor"]
