@@ -38,11 +38,16 @@ TURN_COMMANDS: dict[str, list[str]] = {
     # Without --no-show-release-notes the first run opens the release notes; --no-git: the project is no repo.
     "aider": [str(AIDER_BIN), "--message", "hi", "--yes-always", "--no-git", "--no-show-model-warnings",
               "--no-check-update", "--no-analytics", "--no-show-release-notes", "--no-pretty", "--no-stream"],
+    "cline": ["cline", "say hi"],  # a one-word prompt is taken for an unknown subcommand
+    "kilo-code": ["kilo", "run", "hi"],
+    "factory-droid": ["droid", "exec", "hi"],
+    "copilot": ["copilot", "-p", "hi", "-s", "--allow-all-tools"],
 }
 
 # Variables a developer's shell may carry that would steer a tool away from the config under test.
 _FOREIGN_PREFIXES = ("ANTHROPIC_", "OPENAI_", "GEMINI_", "GOOGLE_", "CLAUDE_", "CODEX_", "OPENCODE",
-                     "QWEN_", "DASHSCOPE_", "DEEPSEEK_", "OPENROUTER_", "AIDER_", "CONTINUE_")
+                     "QWEN_", "DASHSCOPE_", "DEEPSEEK_", "OPENROUTER_", "AIDER_", "CONTINUE_", "CLINE_", "KILO_",
+                     "FACTORY_", "COPILOT_", "GH_", "GITHUB_")
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 # Keep every tool offline and bounded: no telemetry, update checks, model catalogue fetches or downloads.
@@ -62,6 +67,17 @@ _OFFLINE_ENV = {
     "no_proxy": "127.0.0.1,localhost",
     "NO_COLOR": "1",
     "CI": "true",  # CI sets it anyway: run the same way locally
+    "CLINE_SESSION_BACKEND_MODE": "local",  # else Cline leaves a detached "hub" daemon running after the turn
+    "KILO_DISABLE_MODELS_FETCH": "1",
+    "KILO_DISABLE_SHARE": "1",
+    "KILO_DISABLE_DEFAULT_PLUGINS": "1",
+    # Droid refuses to start without a Factory login even for custom models; the key is only checked by
+    # Factory's servers (unreachable here), never sent to the model provider.
+    "FACTORY_API_KEY": "fk-switchover-e2e-not-a-login",
+    "COPILOT_OFFLINE": "true",  # Copilot CLI: no GitHub sign-in, telemetry or updates (needs a BYOK provider)
+    "COPILOT_AUTO_UPDATE": "false",
+    # Copilot unpacks ~235 MB on its first start per cache dir: share one unpacked copy across test homes.
+    "COPILOT_PKG_CACHE_HOME": str(E2E_DIR / "node_modules" / ".copilot-pkg-cache"),
 }
 
 

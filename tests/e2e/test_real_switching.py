@@ -9,7 +9,7 @@ flow goes through the real `switchover` CLI in subprocesses and the real tool bi
     alpha with model-a and alpha's key -> use bravo/model-b -> turn served by bravo -> undo -> the files are
     exactly those alpha's turn ran with -> undo -> the tool's files are exactly the originals.
 
-Tools that read keys only from the environment (OpenCode, Qwen Code) get `SWITCHOVER_<NAME>_API_KEY`
+Tools that read keys only from the environment (OpenCode, Qwen Code, Kilo, Droid) get `SWITCHOVER_<NAME>_API_KEY`
 exported from `switchover key NAME`, as the engine's note tells the user to do.
 """
 
@@ -160,6 +160,60 @@ AIDER_CONFIG = (
     "read: [CONVENTIONS.md]\n"
 )
 
+CLINE_PROVIDERS = """{
+  "version": 1,
+  "lastUsedProvider": "openrouter",
+  "modes": {},
+  "providers": {
+    "openrouter": {
+      "settings": {
+        "provider": "openrouter",
+        "apiKey": "sk-or-my-hook-marker",
+        "model": "anthropic/claude-sonnet-4.5"
+      },
+      "updatedAt": "2026-10-02T09:14:11.201Z",
+      "tokenSource": "manual"
+    }
+  }
+}"""
+
+KILO_CONFIG = """{
+  "$schema": "https://app.kilo.ai/config.json",
+  // my kilo config: keep this comment (my-hook-marker)
+  "model": "kilo/anthropic/claude-sonnet-4.5",
+  "permission": {"bash": "allow", "edit": "ask"},
+  "mcp": {
+    "docs": {"type": "local", "command": ["true"], "enabled": false}
+  },
+  "provider": {
+    "ollama-box": {
+      "npm": "@ai-sdk/openai-compatible",
+      "options": {"baseURL": "http://127.0.0.1:9/v1"},
+      "models": {"qwen3-coder": {}},
+    },
+  },
+}
+"""
+
+DROID_SETTINGS = """{
+  "sessionDefaultSettings": {
+    "model": "custom:My-Ollama-0",
+    "reasoningEffort": "medium"
+  },
+  "cloudSessionSync": false,
+  "customModels": [
+    {
+      "model": "qwen3-coder:30b",
+      "displayName": "My Ollama",
+      "baseUrl": "http://127.0.0.1:9/v1",
+      "apiKey": "my-hook-marker",
+      "provider": "generic-chat-completion-api"
+    }
+  ],
+  "commandAllowlist": ["ls", "pwd"]
+}
+"""
+
 
 @dataclass(frozen=True)
 class ToolCase:
@@ -192,6 +246,15 @@ CASES = {
         ToolCase("continue", "continue", {".continue/config.yaml": CONTINUE_CONFIG, ".continue/.env": None},
                  "/v1/chat/completions"),
         ToolCase("aider", "aider", {".aider.conf.yml": AIDER_CONFIG}, "/v1/chat/completions"),
+        # Cline re-saves providers.json on every run (fresh `updatedAt`, re-serialised): undo must still work.
+        ToolCase("cline", "cline", {".cline/data/settings/providers.json": CLINE_PROVIDERS}, "/v1/chat/completions"),
+        # The marker file is what a user's earlier Kilo runs left: without it Kilo migrates (re-serialises) the
+        # config once on its first start.
+        ToolCase("kilo-code", "kilo-code", {".config/kilo/kilo.jsonc": KILO_CONFIG,
+                                            ".config/kilo/.bash-permission-migrated": ""},
+                 "/v1/chat/completions", needs_key_env=True),
+        ToolCase("factory-droid", "factory-droid", {".factory/settings.json": DROID_SETTINGS}, "/v1/messages",
+                 needs_key_env=True),
     )
 }
 
@@ -262,7 +325,8 @@ def test_use_switches_real_tool_between_providers_and_undo_restores_files(
     turn_served_by(standin_a, standin_b, "model-a", key_a)
     for rel in case.files:  # no plaintext key in the tool's files unless the tool can take nothing else
         path = isolated_home / rel
-        if path.exists() and tool not in ("gemini-cli", "aider") and not rel.endswith(".env"):
+        # Gemini CLI and Aider take only a plaintext key (in .env / the config); Cline takes nothing else either.
+        if path.exists() and tool not in ("gemini-cli", "aider", "cline") and not rel.endswith(".env"):
             assert key_a not in path.read_text(), f"{rel} holds the key in plaintext"
 
     pointed_at_a = snapshot(isolated_home, case)  # what alpha's proven turn ran with

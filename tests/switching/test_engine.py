@@ -195,6 +195,50 @@ def test_undo_refuses_when_the_user_edited_after_the_switch(home: Path, data: Pa
     assert path.read_bytes() == original
 
 
+class StampingTarget(FakeTarget):
+    """A tool that re-saves its config on every run with a fresh `stamp` (as Cline does with `updatedAt`)."""
+
+    def settled_form(self, path: Path, data: bytes) -> bytes | None:
+        parsed = json.loads(data)
+        parsed.pop("stamp", None)
+        return json.dumps(parsed, sort_keys=True).encode()
+
+
+def _tool_run(path: Path, stamp: str) -> None:
+    """What the tool does when it runs: re-serialise the file and restamp it."""
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "stamp": stamp}, indent=4))
+
+
+def test_undo_accepts_the_tools_own_rewrites_but_not_the_users_edits(home: Path, data: Path) -> None:
+    a = StampingTarget("alpha")
+    path = a.config(env_for(home))
+    original = write_config(path, {"model": "old", "stamp": "t0"})
+    eng = engine(home, data, a)
+    eng.use(request(), ["alpha"])
+    _tool_run(path, "t1")
+    after_run = path.read_bytes()
+    eng.use(request(model="chat-2"), ["alpha"])
+    _tool_run(path, "t2")
+    eng.undo()  # only the tool's stamp and layout changed: not an edit
+    assert path.read_bytes() == after_run
+    path.write_text(path.read_text().replace('"old"', '"mine"').replace('"chat-1"', '"mine"'))
+    with pytest.raises(UndoError, match="would lose your edits"):
+        eng.undo()  # the model changed: that is the user's (or someone's) edit
+    _tool_run(path, "t3")
+    path.write_text(json.dumps({**json.loads(path.read_text()), "model": "chat-1"}))
+    eng.undo()  # back to what the switch wrote, apart from the stamp
+    assert path.read_bytes() == original
+
+
+def test_a_tool_without_a_settled_form_records_none(home: Path, data: Path) -> None:
+    a = FakeTarget("alpha")
+    eng = engine(home, data, a)
+    eng.use(request(), ["alpha"])
+    [entry] = eng.history()
+    assert [f.after_settled_sha256 for f in entry.files] == [None]
+
+
 def test_exposure_lists_files_holding_a_key_until_undone(home: Path, data: Path) -> None:
     a, b = FakeTarget("alpha", secret=True), FakeTarget("beta")
     eng = engine(home, data, a, b)

@@ -19,10 +19,13 @@ from switchover.core.providers import Credential, Protocol
 from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 from switchover.targets.aider import Aider
 from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.cline import Cline
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.factory_droid import FactoryDroid
 from switchover.targets.gemini_cli import GeminiCli
 from switchover.targets.goose import Goose
+from switchover.targets.kilo_code import KiloCode
 from switchover.targets.opencode import OpenCode
 from switchover.targets.qwen_code import QwenCode
 from switchover.targets.shell_env import ShellEnv
@@ -166,7 +169,10 @@ GEMINI = Golden(
 
 
 def _opencode_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> None:
-    config = docs["opencode.jsonc"]
+    _opencode_shape(docs["opencode.jsonc"], req)
+
+
+def _opencode_shape(config: Any, req: SwitchRequest) -> None:
     entry = config["provider"]["switchover"]
     assert config["model"] == f"switchover/{req.model}"
     if req.small_model:
@@ -338,7 +344,86 @@ GOOSE = Golden(
     expect=_goose_expect,
 )
 
-ALL = (CLAUDE, CODEX, GEMINI, OPENCODE, QWEN, AIDER, CONTINUE, ZED, GOOSE)
+# --- Kilo Code CLI (an OpenCode fork: same shape, own files) -----------------------------------------------
+
+KILO = Golden(
+    target=KiloCode(),
+    samples=(Sample("kilo.jsonc", lambda e: e.home / ".config" / "kilo" / "kilo.jsonc", "jsonc",
+                    lambda d: without(d, ("model",), ("small_model",), ("provider", "switchover"))),),
+    first=lambda: request(preset("deepseek"), "deepseek-v4-pro", "deepseek-chat"),
+    second=lambda: request(custom("claude-gw", {Protocol.ANTHROPIC: "https://gw.example.com/anthropic"}),
+                           "claude-x"),
+    expect=lambda _env, req, docs: _opencode_shape(docs["kilo.jsonc"], req),
+)
+
+# --- Cline CLI --------------------------------------------------------------------------------------------
+
+
+def _cline_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> None:
+    data = docs["cline_providers.json"]
+    chat = req.provider.endpoint(Protocol.OPENAI_CHAT)
+    provider_id = "openai-compatible" if chat else "anthropic"
+    assert data["lastUsedProvider"] == provider_id
+    entry = data["providers"][provider_id]
+    expected_url = chat.base_url if chat else req.provider.endpoint(Protocol.ANTHROPIC).base_url + "/v1"  # type: ignore[union-attr]
+    expected_key = "switchover-local" if req.provider.credential.kind == "none" else FAKE_KEY
+    assert entry["settings"] == {"provider": provider_id, "apiKey": expected_key, "model": req.model,
+                                 "baseUrl": expected_url}
+    assert entry["updatedAt"] and entry["tokenSource"] == "manual"
+    assert data["providers"]["openrouter"]["settings"]["apiKey"] == "sk-or-users-own-key"  # the user's own
+
+
+CLINE = Golden(
+    target=Cline(),
+    samples=(Sample("cline_providers.json", lambda e: e.home / ".cline" / "data" / "settings" / "providers.json",
+                    "json", lambda d: without(d, ("lastUsedProvider",), ("providers", "openai-compatible", "settings"),
+                                              ("providers", "anthropic"))),),
+    first=lambda: request(preset("deepseek"), "deepseek-v4-pro", "deepseek-chat"),
+    second=lambda: request(custom("claude-gw", {Protocol.ANTHROPIC: "https://gw.example.com/anthropic"}),
+                           "claude-x"),
+    expect=_cline_expect,
+    secret_files=("providers.json",),
+)
+
+# --- Factory Droid ----------------------------------------------------------------------------------------
+
+
+def _droid_expect(env: ToolEnv, req: SwitchRequest, docs: dict[str, Any]) -> None:
+    settings = docs["droid_settings.json"]
+    assert settings["sessionDefaultSettings"]["model"] == f"custom:switchover:{req.model}"
+    ours = [m for m in settings["customModels"] if m.get("id", "").startswith("custom:switchover:")]
+    assert [m["model"] for m in ours] == [m for m in (req.model, req.small_model) if m]
+    anthropic = req.provider.endpoint(Protocol.ANTHROPIC)
+    responses = req.provider.endpoint(Protocol.OPENAI_RESPONSES)
+    chat = req.provider.endpoint(Protocol.OPENAI_CHAT)
+    kind, url = (("anthropic", anthropic.base_url) if anthropic else ("openai", responses.base_url) if responses
+                 else ("generic-chat-completion-api", chat.base_url))  # type: ignore[union-attr]
+    var = "SWITCHOVER_" + req.provider.name.upper().replace("-", "_") + "_API_KEY"
+    expected_key = "switchover-local" if req.provider.credential.kind == "none" else "${" + var + "}"
+    for entry in ours:
+        assert (entry["provider"], entry["baseUrl"], entry["apiKey"]) == (kind, url, expected_key)
+        assert entry["displayName"].endswith(" (Switchover)")
+    assert settings["customModels"][0]["displayName"] == "My Ollama"  # the user's own model, still first
+
+
+DROID = Golden(
+    target=FactoryDroid(),
+    samples=(Sample("droid_settings.json", lambda e: e.home / ".factory" / "settings.json", "json",
+                    lambda d: _droid_strip(d)),),  # noqa: PLW0108 - defined below
+    first=lambda: request(preset("deepseek"), "deepseek-v4-pro", "deepseek-chat"),
+    second=lambda: request(preset("ollama"), "qwen3-coder"),
+    expect=_droid_expect,
+)
+
+
+def _droid_strip(data: Data) -> Data:
+    data = without(data, ("sessionDefaultSettings", "model"))
+    data["customModels"] = [m for m in data.get("customModels", [])
+                            if not m.get("id", "").startswith("custom:switchover:")]
+    return data
+
+
+ALL = (CLAUDE, CODEX, GEMINI, OPENCODE, QWEN, AIDER, CONTINUE, ZED, GOOSE, KILO, CLINE, DROID)
 
 
 @pytest.fixture

@@ -12,10 +12,13 @@ from switchover.core.providers import Credential, Protocol
 from switchover.core.switching.contract import Target, TargetRefusal, ToolEnv
 from switchover.targets.aider import Aider
 from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.cline import Cline
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.factory_droid import FactoryDroid
 from switchover.targets.gemini_cli import GeminiCli
 from switchover.targets.goose import Goose
+from switchover.targets.kilo_code import KiloCode
 from switchover.targets.opencode import OpenCode
 from switchover.targets.qwen_code import QwenCode
 from switchover.targets.registry import UnknownToolError, all_targets, get_target
@@ -47,7 +50,7 @@ def write(path: Path, text: str) -> Path:
 def test_registry_lists_every_tool_once_and_finds_each_by_id() -> None:
     ids = [t.id for t in all_targets()]
     assert ids == ["claude-code", "codex", "gemini-cli", "opencode", "qwen-code", "aider", "continue", "zed",
-                   "goose", "shell-env"]
+                   "goose", "cline", "kilo-code", "factory-droid", "shell-env"]
     for tool_id in ids:
         assert get_target(tool_id).id == tool_id
 
@@ -111,6 +114,9 @@ def test_the_tools_own_config_counts_as_installed_without_a_binary(target: Targe
         (ClaudeCode(), "CLAUDE_CONFIG_DIR", "settings.json"),
         (Codex(), "CODEX_HOME", "config.toml"),
         (GeminiCli(), "GEMINI_CLI_HOME", ".gemini/settings.json"),
+        (Cline(), "CLINE_DIR", "data/settings/providers.json"),
+        (Cline(), "CLINE_DATA_DIR", "settings/providers.json"),
+        (FactoryDroid(), "FACTORY_HOME_OVERRIDE", ".factory/settings.json"),
     ],
     ids=lambda v: v.id if isinstance(v, Target) else str(v),
 )
@@ -126,7 +132,7 @@ def test_config_dir_variables_move_the_config(
     assert all(c.path.is_relative_to(moved) for c in plan.changes)
 
 
-@pytest.mark.parametrize("target", [OpenCode(), Zed(), Goose()], ids=lambda t: t.id)
+@pytest.mark.parametrize("target", [OpenCode(), Zed(), Goose(), KiloCode()], ids=lambda t: t.id)
 def test_xdg_config_home_moves_config(target: Target, env: ToolEnv, tmp_path: Path) -> None:
     xdg = tmp_path / "xdg"
     env = make_env(env.home, env.cwd or tmp_path, XDG_CONFIG_HOME=str(xdg))
@@ -138,6 +144,97 @@ def test_opencode_config_variable_names_the_file(env: ToolEnv, tmp_path: Path) -
     env = make_env(env.home, env.cwd or tmp_path, OPENCODE_CONFIG=str(chosen))
     plan = OpenCode().plan(env, request(preset("deepseek")))
     assert [c.path for c in plan.changes] == [chosen]
+
+
+@pytest.mark.parametrize(("target", "variable"), [(OpenCode(), "OPENCODE_CONFIG"), (KiloCode(), "KILO_CONFIG"),
+                                                 (Cline(), "CLINE_PROVIDER_SETTINGS_PATH")],
+                         ids=["opencode", "kilo", "cline"])
+def test_config_file_variable_names_the_file(target: Target, variable: str, env: ToolEnv, tmp_path: Path) -> None:
+    chosen = write(tmp_path / "chosen.json", "{}\n")
+    env = make_env(env.home, env.cwd or tmp_path, **{variable: str(chosen)})
+    assert target.detect(env).config_paths == (chosen,)
+    assert [c.path for c in target.plan(env, request(preset("deepseek"))).changes] == [chosen]
+
+
+def test_kilo_edits_the_global_file_that_wins_the_merge(env: ToolEnv) -> None:
+    folder = env.home / ".config" / "kilo"
+    write(folder / "config.json", "{}")
+    assert KiloCode().detect(env).config_paths == (folder / "config.json",)
+    write(folder / "kilo.jsonc", "{}")
+    write(folder / "kilo.json", "{}")
+    assert KiloCode().detect(env).config_paths == (folder / "kilo.jsonc",)  # merged after kilo.json: it wins
+    write(folder / "opencode.json", "{}")
+    assert KiloCode().detect(env).config_paths == (folder / "opencode.json",)
+
+
+def test_kilo_warns_about_project_files_that_set_the_model(env: ToolEnv, project: Path) -> None:
+    write(project / ".kilo" / "kilo.json", '{"model": "kilo/x"}')
+    write(project / "kilo.jsonc", '{"theme": "dark"}')
+    assert set(KiloCode().detect(env).overrides) == {project / ".kilo" / "kilo.json", project / "kilo.jsonc"}
+    warnings = KiloCode().plan(env, request(preset("deepseek"))).warnings
+    assert len(warnings) == 1 and ".kilo/kilo.json sets model" in warnings[0]
+    quiet = make_env(env.home, project, KILO_DISABLE_PROJECT_CONFIG="1")
+    assert KiloCode().detect(quiet).overrides == ()
+
+
+def test_kilo_new_file_gets_its_schema_so_kilo_does_not_rewrite_it(env: ToolEnv) -> None:
+    plan = KiloCode().plan(env, request(preset("deepseek")))
+    data = json.loads(plan.changes[0].after)
+    assert next(iter(data)) == "$schema" and data["$schema"] == "https://app.kilo.ai/config.json"
+    assert plan.changes[0].path == env.home / ".config" / "kilo" / "kilo.json"
+
+
+def test_droid_warns_about_local_and_project_settings_that_pick_the_model(env: ToolEnv, project: Path) -> None:
+    write(env.home / ".factory" / "settings.local.json", '{"sessionDefaultSettings": {"model": "gpt-5"}}')
+    write(project / ".factory" / "settings.json", '{"model": "claude-opus"}')
+    plan = FactoryDroid().plan(env, request(preset("deepseek")))
+    text = "\n".join(plan.warnings)
+    assert "settings.local.json sets sessionDefaultSettings.model" in text
+    assert ".factory/settings.json sets model" in text
+
+
+def test_droid_replaces_only_its_own_models_and_keeps_the_users_order(env: ToolEnv) -> None:
+    path = write(env.home / ".factory" / "settings.json", json.dumps({"customModels": [
+        {"model": "a", "displayName": "Mine A"},
+        {"id": "custom:switchover:old", "model": "old", "displayName": "old (X) (Switchover)"},
+        {"model": "b", "displayName": "Mine B"},
+    ]}, indent=2))
+    apply(FactoryDroid().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    models = json.loads(path.read_text())["customModels"]
+    assert [m.get("id", m["displayName"]) for m in models] == ["Mine A", "Mine B", "custom:switchover:deepseek-chat"]
+
+
+def test_droid_refuses_a_settings_file_with_comments(env: ToolEnv) -> None:
+    """Droid's own parser is strict JSON (a commented file made `droid exec` fail): never write one."""
+    path = write(env.home / ".factory" / "settings.json", '{\n  // mine\n  "model": "x"\n}\n')
+    with pytest.raises(ConfigFileError) as caught:
+        FactoryDroid().plan(env, request(preset("deepseek")))
+    assert caught.value.path == path and caught.value.line == 2
+
+
+def test_cline_keeps_other_providers_and_writes_the_key_privately(env: ToolEnv) -> None:
+    plan = Cline().plan(env, request(preset("deepseek"), "deepseek-chat"))
+    [change] = plan.changes
+    assert change.holds_secret and change.new_file_mode == 0o600
+    data = json.loads(change.after)
+    assert data["version"] == 1 and data["lastUsedProvider"] == "openai-compatible"
+    assert data["providers"]["openai-compatible"]["settings"]["apiKey"] == FAKE_KEY
+
+
+def test_cline_settled_form_ignores_its_own_restamping_only() -> None:
+    written = {"version": 1, "lastUsedProvider": "anthropic",
+               "providers": {"anthropic": {"settings": {"provider": "anthropic", "model": "m"},
+                                           "updatedAt": "2026-01-01T00:00:00.000Z"}}}
+    rerun = {"version": 1, "lastUsedProvider": "anthropic", "modes": {},
+             "providers": {"anthropic": {"settings": {"provider": "anthropic", "model": "m"},
+                                         "updatedAt": "2026-11-29T06:34:47.627Z", "tokenSource": "manual"}}}
+    edited = json.loads(json.dumps(rerun))
+    edited["providers"]["anthropic"]["settings"]["model"] = "other"
+    settle = Cline().settled_form
+    path = Path("providers.json")
+    assert settle(path, json.dumps(written).encode()) == settle(path, json.dumps(rerun, indent=2).encode())
+    assert settle(path, json.dumps(written).encode()) != settle(path, json.dumps(edited).encode())
+    assert settle(path, b"{not json") == b"{not json"
 
 
 def test_opencode_prefers_an_existing_jsonc_file(env: ToolEnv) -> None:
@@ -248,7 +345,7 @@ def test_plaintext_tool_refuses_when_no_key_is_stored(env: ToolEnv) -> None:
 
 
 def test_indirect_tools_never_resolve_the_key(env: ToolEnv) -> None:
-    for target in (ClaudeCode(), OpenCode(), QwenCode(), Zed(), Goose()):
+    for target in (ClaudeCode(), OpenCode(), QwenCode(), Zed(), Goose(), KiloCode(), FactoryDroid()):
         req = request(preset("deepseek"), key=None)  # resolve_key would return None: must not be asked
         plan = target.plan(env, req)
         assert plan.changes, target.id
@@ -266,6 +363,9 @@ _BROKEN = [
     (ContinueDev(), ".continue/config.yaml", "name: x\nmodels:\n  - name: [unclosed\n", 4),
     (Zed(), ".config/zed/settings.json", "// zed\n{\n  \"theme\": \"One Dark\",,\n}\n", 3),
     (Goose(), ".config/goose/config.yaml", "GOOSE_PROVIDER: a\n\tGOOSE_MODEL: b\n", 2),
+    (Cline(), ".cline/data/settings/providers.json", '{\n  "version": 1,\n  "providers": {,\n}\n', 3),
+    (KiloCode(), ".config/kilo/kilo.json", '{\n  "model": "a/b"\n  "theme": "x"\n}\n', 3),
+    (FactoryDroid(), ".factory/settings.json", '{\n  "customModels": [\n    {"model": }\n  ]\n}\n', 3),
 ]
 
 

@@ -34,7 +34,8 @@ class OpenCode(Target):
     id = "opencode"
     label = "OpenCode"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OPENAI_RESPONSES)
-    binaries = ("opencode",)
+    binaries: tuple[str, ...] = ("opencode",)
+    schema_url = SCHEMA_URL  # forks (Kilo Code) publish their own schema URL
 
     def config_dir(self, env: ToolEnv) -> Path:
         return env.xdg_config_home() / "opencode"  # ~/.config on every platform (xdg-basedir)
@@ -88,7 +89,7 @@ class OpenCode(Target):
         endpoint = self.choose_endpoint(request.provider)
         config = common.load("jsonc", self.config_path(env))
         if config.before is None:  # OpenCode inserts it on its first run otherwise, rewriting the file
-            config.doc.set(("$schema",), SCHEMA_URL)
+            config.doc.set(("$schema",), self.schema_url)
         provider = request.provider
         if not common.needs_key(provider):
             api_key = common.LOCAL_DUMMY_KEY
@@ -113,6 +114,6 @@ class OpenCode(Target):
             small_model=request.small_model,
             changes=common.changes(config.change()),
             warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
-            notes=("Restart OpenCode to pick this up.",
+            notes=(f"Restart {self.label} to pick this up.",
                    *(() if request.key_file is not None else common.env_key_note(self.label, provider, env))),
         )

@@ -7,10 +7,13 @@ from switchover.core.suggestions import did_you_mean
 from switchover.core.switching.contract import Target
 from switchover.targets.aider import Aider
 from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.cline import Cline
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.factory_droid import FactoryDroid
 from switchover.targets.gemini_cli import GeminiCli
 from switchover.targets.goose import Goose
+from switchover.targets.kilo_code import KiloCode
 from switchover.targets.opencode import OpenCode
 from switchover.targets.qwen_code import QwenCode
 from switchover.targets.shell_env import ShellEnv
@@ -24,7 +27,7 @@ class UnknownToolError(SwitchoverError):
 def all_targets() -> list[Target]:
     """One instance per tool, in the order the UI lists them (the shell file last: it is the fallback)."""
     return [ClaudeCode(), Codex(), GeminiCli(), OpenCode(), QwenCode(), Aider(), ContinueDev(), Zed(), Goose(),
-            ShellEnv()]
+            Cline(), KiloCode(), FactoryDroid(), ShellEnv()]
 
 
 def get_target(tool_id: str) -> Target:

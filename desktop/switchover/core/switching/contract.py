@@ -186,6 +186,17 @@ class Target(ABC):
         """Existing project or managed files that may override what Switchover writes (warned about)."""
         return ()
 
+    def settled_form(self, path: Path, data: bytes) -> bytes | None:  # noqa: ARG002 - a hook
+        """`data` with what the tool itself rewrites in this file on every run taken out, or None when the
+        tool never rewrites it (the default).
+
+        A tool that re-saves its own config when it runs (Cline stamps `updatedAt` into providers.json)
+        would otherwise make `undo` mistake that bookkeeping for the user's edits and refuse. The engine
+        records the settled form of what it wrote and compares settled forms when the bytes differ; any
+        other change still counts as the user's.
+        """
+        return None
+
     # -- shared -------------------------------------------------------------------------------------------
 
     def choose_endpoint(self, provider: Provider) -> Endpoint:

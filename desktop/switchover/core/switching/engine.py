@@ -379,6 +379,20 @@ class SwitchEngine:
             return SwitchResult(entry.id, False, provider.name, model, small_model, ordered, plan_list, diff,
                                 recovered, request, readback)
 
+    def _settled_sha256(self, tool: str, path: Path, data: bytes | None) -> str | None:
+        target = self.targets.get(tool)
+        if target is None or data is None:
+            return None
+        return sha256(target.settled_form(path, data))
+
+    def _changed_since(self, record: FileRecord, current: bytes | None) -> bool:
+        """Whether the file differs from what the switch wrote, beyond the tool's own rewrites."""
+        if sha256(current) == record.after_sha256:
+            return False
+        if record.after_settled_sha256 is None or current is None:
+            return True
+        return self._settled_sha256(record.tool, Path(record.path), current) != record.after_settled_sha256
+
     def _op(self, tool: str, change: FileChange) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
                    change.new_file_mode, change.holds_secret)
@@ -411,7 +425,8 @@ class SwitchEngine:
                 backup_path = backup_root / f"{next(counter):02d}-{op.real.name}"
                 backup = str(backup_path.relative_to(self.data_dir))
             return FileRecord(op.tool, str(op.real), sha256(op.before), sha256(op.after), backup,
-                              op.holds_secret, exposure.get(str(op.real)))
+                              op.holds_secret, exposure.get(str(op.real)),
+                              self._settled_sha256(op.tool, op.real, op.after))
 
         def back_up(op: _Op) -> None:
             if op.record is not None and op.record.backup is not None and op.before is not None:
@@ -585,7 +600,7 @@ class SwitchEngine:
             for record in target.files:
                 real = Path(record.path)
                 current = _read(real)
-                if sha256(current) != record.after_sha256:
+                if self._changed_since(record, current):
                     conflicts.append(str(real))
                 if record.before_sha256 is None:
                     after = None

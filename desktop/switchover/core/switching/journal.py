@@ -46,6 +46,8 @@ class FileRecord:
     backup: str | None = None  # relative to the data dir; None when there was nothing to back up
     holds_secret: bool = False
     exposure_before: dict[str, Any] | None = None  # the exposure record of this file before the switch
+    # sha256 of the target's `settled_form` of what was written (None: the tool never rewrites the file)
+    after_settled_sha256: str | None = None
 
     @property
     def existed(self) -> bool:

@@ -1,0 +1,130 @@
+"""Factory Droid: our own `customModels` entries in `~/.factory/settings.json` + the session default model.
+
+Verified against the pinned CLI (docs/real-tools.md): settings.json is strict JSON; a custom model is picked by
+its `id` from `sessionDefaultSettings.model`; `apiKey` may be `${VAR}`, expanded from the environment at
+start, so the file names a variable, never a key. (`apiKeyHelper` exists but Droid strips it from user
+settings; only organisation-managed settings may run a command.) Our entries carry ids starting with
+`custom:switchover:`, so switching again replaces only our own entries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from switchover.core.formats.document import ConfigDocument
+from switchover.core.providers import Endpoint, Protocol
+from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.targets import common
+
+ID_PREFIX = "custom:switchover:"
+MARKER = " (Switchover)"
+# Droid's `provider` per wire protocol. Anthropic's base URL is the root (Droid appends /v1/messages); the
+# OpenAI kinds take the URL ending in /v1. Anthropic first: Droid's agent loop is tuned for it.
+_PROVIDER = {
+    Protocol.ANTHROPIC: "anthropic",
+    Protocol.OPENAI_RESPONSES: "openai",
+    Protocol.OPENAI_CHAT: "generic-chat-completion-api",
+}
+_PROTOCOL_OF_PROVIDER = {kind: protocol for protocol, kind in _PROVIDER.items()}
+MODEL_KEY = ("sessionDefaultSettings", "model")
+OWNED_KEYS = (MODEL_KEY, ("model",))
+
+
+def model_id(model: str) -> str:
+    return ID_PREFIX + model
+
+
+def _is_ours(entry: object) -> bool:
+    return isinstance(entry, dict) and str(entry.get("id", "")).startswith(ID_PREFIX)
+
+
+class FactoryDroid(Target):
+    id = "factory-droid"
+    label = "Factory Droid"
+    protocols = (Protocol.ANTHROPIC, Protocol.OPENAI_RESPONSES, Protocol.OPENAI_CHAT)
+    binaries = ("droid",)
+
+    def factory_dir(self, env: ToolEnv) -> Path:
+        override = env.environ.get("FACTORY_HOME_OVERRIDE")
+        return (Path(override) if override else env.home) / ".factory"
+
+    def settings_path(self, env: ToolEnv) -> Path:
+        return self.factory_dir(env) / "settings.json"
+
+    def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        return (self.settings_path(env),)
+
+    def config_present(self, env: ToolEnv) -> bool:
+        return self.factory_dir(env).is_dir()
+
+    def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        """Files Droid layers over the user's settings.json: the user's settings.local.json, the project's."""
+        candidates = [self.factory_dir(env) / "settings.local.json"]
+        if env.cwd is not None:
+            candidates += [env.cwd / ".factory" / name for name in ("settings.json", "settings.local.json")]
+        return common.existing(candidates)
+
+    def current(self, env: ToolEnv) -> CurrentChoice | None:
+        doc = common.load_existing("json", self.settings_path(env))
+        if doc is None:
+            return None
+        chosen = doc.get(MODEL_KEY) or doc.get(("model",))
+        entries = doc.get(("customModels",))
+        entry = next((e for e in entries or [] if isinstance(e, dict) and e.get("id") == chosen), None)
+        if entry is None:
+            return CurrentChoice(base_url=None, model=chosen if isinstance(chosen, str) else None, protocol=None,
+                                 detail="a Factory-hosted model" if chosen else "no model set")
+        protocol = _PROTOCOL_OF_PROVIDER.get(str(entry.get("provider")))
+        return CurrentChoice(
+            base_url=entry.get("baseUrl"),
+            model=entry.get("model"),
+            protocol=protocol,
+            detail=f"custom model {chosen}",
+        )
+
+    def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
+        endpoint = self.choose_endpoint(request.provider)
+        settings = common.load("json", self.settings_path(env))
+        doc = settings.doc
+        _remove_ours(doc)
+        provider = request.provider
+        api_key = f"${{{common.key_env_var(provider)}}}" if common.needs_key(provider) else common.LOCAL_DUMMY_KEY
+        for model in common.model_list(request):
+            entry: dict[str, Any] = {
+                "id": model_id(model),
+                "model": model,
+                "displayName": f"{model} ({provider.display_name}){MARKER}",
+                "baseUrl": _base_url(endpoint),
+                "apiKey": api_key,
+                "provider": _PROVIDER[endpoint.protocol],
+            }
+            doc.append(("customModels",), entry)
+        doc.set(MODEL_KEY, model_id(request.model))
+        notes = ["Start a new Droid session to pick this up."]
+        if request.small_model:
+            notes.append("Droid has no small-model setting; the small model is listed in /model only.")
+        notes.append("Droid still needs your Factory login (or FACTORY_API_KEY) to start, even for custom models.")
+        return SwitchPlan(
+            tool=self.id,
+            endpoint=endpoint,
+            model=request.model,
+            small_model=None,
+            changes=common.changes(settings.change()),
+            warnings=common.override_warnings(self.label, self.override_paths(env), "json", OWNED_KEYS),
+            notes=(*notes, *common.env_key_note(self.label, provider, env)),
+        )
+
+
+def _base_url(endpoint: Endpoint) -> str:
+    return endpoint.base_url.rstrip("/") if endpoint.protocol is Protocol.ANTHROPIC else endpoint.base_url
+
+
+def _remove_ours(doc: ConfigDocument) -> None:
+    """Drop our entries, leaving the user's own custom models in place (and in order)."""
+    entries = doc.get(("customModels",))
+    if not isinstance(entries, list):
+        return
+    for index in reversed(range(len(entries))):
+        if _is_ours(entries[index]):
+            doc.delete(("customModels", index))
