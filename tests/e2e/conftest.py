@@ -136,7 +136,12 @@ def run_tool(tool: str, cwd: Path, extra_env: dict[str, str] | None = None,
              timeout: float = TOOL_TIMEOUT, command: list[str] | None = None) -> ToolRun:
     """One turn of the real tool (`command`, default its plain one-turn command), killed with its whole
     process group if it outlives `timeout`."""
-    command = command or TURN_COMMANDS[tool]
+    return run_command(tool, command or TURN_COMMANDS[tool], cwd, extra_env, timeout)
+
+
+def run_command(tool: str, command: list[str], cwd: Path, extra_env: dict[str, str] | None = None,
+                timeout: float = TOOL_TIMEOUT) -> ToolRun:
+    """`command` in the tools' environment, killed with its whole process group if it outlives `timeout`."""
     started = time.monotonic()
     with subprocess.Popen(command, cwd=cwd, env=tool_env(extra_env), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

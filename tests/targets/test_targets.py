@@ -487,3 +487,17 @@ def test_shell_env_file_follows_the_injected_home_not_this_process(tmp_path: Pat
         Path("C:/Users/u/AppData/Roaming") / "switchover" / "env.sh")
     # For this process's own environment it agrees with core.paths.
     assert shell_env_file(ToolEnv.current()) == paths.config_dir() / "env.sh"
+
+
+def test_droid_reads_the_users_own_custom_model_by_its_generated_id(env: ToolEnv) -> None:
+    write(env.home / ".factory" / "settings.json", json.dumps({
+        "sessionDefaultSettings": {"model": "custom:My-Box-1"},
+        "customModels": [
+            {"model": "first", "displayName": "My Box", "baseUrl": "http://127.0.0.1:1/v1",
+             "provider": "generic-chat-completion-api"},
+            {"model": "second", "displayName": "My  Box", "baseUrl": "http://127.0.0.1:2",
+             "provider": "anthropic"},
+        ]}))
+    current = FactoryDroid().current(env)
+    assert current is not None
+    assert (current.model, current.base_url, current.protocol) == ("second", "http://127.0.0.1:2", Protocol.ANTHROPIC)

@@ -23,7 +23,8 @@ from switchover.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
-COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "failover", "gateway")
+COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "run", "failover",
+                 "gateway")
 # Which module registers each command, so running one imports only its module: `switchover key NAME` is a
 # key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
 # commands still load every module; a test checks this table against what the modules register.
@@ -42,6 +43,7 @@ COMMAND_MODULES = {
     "history": "switching",
     "exposure": "switching",
     "env": "switching",
+    "run": "run",
     "chain": "failover",
     "watch": "failover",
     "failover": "failover",

@@ -16,7 +16,6 @@ no outside program can edit safely; Switchover switches the CLI only.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,9 @@ from switchover.core.switching.contract import CurrentChoice, SwitchPlan, Switch
 from switchover.targets import common
 
 SETTINGS_VERSION = 1
+# Cline requires `updatedAt` on every entry and restamps it on each run; a fixed value keeps plans
+# deterministic (planning the same switch twice gives the same bytes).
+NEW_ENTRY_STAMP = "1970-01-01T00:00:00.000Z"
 # Cline's provider id per wire protocol. Its Anthropic client wants the /v1 in the base URL.
 _PROVIDER = {Protocol.OPENAI_CHAT: "openai-compatible", Protocol.ANTHROPIC: "anthropic"}
 _PROTOCOL_OF_PROVIDER = {kind: protocol for protocol, kind in _PROVIDER.items()}
@@ -97,9 +99,8 @@ class Cline(Target):
         entry_path = ("providers", provider_id)
         if isinstance(doc.get(entry_path), dict):
             doc.set((*entry_path, "settings"), settings)
-        else:  # Cline requires updatedAt on every entry; it restamps it on each run anyway
-            stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            doc.set(entry_path, {"settings": settings, "updatedAt": stamp, "tokenSource": "manual"})
+        else:
+            doc.set(entry_path, {"settings": settings, "updatedAt": NEW_ENTRY_STAMP, "tokenSource": "manual"})
         doc.set(("lastUsedProvider",), provider_id)
         notes = ["New Cline runs pick this up."]
         if request.small_model:

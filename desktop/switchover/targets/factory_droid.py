@@ -71,7 +71,7 @@ class FactoryDroid(Target):
             return None
         chosen = doc.get(MODEL_KEY) or doc.get(("model",))
         entries = doc.get(("customModels",))
-        entry = next((e for e in entries or [] if isinstance(e, dict) and e.get("id") == chosen), None)
+        entry = find_custom_model(entries if isinstance(entries, list) else [], chosen)
         if entry is None:
             return CurrentChoice(base_url=None, model=chosen if isinstance(chosen, str) else None, protocol=None,
                                  detail="a Factory-hosted model" if chosen else "no model set")
@@ -114,6 +114,28 @@ class FactoryDroid(Target):
             warnings=common.override_warnings(self.label, self.override_paths(env), "json", OWNED_KEYS),
             notes=(*notes, *common.env_key_note(self.label, provider, env)),
         )
+
+
+def find_custom_model(entries: list[Any], chosen: object) -> dict[str, Any] | None:
+    """The entry Droid picks for the model id `chosen`, resolved as Droid does: an explicit `id`, else
+    `custom:<displayName with spaces as dashes>-<n>` (n counts earlier entries of the same name), else
+    `custom:<model>`."""
+    if not isinstance(chosen, str) or not chosen.startswith("custom:"):
+        return None
+    seen: dict[str, int] = {}
+    by_model = None
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        name = "-".join(str(entry.get("displayName") or entry.get("model") or "").split())
+        index = seen.get(name, 0)
+        seen[name] = index + 1
+        entry_id = entry.get("id") if isinstance(entry.get("id"), str) else f"custom:{name}-{index}"
+        if entry_id == chosen:
+            return entry
+        if by_model is None and f"custom:{entry.get('model')}" == chosen:
+            by_model = entry
+    return by_model
 
 
 def _base_url(endpoint: Endpoint) -> str:

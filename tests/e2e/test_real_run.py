@@ -1,0 +1,78 @@
+"""`switchover run -- TOOL …` drives real CLIs Switchover has no file target for (marker `realtools`).
+
+GitHub Copilot CLI can use a custom provider only through its environment (`COPILOT_PROVIDER_*`), so `run` is
+how it switches; Claude Code stands for any tool reading the common ANTHROPIC_* variables. In both, two
+providers on two stand-ins: each run reaches the chosen one with its model and its key, the other sees
+nothing, and the key is written nowhere (it lives in the keychain and the child's environment only).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import assert_turn_served, run_command, tools_installed
+from tests.e2e.standin import StandinProvider
+from tests.e2e.test_real_switching import add_provider
+from tests.support.cli import REPO_ROOT
+
+pytestmark = [
+    pytest.mark.realtools,
+    pytest.mark.slow,
+    pytest.mark.skipif(not tools_installed(),
+                       reason="real CLIs not installed: run scripts/install-real-tools (npm, ~45 s, 1.4 GB)"),
+]
+
+SWITCHOVER = [sys.executable, "-m", "switchover"]
+
+
+def _switchover_run(provider: str, model: str, tool: list[str]) -> list[str]:
+    return [*SWITCHOVER, "run", "--provider", provider, "--model", model, "--", *tool]
+
+
+def _files_holding(root: Path, secret: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and secret.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize(
+    ("tool", "argv", "path_suffix", "shell_env"),
+    [
+        # A key, command and model of the user's own for Copilot's BYOK: `run` must replace them, since
+        # Copilot prefers a key command and a wire model over the plain key and model.
+        ("copilot", ["copilot", "-p", "hi", "-s", "--allow-all-tools"], "/v1/chat/completions",
+         {"COPILOT_PROVIDER_API_KEY_COMMAND": "echo sk-users-own", "COPILOT_PROVIDER_WIRE_MODEL": "theirs"}),
+        # A key exported in the user's shell must not be sent along with the provider's (Claude sends both).
+        ("claude-code", ["claude", "-p", "hi"], "/v1/messages", {"ANTHROPIC_API_KEY": "sk-users-own"}),
+    ],
+    ids=["copilot", "claude-code"],
+)
+def test_run_points_a_real_tool_at_the_chosen_provider_without_writing_the_key(
+    tool: str, argv: list[str], path_suffix: str, shell_env: dict[str, str], isolated_home: Path, workdir: Path,
+    standin_a: StandinProvider, standin_b: StandinProvider,
+) -> None:
+    add_provider("alpha", standin_a, "model-a")
+    add_provider("bravo", standin_b, "model-b")
+    extra = {**shell_env, "PYTHONPATH": REPO_ROOT}
+    for chosen, other, name, model in ((standin_a, standin_b, "alpha", "model-a"),
+                                       (standin_b, standin_a, "bravo", "model-b")):
+        chosen.clear()
+        other.clear()
+        key = chosen.state.key
+        assert key is not None
+        run = run_command(tool, _switchover_run(name, model, argv), workdir, extra)
+        assert_turn_served(run, chosen, model, key, path_suffix)
+        assert other.requests == [], f"{other.name} was contacted too: {other.requests}"
+        assert _files_holding(isolated_home, key) == [], "the key was written to a file"
+
+
+def test_run_without_a_command_or_with_an_unknown_one_says_so(
+    isolated_home: Path, workdir: Path, standin_a: StandinProvider
+) -> None:
+    add_provider("alpha", standin_a, "model-a")
+    missing = run_command("none", [*SWITCHOVER, "run", "--provider", "alpha"], workdir)
+    assert missing.returncode == 2 and "Name the command to run" in missing.stderr, missing.explain()
+    unknown = run_command("none", [*SWITCHOVER, "run", "--provider", "alpha", "--", "no-such-tool-xyz"], workdir)
+    assert unknown.returncode == 127 and "no-such-tool-xyz: command not found" in unknown.stderr, unknown.explain()
+    assert standin_a.requests == []
