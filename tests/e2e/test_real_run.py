@@ -8,6 +8,7 @@ nothing, and the key is written nowhere (it lives in the keychain and the child'
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from tests.e2e.conftest import assert_turn_served, run_command, tools_installed
 from tests.e2e.standin import StandinProvider
 from tests.e2e.test_real_switching import add_provider
-from tests.support.cli import REPO_ROOT
+from tests.support.cli import REPO_ROOT, run_switchover
 
 pytestmark = [
     pytest.mark.realtools,
@@ -76,3 +77,48 @@ def test_run_without_a_command_or_with_an_unknown_one_says_so(
     unknown = run_command("none", [*SWITCHOVER, "run", "--provider", "alpha", "--", "no-such-tool-xyz"], workdir)
     assert unknown.returncode == 127 and "no-such-tool-xyz: command not found" in unknown.stderr, unknown.explain()
     assert standin_a.requests == []
+
+
+def test_run_goes_through_the_running_gateway_with_its_token_and_direct_bypasses_it(
+    isolated_home: Path, workdir: Path, standin_a: StandinProvider, standin_b: StandinProvider
+) -> None:
+    """With the gateway enabled and running, the child gets the gateway's route and token, never a provider
+    key; the route `run-copilot` follows `--provider`; `--direct` goes straight to the provider."""
+    from switchover.core import paths
+    from switchover.gateway.token import read_token
+    from tests.gateway.test_cli import free_port, gateway_process
+
+    port = free_port()
+    store = paths.store_file()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(f"schema_version = 1\n[gateway]\nenabled = true\nport = {port}\n")
+    add_provider("alpha", standin_a, "model-a")
+    add_provider("bravo", standin_b, "model-b")
+    argv = ["copilot", "-p", "hi", "-s", "--allow-all-tools"]
+    extra = {"PYTHONPATH": REPO_ROOT}
+    with gateway_process():
+        token = read_token()
+        assert token is not None
+        for chosen, other, name, model in ((standin_a, standin_b, "alpha", "model-a"),
+                                           (standin_b, standin_a, "bravo", "model-b")):
+            chosen.clear()
+            other.clear()
+            run = run_command("copilot", _switchover_run(name, model, argv), workdir, extra)
+            key = chosen.state.key
+            assert key is not None
+            assert_turn_served(run, chosen, model, key, "/v1/chat/completions")  # the gateway used the key
+            assert other.requests == []
+            assert "through the Switchover gateway (route run-copilot" in run.stderr, run.explain()
+        log = run_switchover(["gateway", "log", "--tool", "run-copilot", "--json"])
+        assert log.returncode == 0, log.stderr
+        served_by = [entry.get("provider") for entry in json.loads(log.stdout)]
+        assert "alpha" in served_by and "bravo" in served_by, served_by  # both runs went through the route
+        direct = run_command("copilot", [*SWITCHOVER, "run", "--direct", "--provider", "alpha", "--model",
+                                         "model-a", "--", *argv], workdir, extra)
+        assert standin_a.state.key is not None
+        assert_turn_served(direct, standin_a, "model-a", standin_a.state.key, "/v1/chat/completions")
+        assert "gateway" not in direct.stderr
+    for standin in (standin_a, standin_b):
+        assert standin.state.key is not None
+        assert _files_holding(isolated_home, standin.state.key) == []
+    assert token not in store.read_text()

@@ -112,7 +112,7 @@ class FactoryDroid(Target):
             small_model=None,
             changes=common.changes(settings.change()),
             warnings=common.override_warnings(self.label, self.override_paths(env), "json", OWNED_KEYS),
-            notes=(*notes, *common.env_key_note(self.label, provider, env)),
+            notes=(*notes, *common.env_key_note(self.label, provider, env, request.key_file)),
         )
 
 

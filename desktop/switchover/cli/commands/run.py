@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from switchover.cli.context import CliContext
 from switchover.core import validation
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.providers import Provider
+from switchover.core.providers import Credential, Endpoint, Provider
 from switchover.core.secrets import resolve_key
 
 
@@ -29,11 +31,14 @@ def register(subparsers: Any) -> None:
         help="run any command with a provider's environment (key fetched now, never written)",
         description="Run TOOL with ANTHROPIC_*/OPENAI_* (as `switchover env` prints them, key included) and "
         "GitHub Copilot CLI's COPILOT_PROVIDER_* pointing at PROVIDER, for tools Switchover has no target "
-        "for. The key lives only in TOOL's environment. Example: switchover run -- aider --message hi",
+        "for. The key lives only in TOOL's environment; with the local gateway enabled and running, TOOL goes "
+        "through it and holds only the gateway's token.",
     )
     parser.add_argument("--provider", help="provider (default: the one of the last switch)")
     parser.add_argument("--model", help="model (default: the last switch's, else the provider's first)")
     parser.add_argument("--small-model", metavar="MODEL", help="small/fast model, for tools that have one")
+    parser.add_argument("--direct", action="store_true",
+                        help="talk to the provider directly even when the local gateway is enabled and running")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- TOOL ARGS",
                         help="the command to run, after --")
     parser.set_defaults(handler=run_run)
@@ -48,15 +53,49 @@ class Route:
     via_gateway: bool = False
 
 
-def route(ctx: CliContext, provider: Provider) -> Route:
-    """Direct to the provider, with its key from the keychain (or the variable it names).
+def route_name(command: Sequence[str]) -> str:
+    """The gateway route a run of `command` uses: `run-<program>` (its own, never a target's route)."""
+    program = re.sub(r"[^a-z0-9._-]", "-", Path(command[0]).name.lower()).strip("-._") or "tool"
+    return ("run-" + program)[:40].rstrip("-._")
 
-    Seam for the local gateway (issue 13): when `switchover gateway` is enabled and running, this is the one
-    place to return the gateway's base URLs for the tool's route and the gateway's local token instead, so
-    the child never sees the provider's key. Everything after this call is the same either way.
+
+def route(ctx: CliContext, provider: Provider, model: str, small_model: str | None, command: Sequence[str],
+          direct: bool) -> tuple[Route, str, str | None]:
+    """Where the child sends its requests, the key it presents there, and the model names it asks for.
+
+    Through the local gateway when it is enabled and running (and not `--direct`): the child gets the
+    gateway's URLs for the route `run-<program>`, which is pointed at the chosen provider and model first,
+    and the gateway's local token, so the provider's key never leaves Switchover and requests get the
+    gateway's failover. Otherwise straight to the provider with its key from the keychain.
     """
+    gateway = None if direct else _running_gateway_url(ctx)
+    if gateway is not None:
+        from switchover.gateway.routing import MAIN_ALIAS, SMALL_ALIAS, RouteChoice, pick_endpoint, route_base_urls
+        from switchover.gateway.token import ensure_token
+        from switchover.services.gateway_routes import reroute
+
+        name = route_name(command)
+        urls = route_base_urls(gateway, name)
+        endpoints = tuple(Endpoint.make(protocol, url) for protocol, url in urls.items()
+                          if pick_endpoint(provider, protocol) is not None)
+        if endpoints:
+            reroute(name, RouteChoice(provider.name, model, small_model))
+            via = Provider(name="gateway", endpoints=endpoints, models=(MAIN_ALIAS, SMALL_ALIAS),
+                           small_model=SMALL_ALIAS, credential=Credential.keychain(), label="Switchover gateway")
+            return Route(via, ensure_token(), via_gateway=True), MAIN_ALIAS, SMALL_ALIAS if small_model else None
     keychain = ctx.keychain() if provider.credential.kind == "keychain" else None
-    return Route(provider, resolve_key(provider, keychain))
+    return Route(provider, resolve_key(provider, keychain)), model, small_model
+
+
+def _running_gateway_url(ctx: CliContext) -> str | None:
+    """The running gateway's URL when the user enabled it; None otherwise (then `run` goes direct)."""
+    from switchover.services.gateway_routes import gateway_settings
+    from switchover.services.gateway_runtime import running_gateway
+
+    if not gateway_settings(ctx.store()).enabled:
+        return None
+    running = running_gateway()
+    return running.url if running is not None else None
 
 
 def choice(ctx: CliContext, provider_name: str | None, model: str | None,
@@ -87,10 +126,13 @@ def run_run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not command:
         return ctx.fail("Name the command to run after --, e.g. switchover run -- aider --message hi", 2)
     provider, model, small = choice(ctx, args.provider, args.model, args.small_model)
-    chosen = route(ctx, provider)
+    chosen, asked_model, asked_small = route(ctx, provider, model, small, command, args.direct)
+    if chosen.via_gateway:
+        ctx.warn(f"through the Switchover gateway (route {route_name(command)} -> {provider.name}/{model}); "
+                 "--direct bypasses it")
     from switchover.targets.run_env import child_environment
 
-    env = child_environment(os.environ, chosen.provider, model, small, chosen.key)
+    env = child_environment(os.environ, chosen.provider, asked_model, asked_small, chosen.key)
     return launch(command, env, ctx)
 
 
