@@ -9,9 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from switchover.core.health.classify import parse_retry_after
-from switchover.core.health.results import HealthStatus
+from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, parse_provider_error
+
+REQUEST_EVIDENCE_MARK = "through the gateway"  # in the reason of every health result a request produced
+
+
+def is_request_evidence(result: HealthResult) -> bool:
+    """A health result made from a request through the gateway (rather than by a check)."""
+    return REQUEST_EVIDENCE_MARK in result.reason.split(":", 1)[0]
+
 
 # Failures another upstream may not have: try the next one.
 FAILOVER_STATUSES = frozenset(

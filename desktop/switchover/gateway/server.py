@@ -40,7 +40,7 @@ from switchover.gateway.interfaces import (
     UsageReader,
 )
 from switchover.gateway.keys import KeyCache, KeyUnavailable
-from switchover.gateway.outcome import Outcome, classify_http_error
+from switchover.gateway.outcome import REQUEST_EVIDENCE_MARK, Outcome, classify_http_error
 from switchover.gateway.requestlog import Hop, RequestLog, RequestRecord
 from switchover.gateway.routing import (
     CLIENT_PROTOCOL,
@@ -65,12 +65,7 @@ from switchover.gateway.upstream import UpstreamClient, UpstreamFailure, Upstrea
 log = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/_switchover/"
-REQUEST_EVIDENCE_MARK = "through the gateway"  # in the reason of every health result a request produced
 
-
-def is_request_evidence(result: HealthResult) -> bool:
-    """A health result made from a request through the gateway (rather than by a check)."""
-    return REQUEST_EVIDENCE_MARK in result.reason.split(":", 1)[0]
 _FORWARD_HEADERS = ("accept", "content-type", "user-agent", "anthropic-version", "anthropic-beta", "openai-beta",
                     "x-app", "originator", "session_id")
 _RELAY_HEADERS = ("content-type", "cache-control", "retry-after", "request-id", "x-request-id",

@@ -10,7 +10,7 @@ directory and switcher so the monitor itself needs no gateway knowledge.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from switchover.core.errors import SwitchoverError, ValidationError
@@ -21,7 +21,8 @@ from switchover.core.health.results import HealthResult
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import Store, load_store
 from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
-from switchover.core.switching.engine import SwitchEngine, SwitchResult
+from switchover.core.switching.engine import SwitchEngine, SwitchResult, ToolOutcome
+from switchover.gateway.outcome import is_request_evidence
 from switchover.gateway.routing import (
     MAIN_ALIAS,
     SERVABLE,
@@ -31,12 +32,13 @@ from switchover.gateway.routing import (
     route_base_urls,
     tool_of_url,
 )
-from switchover.gateway.server import is_request_evidence
+from switchover.gateway.settings import GatewaySettings
 from switchover.gateway.token import ensure_token, token_file
 from switchover.services.gateway_routes import gateway_settings, reroute, route_choices
 from switchover.services.keys import switchover_command
 
 GATEWAY_PROVIDER = "gateway"
+REROUTED = "re-routed inside the gateway (its files are unchanged; its next request goes there)"
 
 
 @dataclass(frozen=True)
@@ -288,3 +290,63 @@ def request_evidence(keys: Sequence[str], history: HealthHistory | None = None,
     for key in keys:
         found.extend(r for r in history.results(key)[-recent:] if is_request_evidence(r))
     return found
+
+
+# ---------------------------------------------------------------- the app's view
+
+
+@dataclass(frozen=True)
+class RoutedTool:
+    provider: Provider | None
+    model: str | None
+    endpoint_key: str | None
+
+
+@dataclass(frozen=True)
+class GatewayInfo:
+    """What the app shows for tools that go through the gateway: their route's choice, and who served them."""
+
+    store: Store
+    gateway_url: str
+    last_served: Mapping[str, str]
+
+    def route(self, tool: str, base_url: str | None, protocols: Sequence[Protocol]) -> RoutedTool | None:
+        if tool_of_url(self.gateway_url, base_url) != tool:
+            return None
+        current = route_current(self.store, tool, protocols)
+        if current is None:
+            return RoutedTool(None, None, None)
+        provider = self.store.providers.get(current.provider or "")
+        key = f"{provider.name}/{current.protocol.value}" if provider and current.protocol else None
+        return RoutedTool(provider, current.model, key)
+
+
+def gateway_rows_info(store: Store, log_limit: int = 300) -> GatewayInfo:
+    from switchover.gateway.requestlog import read_records
+
+    try:
+        url = gateway_settings(store).base_url
+    except SwitchoverError:
+        url = GatewaySettings().base_url
+    last: dict[str, str] = {}
+    for record in read_records(limit=log_limit):
+        if record.provider:
+            last[record.tool] = f"{record.provider}/{record.model}"
+    return GatewayInfo(store, url, last)
+
+
+def switch_with_gateway(engine: SwitchEngine, provider: Provider, model: str, small_model: str | None,
+                        tools: Sequence[str] | None, direct_request: Callable[[], SwitchRequest],
+                        store_path: Path | None = None) -> SwitchResult:
+    """A switch from the app (Tools page, tray, wizard): tools that go through the gateway are re-routed (their
+    outcome says so), the others switched as usual; one result for both."""
+    done = use_with_gateway(engine, provider, model, small_model, tools, "auto", direct_request,
+                            store_path=store_path)
+    rerouted = tuple(
+        ToolOutcome(tool, engine.targets[tool].label, "switched", REROUTED)
+        for tool in done.rerouted
+    )
+    if done.switches:
+        first = done.switches[0]
+        return replace(first, outcomes=first.outcomes + rerouted)
+    return SwitchResult(None, False, provider.name, model, small_model, rerouted)

@@ -85,9 +85,12 @@ class ToolRow:
     """One tool as the surfaces show it: the engine's status plus which of our providers it points at."""
 
     status: ToolStatus
-    provider: Provider | None  # matched from the tool's base URL
+    provider: Provider | None  # matched from the tool's base URL (via the gateway: what its route serves)
     endpoint_key: str | None  # "provider/protocol" for health lookups
     protocols: tuple[Protocol, ...] = ()  # what the tool can speak, preferred first
+    via_gateway: bool = False  # its config names its route on Switchover's gateway
+    route_model: str | None = None  # via the gateway: the model its route serves
+    last_served: str | None = None  # via the gateway: "provider/model" that answered its last request
 
     @property
     def tool(self) -> str:
@@ -103,6 +106,8 @@ class ToolRow:
 
     @property
     def model(self) -> str | None:
+        if self.via_gateway:
+            return self.route_model
         return self.status.current.model if self.status.current else None
 
     @property
@@ -114,18 +119,29 @@ class ToolRow:
         if self.status.current is None:
             return "not configured"
         where = self.provider.display_name if self.provider else (self.base_url or "default")
-        return f"{where} · {self.model}" if self.model else where
+        text = f"{where} · {self.model}" if self.model else where
+        return f"via gateway → {text}" if self.via_gateway else text
 
 
 def tool_rows(engine: SwitchEngine, providers: Iterable[Provider]) -> list[ToolRow]:
     """Every tool the engine knows (installed or not), matched to the configured provider it points at."""
+    from switchover.core.store import load_store
+    from switchover.services.gateway_tools import gateway_rows_info
+
     providers = list(providers)
+    gateway = gateway_rows_info(load_store())  # routes change on disk (re-routes, failover, the CLI)
     rows = []
     for status in engine.tools():
         current = status.current
+        protocols = tuple(engine.targets[status.tool].protocols)
+        routed = gateway.route(status.tool, current.base_url if current else None, protocols)
+        if routed is not None:  # goes through the gateway: show what its route serves, and who served it
+            rows.append(ToolRow(status, routed.provider, routed.endpoint_key, protocols, True, routed.model,
+                                gateway.last_served.get(status.tool)))
+            continue
         match = provider_at(providers, current.base_url, current.protocol) if current and current.base_url else None
         key = endpoint_key(match[0].name, match[1].protocol) if match else None
-        rows.append(ToolRow(status, match[0] if match else None, key, tuple(engine.targets[status.tool].protocols)))
+        rows.append(ToolRow(status, match[0] if match else None, key, protocols))
     return rows
 
 

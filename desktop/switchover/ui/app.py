@@ -79,6 +79,11 @@ class AppController(QObject):
         self.failover = FailoverService(self.tasks, parent=self)
         self.failover.decision_made.connect(self._failover_decision)
         self.failover.results_arrived.connect(self._monitor_results)
+        from switchover.ui.gateway import GatewayService
+
+        self.gateway = GatewayService(self.state, self.tasks, self.failover, parent=self)
+        self.gateway.results_arrived.connect(self._monitor_results)  # request outcomes are health evidence
+        self.state.store_changed.connect(self.gateway.sync)  # runs while Settings say so
         from switchover.ui.balance import BalanceService
 
         self.balances = BalanceService(self.state, parent=self)
@@ -347,6 +352,7 @@ class AppController(QObject):
         self.app.quit()
 
     def shutdown(self) -> None:
+        self.gateway.stop()
         self.failover.stop()
         self.health.stop()
         if self.tray is not None:

@@ -137,9 +137,16 @@ class ToolsService(QObject):
     ) -> Task:
         """Switch (serial worker), then verify what each tool now reads (parallel worker)."""
         def work(_p: Progress) -> SwitchResult:
-            return self.engine().use(self.request(provider, model), tools)
+            # Tools that go through the gateway are re-routed there (their files stay as they are).
+            from switchover.services.gateway_tools import switch_with_gateway
+
+            chosen = model or provider.default_model or ""
+            return switch_with_gateway(self.engine(), provider, chosen, provider.small_model, tools,
+                                       lambda: self.request(provider, model))
 
         def done(result: SwitchResult) -> None:
+            if any(o.message.startswith("re-routed") for o in result.outcomes):
+                self.state.reload()  # a re-route changed the store (its routes), not the tools' files
             self.switched.emit(result)
             if on_done is not None:
                 on_done(result)

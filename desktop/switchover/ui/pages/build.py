@@ -23,4 +23,4 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
     window.add_page("history", "History", history)
     history.load()
     controller.failover.decision_made.connect(lambda _d: history.load())
-    window.add_page("settings", "Settings", SettingsPage(controller.state))
+    window.add_page("settings", "Settings", SettingsPage(controller.state, gateway=controller.gateway))

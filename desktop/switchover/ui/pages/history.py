@@ -112,6 +112,10 @@ class HistoryPage(QWidget):
                                     "(hover a row)."))
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        from switchover.ui.gateway import GatewayRequestsBox  # a self-contained box (ui/gateway.py)
+
+        self.requests_box = GatewayRequestsBox(state.tasks, self)
+        layout.addWidget(self.requests_box, 1)
         self.decisions: list[Any] = []
         service.history_loaded.connect(lambda _e: self.refresh())
         service.failed.connect(self._failed)
@@ -131,6 +135,7 @@ class HistoryPage(QWidget):
             self.refresh()
 
         self.state.tasks.run(read_decisions, on_success=got, label="read failover decisions")
+        self.requests_box.reload()
 
     def refresh(self) -> None:
         labels = {r.tool: r.label for r in self.service.rows}

@@ -35,7 +35,8 @@ def tool_labels() -> list[tuple[str, str]]:
 
 
 class SettingsPage(QWidget):
-    def __init__(self, state: AppState, autostart: Autostart | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, autostart: Autostart | None = None, parent: QWidget | None = None,
+                 gateway: Any = None) -> None:
         super().__init__(parent)
         self.state = state
         self.autostart = autostart or Autostart()
@@ -100,6 +101,11 @@ class SettingsPage(QWidget):
         self.balance_box = BalanceSettingsBox(state, self)
         self.balance_box.setMaximumWidth(620)
         layout.addWidget(self.balance_box)
+        from switchover.ui.gateway import GatewaySettingsBox  # a self-contained box (ui/gateway.py)
+
+        self.gateway_box = GatewaySettingsBox(state, gateway, self)
+        self.gateway_box.setMaximumWidth(620)
+        layout.addWidget(self.gateway_box)
         layout.addStretch(1)
         layout.addLayout(row)
         state.store_changed.connect(self.refresh)
@@ -138,6 +144,7 @@ class SettingsPage(QWidget):
     def save(self) -> None:
         settings = self.entered()
         balance = self.balance_box.entered()
+        gateway = self.gateway_box.entered()
         autostart = self.autostart
         self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
@@ -159,6 +166,7 @@ class SettingsPage(QWidget):
             settings.write_to(store)
             save_settings(store, self.entered_failover(store))
             balance.write_to(store)
+            gateway(store)
 
         def write_settings(_r: object) -> None:
             self.state.edit(change, on_done=saved, on_failure=failed)

@@ -98,7 +98,10 @@ class ToolsModel(RowsModel):
         if row.status.existing_overrides:
             files = ", ".join(str(p) for p in row.status.existing_overrides)
             parts.append(f"⚠ overridden by {files}" if full else "⚠ project/managed settings override this")
-        if row.status.current is not None and row.provider is None and row.base_url:
+        if row.via_gateway:
+            parts.append(f"through Switchover's gateway; last request served by {row.last_served}"
+                         if row.last_served else "through Switchover's gateway")
+        elif row.status.current is not None and row.provider is None and row.base_url:
             parts.append("not one of your providers")
         parts.extend(getattr(row.status.detection, "notes", ()) if full else ())
         return "; ".join(parts)

@@ -31,6 +31,7 @@ from switchover.core.providers import (
 )
 from switchover.core.store import ChainEntry, Store
 from switchover.core.switching.contract import CurrentChoice
+from switchover.gateway.settings import SECTION as GATEWAY_SECTION
 from switchover.ui.settings import default_mode, with_default_mode
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
@@ -186,6 +187,7 @@ class SetupPlan:
     start_at_login: bool
     show_tray: bool
     switch_tools: tuple[tuple[str, ChainEntry], ...] = ()  # (tool, where to point it) for "switch now"
+    use_gateway: bool = False  # run the gateway in the app; "switch now" points tools at their gateway route
 
     def apply_to(self, store: Store) -> None:
         """Edit `store` in place: add or replace our providers, set chains and settings; keep everything else."""
@@ -206,6 +208,8 @@ class SetupPlan:
         app = store.section(APP_SECTION)
         app["start_at_login"] = self.start_at_login
         app["show_tray"] = self.show_tray
+        if self.use_gateway:
+            store.section(GATEWAY_SECTION)["enabled"] = True
         setup = store.section(SETUP_SECTION)
         setup["version"] = SETUP_VERSION
         setup["completed"] = True
@@ -254,6 +258,8 @@ class SetupDraft:
         self.start_at_login = bool(app.get("start_at_login", False))
         self.show_tray = bool(app.get("show_tray", True))
         self.switch_now = False
+        gateway = self.existing.sections.get(GATEWAY_SECTION, {})
+        self.use_gateway = bool(gateway.get("enabled", False)) if isinstance(gateway, dict) else False
         self.previous_managed: tuple[str, ...] = tuple(self.existing.sections.get(SETUP_SECTION, {}).get(
             "managed_tools", ()))
         for provider in self.existing.providers.values():
@@ -613,6 +619,7 @@ class SetupDraft:
             start_at_login=self.start_at_login,
             show_tray=self.show_tray,
             switch_tools=switch,
+            use_gateway=self.use_gateway,
         )
 
     def switch_target(self, tool: str) -> ChainEntry | None:

@@ -54,6 +54,12 @@ class FinishPage(WizardPage):
         self.login_box.setObjectName("start_at_login")
         self.tray_box = QCheckBox("Show the tray icon")
         self.tray_box.setObjectName("show_tray")
+        self.gateway_box = QCheckBox("Route tools through Switchover's gateway (recommended): running sessions keep "
+                                     "working through an outage, and tools hold no provider key")
+        self.gateway_box.setObjectName("use_gateway")
+        self.gateway_box.setToolTip("Runs a local gateway in the app (127.0.0.1). “Switch my tools now” then points "
+                                    "each tool at its gateway route once; later switches and failover re-route it "
+                                    "there without touching its files.")
         self.switch_box = QCheckBox("Switch my tools now to the first choice of their order")
         self.switch_box.setObjectName("switch_now")
         self.preview = QPlainTextEdit()
@@ -74,12 +80,14 @@ class FinishPage(WizardPage):
         layout.addWidget(self.busy)
         layout.addWidget(self.summary)
         layout.addLayout(options)
+        layout.addWidget(self.gateway_box)
         layout.addWidget(self.switch_box)
         layout.addWidget(self.preview, 2)
         layout.addWidget(self.apply_status)
         self.login_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "start_at_login", on))
         self.tray_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "show_tray", on))
         self.switch_box.toggled.connect(self._switch_toggled)
+        self.gateway_box.toggled.connect(self._gateway_toggled)
         self.checking = False
         self.previewing = False
         self.last_previews: list[SwitchPreview] = []
@@ -90,6 +98,7 @@ class FinishPage(WizardPage):
         draft = self.wizard_.draft
         self.login_box.setChecked(draft.start_at_login)
         self.tray_box.setChecked(draft.show_tray)
+        self.gateway_box.setChecked(draft.use_gateway)
         can_switch = bool(self.wizard_.services.can_switch)
         self.switch_box.setEnabled(can_switch)
         if not can_switch:
@@ -169,6 +178,11 @@ class FinishPage(WizardPage):
 
     # ------------------------------------------------------------ switch now
 
+    def _gateway_toggled(self, on: bool) -> None:
+        self.wizard_.draft.use_gateway = on
+        if self.wizard_.draft.switch_now:
+            self.show_preview()  # the preview shows where each tool would point
+
     def _switch_toggled(self, on: bool) -> None:
         draft = self.wizard_.draft
         on = on and bool(self.wizard_.services.can_switch)
@@ -203,7 +217,8 @@ class FinishPage(WizardPage):
             self.preview.setPlainText(f"The preview failed: {exc}")
             self.completeChanged.emit()
 
-        self.wizard_.run(lambda _p: previews(services, items), done, failed, label="switch preview")
+        via_gateway = draft.use_gateway
+        self.wizard_.run(lambda _p: previews(services, items, via_gateway), done, failed, label="switch preview")
 
     def isComplete(self) -> bool:
         """Finish may be pressed while the check still runs (offline it can take a while to time out)."""

@@ -82,25 +82,35 @@ class EngineSwitcher:
     def _engine(self) -> SwitchEngine:
         return switching_services.make_engine(self.env, self.targets, self.data_dir)
 
-    def _use(self, tool: str, provider: Provider, model: str, dry_run: bool) -> SwitchResult:
+    def _use(self, tool: str, provider: Provider, model: str, dry_run: bool,
+             via_gateway: bool = False) -> SwitchResult:
         request = switching_services.switch_request(provider, model, provider.small_model, KeySource(self.keychain))
+        if via_gateway:  # the tool's route serves the choice; its config names the route (once)
+            from switchover.services.gateway_tools import use_with_gateway
+
+            done = use_with_gateway(self._engine(), provider, model, provider.small_model, [tool], "via",
+                                    lambda: request, dry_run=dry_run, env=self.env)
+            return done.switches[0]
         return self._engine().use(request, [tool], dry_run=dry_run, want_diff=dry_run)
 
-    def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview:
+    def preview(self, tool: str, provider: Provider, model: str, via_gateway: bool = False) -> SwitchPreview:
         label = self.labels.get(tool, tool)
         entry = ChainEntry(provider.name, model)
         try:
-            result = self._use(tool, provider, model, dry_run=True)
+            result = self._use(tool, provider, model, dry_run=True, via_gateway=via_gateway)
         except SwitchoverError as exc:
             return SwitchPreview(tool, label, entry, error=str(exc))
         warnings = tuple(w for o in result.outcomes for w in o.warnings)
         return SwitchPreview(tool, label, entry, result.diff, warnings)
 
-    def switch(self, tool: str, provider: Provider, model: str) -> str:
+    def switch(self, tool: str, provider: Provider, model: str, via_gateway: bool = False) -> str:
         """Switch, then verify like `switchover use`: the note ends with how the tool's endpoint answers now."""
-        result = self._use(tool, provider, model, dry_run=False)
+        result = self._use(tool, provider, model, dry_run=False, via_gateway=via_gateway)
         if not result.ok:
             raise SwitchoverError(f"the switch did not complete ({switching_services.switch_problems(result)})")
+        if via_gateway:
+            return (f"{self.labels.get(tool, tool)} now goes through Switchover's gateway, which serves "
+                    f"{provider.display_name} {model} (and fails over down its order).")
         reports = switching_services.verify_switch(self._engine(), result, provider, KeySource(self.keychain))
         verdict = "; ".join(verdict_text(r) for r in reports if r.tool == tool)
         return f"{self.labels.get(tool, tool)} now uses {provider.display_name} {model}." + (
@@ -232,7 +242,8 @@ class WizardServices:
             for tool, entry in plan.switch_tools:
                 say(f"Switching {tool} to {entry}…")
                 try:
-                    notes.append(self.switcher.switch(tool, store.get(entry.provider), _model(store, entry)))
+                    via = {"via_gateway": True} if plan.use_gateway else {}
+                    notes.append(self.switcher.switch(tool, store.get(entry.provider), _model(store, entry), **via))
                 except SwitchoverError as exc:
                     notes.append(f"{tool}: not switched: {exc}")
         return notes
@@ -242,8 +253,10 @@ def _model(store: Store, entry: ChainEntry) -> str:
     return entry.model or store.get(entry.provider).default_model or ""
 
 
-def previews(services: WizardServices, items: Sequence[tuple[str, Provider, ChainEntry]]) -> list[SwitchPreview]:
+def previews(services: WizardServices, items: Sequence[tuple[str, Provider, ChainEntry]],
+             via_gateway: bool = False) -> list[SwitchPreview]:
     """Diff previews for "switch now" (worker thread); nothing is written."""
     assert services.switcher is not None
-    return [services.switcher.preview(tool, provider, entry.model or provider.default_model or "")
+    via = {"via_gateway": True} if via_gateway else {}
+    return [services.switcher.preview(tool, provider, entry.model or provider.default_model or "", **via)
             for tool, provider, entry in items]
