@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from switchover.cli.context import CliContext
 from switchover.core import validation
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.providers import Credential, Endpoint, Provider
-from switchover.core.secrets import resolve_key
+from switchover.core.providers import Provider
 
 
 def register(subparsers: Any) -> None:
@@ -44,64 +40,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_run)
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where the child sends its requests and the key it presents there."""
-
-    provider: Provider  # its endpoints are the URLs the child is given
-    key: str | None  # None: keyless (local servers)
-    via_gateway: bool = False
-
-
-def route_name(command: Sequence[str]) -> str:
-    """The gateway route a run of `command` uses: `run-<program>` (its own, never a target's route)."""
-    program = re.sub(r"[^a-z0-9._-]", "-", Path(command[0]).name.lower()).strip("-._") or "tool"
-    return ("run-" + program)[:40].rstrip("-._")
-
-
-def route(ctx: CliContext, provider: Provider, model: str, small_model: str | None, command: Sequence[str],
-          direct: bool) -> tuple[Route, str, str | None]:
-    """Where the child sends its requests, the key it presents there, and the model names it asks for.
-
-    Through the local gateway when it is enabled and running (and not `--direct`): the child gets the
-    gateway's URLs for the route `run-<program>`, which is pointed at the chosen provider and model first,
-    and the gateway's local token, so the provider's key never leaves Switchover and requests get the
-    gateway's failover. Otherwise straight to the provider with its key from the keychain.
-    """
-    gateway = None if direct else _running_gateway_url(ctx)
-    if gateway is not None:
-        from switchover.gateway.routing import MAIN_ALIAS, SMALL_ALIAS, RouteChoice, pick_endpoint, route_base_urls
-        from switchover.gateway.token import ensure_token
-        from switchover.services.gateway_routes import reroute
-
-        name = route_name(command)
-        urls = route_base_urls(gateway, name)
-        endpoints = tuple(Endpoint.make(protocol, url) for protocol, url in urls.items()
-                          if pick_endpoint(provider, protocol) is not None)
-        if endpoints:
-            reroute(name, RouteChoice(provider.name, model, small_model))
-            via = Provider(name="gateway", endpoints=endpoints, models=(MAIN_ALIAS, SMALL_ALIAS),
-                           small_model=SMALL_ALIAS, credential=Credential.keychain(), label="Switchover gateway")
-            return Route(via, ensure_token(), via_gateway=True), MAIN_ALIAS, SMALL_ALIAS if small_model else None
-    keychain = ctx.keychain() if provider.credential.kind == "keychain" else None
-    return Route(provider, resolve_key(provider, keychain)), model, small_model
-
-
-def _running_gateway_url(ctx: CliContext) -> str | None:
-    """The running gateway's URL when the user enabled it; None otherwise (then `run` goes direct)."""
-    from switchover.services.gateway_routes import gateway_settings
-    from switchover.services.gateway_runtime import running_gateway
-
-    if not gateway_settings(ctx.store()).enabled:
-        return None
-    running = running_gateway()
-    return running.url if running is not None else None
-
-
 def choice(ctx: CliContext, provider_name: str | None, model: str | None,
            small_model: str | None) -> tuple[Provider, str, str | None]:
     """The same defaults as `switchover env`: the last switch's provider and model, else the provider's."""
-    from switchover.cli.commands.switching import _last_switch, make_engine
+    from switchover.cli.commands.switching import _last_switch
+    from switchover.services.switching import make_engine
 
     last = _last_switch(make_engine()) if not provider_name or not model else None
     name = provider_name or (last.provider if last else None)
@@ -126,14 +69,13 @@ def run_run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not command:
         return ctx.fail("Name the command to run after --, e.g. switchover run -- aider --message hi", 2)
     provider, model, small = choice(ctx, args.provider, args.model, args.small_model)
-    chosen, asked_model, asked_small = route(ctx, provider, model, small, command, args.direct)
-    if chosen.via_gateway:
-        ctx.warn(f"through the Switchover gateway (route {route_name(command)} -> {provider.name}/{model}); "
-                 "--direct bypasses it")
-    from switchover.targets.run_env import child_environment
+    from switchover.services.run import child_environment, route
 
-    env = child_environment(os.environ, chosen.provider, asked_model, asked_small, chosen.key)
-    return launch(command, env, ctx)
+    chosen = route(ctx.store(), provider, model, small, command, ctx.keychain, direct=args.direct)
+    if chosen.via_gateway:
+        ctx.warn(f"through the Switchover gateway (route {chosen.via_gateway} -> {provider.name}/{model}); "
+                 "--direct bypasses it")
+    return launch(command, child_environment(os.environ, chosen), ctx)
 
 
 def launch(command: Sequence[str], env: Mapping[str, str], ctx: CliContext) -> int:
