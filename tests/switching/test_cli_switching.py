@@ -90,7 +90,7 @@ def test_tools_reports_current_choice_and_project_override(cli: Any, deepseek: N
     project.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example"}}\n')
     listed = cli(["tools", "--json"])
     rows = {r["tool"]: r for r in json.loads(listed.stdout)}
-    assert rows["claude-code"]["current"]["base_url"] == "https://api.deepseek.com/anthropic"
+    assert rows["claude-code"]["current"]["base_url"] == "https://elsewhere.example"  # what Claude Code uses
     assert rows["claude-code"]["installed"] is True
     assert str(project) in rows["claude-code"]["overrides"]
     human = cli(["tools"])

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from switchover.core.switching.contract import SwitchRequest, ToolEnv
+from switchover.core.switching import SwitchEngine
+from switchover.core.switching.contract import SwitchPlan, SwitchRequest, ToolEnv
+from switchover.targets.aider import Aider
+from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.gemini_cli import GeminiCli
+from switchover.targets.goose import Goose
+from switchover.targets.opencode import OpenCode
+from switchover.targets.qwen_code import QwenCode
+from switchover.targets.zed import Zed
 from tests.targets.support import apply, make_env, preset, request
 
 
@@ -114,3 +124,198 @@ def test_continue_global_dir_variable_moves_the_folder(isolated_home: Path, proj
     env = make_env(isolated_home, project, CONTINUE_GLOBAL_DIR=str(moved))
     plan = ContinueDev().plan(env, request(preset("deepseek"), "deepseek-chat"))
     assert {c.path for c in plan.changes} == {moved / "config.yaml", moved / ".env"}
+
+
+# --- OpenCode ---------------------------------------------------------------------------------------------
+
+OPENCODE_USER = """{
+  "$schema": "https://opencode.ai/config.json",
+  // mine
+  "model": "anthropic/claude-sonnet-4-5"%s
+}
+"""
+
+
+def _opencode(env: ToolEnv, extra: str) -> Path:
+    return write(env.xdg_config_home() / "opencode" / "opencode.json", OPENCODE_USER % extra)
+
+
+def _oc_plan(env: ToolEnv, include: bool = False) -> SwitchPlan:
+    req = request(preset("deepseek"), "deepseek-chat")
+    return OpenCode().plan(env, including_overrides(req) if include else req)
+
+
+@pytest.mark.parametrize(("extra", "key", "fixed"), [
+    ('  "enabled_providers": ["anthropic", "openai"]', "enabled_providers", ["anthropic", "openai", "switchover"]),
+    ('  "disabled_providers": ["switchover", "openai"]', "disabled_providers", ["openai"]),
+])
+def test_opencode_provider_lists_that_leave_out_switchover_are_fixed_only_on_request(
+        env: ToolEnv, extra: str, key: str, fixed: list[str]) -> None:
+    path = _opencode(env, ",\n" + extra)
+    plan = _oc_plan(env)
+    assert [(o.path, o.key, bool(o.fix)) for o in plan.overrides] == [(path, key, True)]
+    assert "(the run fails)" in plan.overrides[0].reason
+    apply(plan)
+    current = OpenCode().current(env)
+    assert current is not None and not current.in_effect and [o.key for o in current.overrides] == [key]
+    fixing = _oc_plan(env, include=True)
+    assert fixing.overrides == () and [o.key for o in fixing.fixed] == [key]
+    apply(fixing)
+    assert json.loads(_strip(path.read_text()))[key] == fixed
+    assert "// mine" in path.read_text()
+    current = OpenCode().current(env)
+    assert current is not None and current.in_effect and current.model == "deepseek-chat"
+
+
+@pytest.mark.parametrize("sections", [("agent",), ("mode",), ("agent", "mode")])
+def test_opencode_agent_with_a_model_of_its_own_is_reported_and_fixed_on_request(
+        env: ToolEnv, sections: tuple[str, ...]) -> None:
+    extra = "".join(f',\n  "{s}": {{"build": {{"model": "anthropic/claude-opus-4", "temperature": 0.2}}}}'
+                    for s in sections)
+    path = _opencode(env, extra)
+    plan = _oc_plan(env)
+    winner = "mode" if "mode" in sections else "agent"  # mode (legacy) wins when both are set: verified
+    assert [(o.key, o.path) for o in plan.overrides] == [(f"{winner}.build.model", path)]
+    assert "the build agent runs with a model of its own, anthropic/claude-opus-4" in plan.overrides[0].reason
+    apply(plan)
+    current = OpenCode().current(env)
+    assert current is not None and current.model == "claude-opus-4" and not current.in_effect
+    apply(_oc_plan(env, include=True))
+    data = json.loads(_strip(path.read_text()))
+    for section in sections:
+        assert data[section]["build"] == {"model": "switchover/deepseek-chat", "temperature": 0.2}
+    current = OpenCode().current(env)
+    assert current is not None and current.in_effect and current.base_url == "https://api.deepseek.com/v1"
+
+
+def test_opencode_default_agent_decides_which_agent_model_counts(env: ToolEnv) -> None:
+    _opencode(env, ',\n  "default_agent": "plan",\n  "agent": {"plan": {"model": "anthropic/x"}, '
+                   '"build": {"model": "anthropic/y"}}')
+    apply(_oc_plan(env))
+    current = OpenCode().current(env)
+    assert current is not None and current.model == "x" and current.overrides[0].key == "agent.plan.model"
+
+
+def test_opencode_project_file_and_inline_config_are_reported_without_a_fix(env: ToolEnv, project: Path) -> None:
+    _opencode(env, "")
+    project_file = write(project / "opencode.json", '{"model": "anthropic/project-model"}')
+    plan = _oc_plan(env)
+    assert [(o.path, o.key, o.fix) for o in plan.overrides] == [(project_file, "model", "")]
+    assert _oc_plan(env, include=True).fixed == ()
+    inline = make_env(env.home, project, OPENCODE_CONFIG_CONTENT='{"model": "anthropic/inline"}')
+    apply(plan)
+    current = OpenCode().current(inline)
+    assert current is not None and current.model == "inline"
+    assert [(o.path, o.key) for o in current.overrides] == [(None, "OPENCODE_CONFIG_CONTENT")]
+
+
+def test_opencode_agent_model_equal_to_the_switch_is_no_override(env: ToolEnv) -> None:
+    _opencode(env, ',\n  "agent": {"build": {"model": "switchover/deepseek-chat"}}')
+    assert _oc_plan(env).overrides == ()
+
+
+def _strip(text: str) -> str:
+    return re.sub(r"(?m)^\s*//.*$", "", text)
+
+
+# --- Claude Code, Codex, Gemini CLI, Qwen Code, Aider, Goose, Zed -------------------------------------------
+
+
+def test_claude_code_project_settings_that_set_the_endpoint_are_overrides(env: ToolEnv, project: Path) -> None:
+    write(project / ".claude" / "settings.json", '{"env": {"ANTHROPIC_BASE_URL": "https://proxy.example"}}')
+    apply(ClaudeCode().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = ClaudeCode().current(env)
+    assert current is not None and current.base_url == "https://proxy.example"
+    assert [o.key for o in current.overrides] == ["env.ANTHROPIC_BASE_URL"]
+    write(project / ".claude" / "settings.json", '{"env": {"ANTHROPIC_BASE_URL": "https://api.deepseek.com/anthropic"}}')
+    current = ClaudeCode().current(env)
+    assert current is not None and current.in_effect  # the same value is no override
+
+
+def test_codex_trusted_project_model_is_an_override_its_provider_is_not(env: ToolEnv, project: Path) -> None:
+    """codex 0.169.0: a trusted project's `model` wins; `model_provider` there is ignored; untrusted: nothing."""
+    config = write(env.home / ".codex" / "config.toml", f'[projects."{project}"]\ntrust_level = "trusted"\n')
+    write(project / ".codex" / "config.toml", 'model = "gpt-5"\nmodel_provider = "openai"\n')
+    apply(Codex().plan(env, request(preset("openai"), "gpt-4.1")))
+    current = Codex().current(env)
+    assert current is not None and current.model == "gpt-5"
+    assert current.base_url == "https://api.openai.com/v1" and current.protocol is not None
+    assert [(o.key, o.path) for o in current.overrides] == [("model", project / ".codex" / "config.toml")]
+    config.write_text(config.read_text().replace('"trusted"', '"untrusted"'))
+    current = Codex().current(env)
+    assert current is not None and current.in_effect and current.model == "gpt-4.1"
+
+
+def test_gemini_model_variable_and_project_settings_are_overrides(env: ToolEnv, project: Path) -> None:
+    apply(GeminiCli().plan(env, request(preset("gemini"), "gemini-2.5-pro")))
+    shell = make_env(env.home, project, GEMINI_MODEL="gemini-2.5-flash")
+    current = GeminiCli().current(shell)
+    assert current is not None and current.model == "gemini-2.5-flash"
+    assert [(o.path, o.key) for o in current.overrides] == [(None, "GEMINI_MODEL")]
+    write(project / ".gemini" / "settings.json", '{"model": {"name": "gemini-exp"}}')
+    current = GeminiCli().current(env)
+    assert current is not None and current.model == "gemini-exp" and current.overrides[0].key == "model.name"
+
+
+def test_qwen_project_env_file_setting_the_key_variable_is_an_override(env: ToolEnv, project: Path) -> None:
+    apply(QwenCode().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = QwenCode().current(env)
+    assert current is not None and current.in_effect
+    shadow = write(project / ".env", "SWITCHOVER_DEEPSEEK_API_KEY=sk-project-key\n")
+    current = QwenCode().current(env)
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [
+        (shadow, "SWITCHOVER_DEEPSEEK_API_KEY")]
+    assert "sk-project-key" not in current.overrides[0].describe()
+
+
+def test_aider_variables_project_env_and_project_config_are_overrides(env: ToolEnv, project: Path) -> None:
+    apply(Aider().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = Aider().current(env)
+    assert current is not None and current.in_effect
+    dotenv = write(project / ".env", "AIDER_OPENAI_API_BASE=http://127.0.0.1:9/v1\n")
+    current = Aider().current(env)
+    assert current is not None and current.base_url == "http://127.0.0.1:9/v1"
+    assert [(o.path, o.key) for o in current.overrides] == [(dotenv, "AIDER_OPENAI_API_BASE")]
+    dotenv.unlink()
+    (project / ".git").mkdir()
+    config = write(project / ".aider.conf.yml", "model: gpt-4o\n")
+    current = Aider().current(env)
+    assert current is not None and current.model == "gpt-4o"
+    assert [(o.path, o.key) for o in current.overrides] == [(config, "model")]
+
+
+def test_goose_variables_are_overrides(env: ToolEnv, project: Path) -> None:
+    apply(Goose().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = Goose().current(make_env(env.home, project, GOOSE_MODEL="other"))
+    assert current is not None and current.model == "other"
+    assert [(o.path, o.key) for o in current.overrides] == [(None, "GOOSE_MODEL")]
+
+
+def test_zed_with_ai_turned_off_is_not_in_effect(env: ToolEnv) -> None:
+    path = write(env.xdg_config_home() / "zed" / "settings.json", '{\n  "disable_ai": true\n}\n')
+    plan = Zed().plan(env, request(preset("deepseek"), "deepseek-chat"))
+    assert [(o.path, o.key) for o in plan.overrides] == [(path, "disable_ai")]
+
+
+# --- the engine: `use` lists what would keep the switch from taking effect, `verify` says it -----------------
+
+
+def test_engine_verify_reports_switched_but_not_in_effect_and_include_overrides_fixes_it(
+        env: ToolEnv, tmp_path: Path) -> None:
+    path = _opencode(env, ',\n  "enabled_providers": ["anthropic"]')
+    engine = SwitchEngine([OpenCode()], env, tmp_path / "data")
+    req = request(preset("deepseek"), "deepseek-chat")
+    result = engine.use(req, ["opencode"])
+    outcome = result.outcomes[0]
+    assert outcome.status == "switched" and [o.key for o in outcome.fixable] == ["enabled_providers"]
+    report = engine.verify(result)[0]
+    assert not report.ok and not report.in_effect
+    assert report.problems == (f"switched but not in effect: OpenCode loads only the providers in enabled_providers, "
+                               f"and “switchover” is not one of them (the run fails) ({path}: enabled_providers)",)
+
+    fixed = engine.use(including_overrides(req), ["opencode"])
+    assert [o.key for o in fixed.outcomes[0].fixed] == ["enabled_providers"] and fixed.outcomes[0].overrides == ()
+    report = engine.verify(fixed)[0]
+    assert report.ok and report.in_effect
+    engine.undo()  # the allowlist entry is part of the switch: undo takes it back
+    assert json.loads(_strip(path.read_text()))["enabled_providers"] == ["anthropic"]

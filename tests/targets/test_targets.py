@@ -261,23 +261,23 @@ def test_claude_project_files_are_reported_and_warned_about(env: ToolEnv, projec
     local = write(project / ".claude/settings.local.json", '{"env": {"ANTHROPIC_MODEL": "other"}}')
     assert ClaudeCode().detect(env).overrides[:2] == (shared, local)
     plan = ClaudeCode().plan(env, request(preset("deepseek")))
-    assert len(plan.warnings) == 1  # the shared file sets nothing we own
-    assert str(local) in plan.warnings[0] and "env.ANTHROPIC_MODEL" in plan.warnings[0]
+    assert [(o.path, o.key) for o in plan.overrides] == [(local, "env.ANTHROPIC_MODEL")]  # shared: nothing ours
+    assert "settings.local.json sets the model" in plan.overrides[0].reason
 
 
-def test_broken_override_file_is_warned_about_not_fatal(env: ToolEnv, project: Path) -> None:
-    write(project / ".codex/config.toml", "model = \n")
-    plan = Codex().plan(env, request(preset("openai")))
-    assert plan.changes and "could not be checked" in plan.warnings[0]
+def test_broken_override_file_is_reported_not_fatal(env: ToolEnv, project: Path) -> None:
+    write(project / ".claude/settings.local.json", '{"env": ')
+    plan = ClaudeCode().plan(env, request(preset("deepseek")))
+    assert plan.changes and "cannot be read" in plan.overrides[0].reason
 
 
 def test_gemini_warns_about_shell_variables_and_shadowing_env_files(env: ToolEnv, project: Path) -> None:
     write(project / ".env", "DEBUG=1\n")
     env = make_env(env.home, project, GEMINI_API_KEY="from-shell")
     plan = GeminiCli().plan(env, request(preset("gemini")))
-    text = "\n".join(plan.warnings)
-    assert "$GEMINI_API_KEY is set in the environment" in text
-    assert str(project / ".env") in text
+    text = "\n".join(o.describe() for o in plan.overrides)
+    assert "the key comes from the environment" in text and "$GEMINI_API_KEY in the environment" in text
+    assert f"reads {project / '.env'} instead of" in text
     assert project / ".env" in GeminiCli().detect(env).overrides
 
 
@@ -292,7 +292,7 @@ def test_gemini_uses_the_users_own_variable_instead_of_writing_the_key(env: Tool
 def test_aider_warns_when_env_variables_override_the_file(env: ToolEnv) -> None:
     env = make_env(env.home, env.cwd or env.home, AIDER_MODEL="gpt-4o")
     plan = Aider().plan(env, request(preset("deepseek")))
-    assert any("$AIDER_MODEL" in w for w in plan.warnings)
+    assert [(o.path, o.key) for o in plan.overrides] == [(None, "AIDER_MODEL")]
 
 
 def test_qwen_env_key_note_names_the_variable_and_how_to_set_it(env: ToolEnv) -> None:
@@ -434,12 +434,22 @@ def _provider_for(target: Target):  # type: ignore[no-untyped-def]
     }.get(target.id, preset("deepseek"))
 
 
-def test_qwen_warns_when_a_user_entry_with_the_same_id_comes_first(env: ToolEnv) -> None:
-    write(env.home / ".qwen/settings.json",
-          '{"$version": 4, "modelProviders": {"openai": [{"id": "deepseek-chat", "name": "Mine"}]}}')
+def test_qwen_entry_goes_before_a_user_entry_with_the_same_id(env: ToolEnv) -> None:
+    """Qwen Code uses the first entry with the model's id: Switchover's goes first, so it is in effect."""
+    path = write(env.home / ".qwen/settings.json",
+                 '{"$version": 4, "modelProviders": {"openai": [{"id": "deepseek-chat", "name": "Mine"}]}}')
     plan = QwenCode().plan(env, request(preset("deepseek"), "deepseek-chat"))
-    assert any("“Mine”" in w and "comes first" in w for w in plan.warnings)
-    assert not QwenCode().plan(env, request(preset("deepseek"), "deepseek-v4-pro")).warnings
+    assert plan.overrides == ()
+    apply(plan)
+    entries = json.loads(path.read_text())["modelProviders"]["openai"]
+    assert [e["name"] for e in entries] == ["deepseek-chat (DeepSeek) (Switchover)", "Mine"]
+    current = QwenCode().current(env)
+    assert current is not None and current.in_effect and current.base_url == "https://api.deepseek.com/v1"
+    entries.reverse()  # the user moves their own entry back to the top: now it wins, and Switchover says so
+    path.write_text(json.dumps({"$version": 4, "modelProviders": {"openai": entries},
+                                "security": {"auth": {"selectedType": "openai"}}, "model": {"name": "deepseek-chat"}}))
+    current = QwenCode().current(env)
+    assert current is not None and "“Mine” has the same id and comes first" in current.overrides[0].reason
 
 
 def test_claude_leaves_the_subagent_model_alone_when_the_user_never_set_it(env: ToolEnv) -> None:

@@ -11,13 +11,21 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from switchover.core.errors import ConfigFileError
+from switchover.core.formats.document import DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 PREFIX = "openai/"
 OWNED_KEYS = (("model",), ("weak-model",), ("editor-model",), ("openai-api-base",), ("openai-api-key",))
-_ENV_OVERRIDES = ("AIDER_MODEL", "AIDER_WEAK_MODEL", "AIDER_OPENAI_API_BASE", "AIDER_OPENAI_API_KEY")
+# Every option is also an AIDER_<OPTION> variable, which beats every config file (verified: AIDER_MODEL).
+_ENV_VARS = {"AIDER_MODEL": ("model",), "AIDER_WEAK_MODEL": ("weak-model",),
+             "AIDER_OPENAI_API_BASE": ("openai-api-base",), "AIDER_OPENAI_API_KEY": ("openai-api-key",)}
+_DECIDING: dict[DocPath, str] = {
+    ("model",): "the model", ("openai-api-base",): "the endpoint (openai-api-base)",
+    ("openai-api-key",): "the key (openai-api-key)",
+}
 
 
 class Aider(Target):
@@ -29,16 +37,50 @@ class Aider(Target):
     def config_path(self, env: ToolEnv) -> Path:
         return env.home / ".aider.conf.yml"
 
+    def _folders(self, env: ToolEnv) -> list[Path]:
+        """The git root, then the working directory: where Aider also looks (later wins)."""
+        if env.cwd is None:
+            return []
+        git_root = next((f for f in (env.cwd, *env.cwd.parents) if (f / ".git").exists()), None)
+        return [f for f in dict.fromkeys([git_root, env.cwd]) if f is not None and f != env.home]
+
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         """Aider also reads the file in the git root and the working directory; later files win."""
-        if env.cwd is None:
-            return ()
-        folders = [env.cwd]
-        git_root = next((f for f in (env.cwd, *env.cwd.parents) if (f / ".git").exists()), None)
-        if git_root is not None and git_root != env.cwd:
-            folders.append(git_root)
-        found = common.existing(f / ".aider.conf.yml" for f in folders)
+        found = common.existing(f / ".aider.conf.yml" for f in self._folders(env))
         return tuple(p for p in found if p != self.config_path(env))
+
+    def _effective(self, env: ToolEnv, data: object) -> tuple[tuple[Override, ...], dict[DocPath, object]]:
+        """Config files in the git root and cwd, then `.env` files (home, git root, cwd, loaded with override)
+        and the environment: what beats ~/.aider.conf.yml, and the values Aider will use."""
+        layers = [common.Layer(p, "yaml", f"the project's {p.name} in {p.parent}") for p in self.override_paths(env)]
+        overrides, effective = common.layered(self.label, data, layers, _DECIDING)
+        found = list(overrides)
+        for var, key in _ENV_VARS.items():
+            if key not in _DECIDING:
+                continue
+            source = self._dotenv_setting(env, var)
+            value = env.environ.get(var)
+            if source is not None:
+                value = str(common.load("dotenv", source).doc.get((var,)))
+            if value and value != effective.get(key):
+                found.append(Override(f"{_DECIDING[key]} comes from ${var}, which Aider reads before any config "
+                                      "file", source, var) if source is not None else
+                             Override(f"{_DECIDING[key]} comes from the environment, which Aider reads before any "
+                                      "config file", None, var))
+                effective[key] = value
+        return tuple(found), effective
+
+    def _dotenv_setting(self, env: ToolEnv, var: str) -> Path | None:
+        """The last `.env` Aider loads (home, git root, cwd; each overrides) that sets `var`."""
+        setting = None
+        for folder in [env.home, *self._folders(env)]:
+            path = folder / ".env"
+            try:
+                if path.is_file() and common.load("dotenv", path).doc.has((var,)):
+                    setting = path
+            except ConfigFileError:
+                continue
+        return setting
 
     def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         return (self.config_path(env),)
@@ -51,14 +93,16 @@ class Aider(Target):
         doc = common.load_existing("yaml", self.config_path(env))
         if doc is None:
             return None
-        model = doc.get(("model",))
+        overrides, effective = self._effective(env, doc.data)
+        model = effective.get(("model",))
         weak = doc.get(("weak-model",))
-        base_url = doc.get(("openai-api-base",))
+        base_url = effective.get(("openai-api-base",))
         return CurrentChoice(
-            base_url=base_url,
+            base_url=str(base_url) if base_url else None,
             model=model.removeprefix(PREFIX) if isinstance(model, str) else None,
             protocol=Protocol.OPENAI_CHAT if base_url else None,
             small_model=weak.removeprefix(PREFIX) if isinstance(weak, str) else None,
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -80,13 +124,11 @@ class Aider(Target):
             changes=common.changes(config.change(new_file_mode=common.PRIVATE_MODE, holds_secret=secret)),
             warnings=self._warnings(env, config.before is not None and secret),
             notes=("Restart Aider to pick this up.",),
+            overrides=self._effective(env, doc.data)[0],
         )
 
     def _warnings(self, env: ToolEnv, existing_file_gets_key: bool) -> tuple[str, ...]:
-        warnings = [f"${var} is set in the environment and wins over the config file." for var in _ENV_OVERRIDES
-                    if env.environ.get(var)]
         path = self.config_path(env)
         if existing_file_gets_key and stat.S_IMODE(path.stat().st_mode) & 0o077:
-            warnings.append(f"{path} will hold the key, so Switchover makes it readable by you only (mode 0600).")
-        warnings += common.override_warnings(self.label, self.override_paths(env), "yaml", OWNED_KEYS)
-        return tuple(warnings)
+            return (f"{path} will hold the key, so Switchover makes it readable by you only (mode 0600).",)
+        return ()

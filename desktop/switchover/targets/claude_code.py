@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from switchover.core.formats.document import DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -33,6 +34,14 @@ OWNED_KEYS: tuple[tuple[str, ...], ...] = (
     *(("env", v) for v in (*_MODEL_VARS, _SMALL_VAR, _REMOVED_VAR, _API_KEY_VAR, _TOKEN_VAR, _SUBAGENT_VAR)),
     ("apiKeyHelper",),
 )
+# What decides where a turn goes: a settings file Claude Code ranks higher that sets one of these wins.
+_DECIDING: dict[DocPath, str] = {
+    ("env", "ANTHROPIC_BASE_URL"): "the endpoint (env.ANTHROPIC_BASE_URL)",
+    ("env", "ANTHROPIC_MODEL"): "the model (env.ANTHROPIC_MODEL)",
+    ("apiKeyHelper",): "the key command (apiKeyHelper)",
+    ("env", _TOKEN_VAR): "the key (env.ANTHROPIC_AUTH_TOKEN)",
+    ("env", _API_KEY_VAR): "the key (env.ANTHROPIC_API_KEY)",
+}
 
 
 class ClaudeCode(Target):
@@ -66,17 +75,33 @@ class ClaudeCode(Target):
         return self.config_dir(env).is_dir()
 
 
+    def layers(self, env: ToolEnv) -> list[common.Layer]:
+        """Settings Claude Code ranks above the user file: project, local project, managed (highest last)."""
+        found = []
+        if env.cwd is not None:
+            for name, role in (("settings.json", "this project's .claude/settings.json"),
+                               ("settings.local.json", "this project's .claude/settings.local.json")):
+                found.append(common.Layer(env.cwd / ".claude" / name, "json", role))
+        found.append(common.Layer(self.managed_settings(env), "json", "the managed settings (set by an administrator)"))
+        return [layer for layer in found if layer.path.is_file()]
+
+    def _effective(self, env: ToolEnv, user: object) -> tuple[tuple[Override, ...], dict[DocPath, object]]:
+        return common.layered(self.label, user, self.layers(env), _DECIDING)
+
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("json", self.settings_path(env))
         if doc is None:
             return None
-        base_url = doc.get(("env", "ANTHROPIC_BASE_URL"))
+        overrides, effective = self._effective(env, doc.data)
+        base_url = effective.get(("env", "ANTHROPIC_BASE_URL"))
+        model = effective.get(("env", "ANTHROPIC_MODEL")) or doc.get(("model",))
         return CurrentChoice(
-            base_url=base_url or DEFAULT_BASE_URL,
-            model=doc.get(("env", "ANTHROPIC_MODEL")) or doc.get(("model",)),
+            base_url=str(base_url) if base_url else DEFAULT_BASE_URL,
+            model=str(model) if model else None,
             protocol=Protocol.ANTHROPIC,
             small_model=doc.get(("env", _SMALL_VAR)),
             detail="" if base_url else "Anthropic's own API (no ANTHROPIC_BASE_URL set)",
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -107,6 +132,6 @@ class ClaudeCode(Target):
             model=request.model,
             small_model=request.small_model,
             changes=common.changes(settings.change()),
-            warnings=common.override_warnings(self.label, self.override_paths(env), "json", OWNED_KEYS),
             notes=("Claude Code picks up settings.json edits live; a running session keeps its model.",),
+            overrides=self._effective(env, doc.data)[0],
         )

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.catalog import serves
+from switchover.core.formats.document import DocPath, dotted
 from switchover.core.providers import Protocol
 from switchover.core.switching.contract import (
     CurrentChoice,
+    Override,
     SwitchPlan,
     SwitchRequest,
     Target,
@@ -29,6 +31,16 @@ BUILTIN_BASE_URLS = {
     "lmstudio": "http://localhost:1234/v1",
 }
 OWNED_KEYS = (("model",), ("model_provider",), ("model_providers", PROVIDER_ID))
+MANAGED = Path("/etc/codex/managed_config.toml")  # legacy managed config: above every other layer
+
+
+def _trusted(user: object, folder: Path) -> bool:
+    """Whether the user config trusts `folder` (or a folder it is in) as a project."""
+    projects = common.walk_plain(user, ("projects",))
+    if not isinstance(projects, dict):
+        return False
+    return any(isinstance(projects.get(str(f)), dict) and projects[str(f)].get("trust_level") == "trusted"
+               for f in (folder, *folder.parents))
 
 
 class Codex(Target):
@@ -46,8 +58,38 @@ class Codex(Target):
 
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         project = [env.cwd / ".codex" / "config.toml"] if env.cwd else []
-        system = [] if common.windows(env) else [Path("/etc/codex/config.toml")]
+        system = [] if common.windows(env) else [Path("/etc/codex/config.toml"), MANAGED]
         return common.existing([*project, *system])
+
+    def layers(self, env: ToolEnv, user: object) -> list[tuple[common.Layer, dict[DocPath, str]]]:
+        """Configs Codex ranks above the user file, lowest first, with the keys each may decide.
+
+        Verified with codex 0.169.0: a project's `.codex/config.toml` counts only when the user config trusts
+        the project (`[projects."<dir>"] trust_level = "trusted"`), and only for `model`: `model_provider` and
+        `model_providers` there are ignored. The legacy managed file sits above everything.
+        """
+        found: list[tuple[common.Layer, dict[DocPath, str]]] = []
+        if env.cwd is not None and _trusted(user, env.cwd):
+            project = env.cwd / ".codex" / "config.toml"
+            if project.is_file():
+                found.append((common.Layer(project, "toml", "this project's .codex/config.toml"),
+                              {("model",): "the model"}))
+        if not common.windows(env) and MANAGED.is_file():
+            found.append((common.Layer(MANAGED, "toml", "the managed Codex config (set by an administrator)"),
+                          {("model",): "the model", ("model_provider",): "the provider"}))
+        return found
+
+    def _effective(self, env: ToolEnv, user: object) -> tuple[tuple[Override, ...], dict[DocPath, object]]:
+        overrides: list[Override] = []
+        decided: tuple[DocPath, ...] = (("model",), ("model_provider",))
+        effective = {key: common.walk_plain(user, key) for key in decided}
+        for layer, keys in self.layers(env, user):
+            found, values = common.layered(self.label, user, [layer], keys)
+            overrides += found
+            for key in keys:
+                if any(o.path == layer.path and o.key == dotted(key) for o in found):
+                    effective[key] = values[key]
+        return tuple(overrides), effective
 
     def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         return (self.config_path(env),)
@@ -60,7 +102,8 @@ class Codex(Target):
         doc = common.load_existing("toml", self.config_path(env))
         if doc is None:
             return None
-        provider_id = doc.get(("model_provider",)) or "openai"
+        overrides, effective = self._effective(env, doc.data)
+        provider_id = str(effective.get(("model_provider",)) or "openai")
         table = doc.get(("model_providers", provider_id))
         if isinstance(table, dict):
             base_url = table.get("base_url")
@@ -68,11 +111,13 @@ class Codex(Target):
             protocol = Protocol.OPENAI_RESPONSES if wire == "responses" else Protocol.OPENAI_CHAT
         else:
             base_url, protocol = BUILTIN_BASE_URLS.get(provider_id), Protocol.OPENAI_RESPONSES
+        model = effective.get(("model",))
         return CurrentChoice(
             base_url=base_url,
-            model=doc.get(("model",)),
+            model=str(model) if model is not None else None,
             protocol=protocol,
             detail=f"model_provider = {provider_id}",
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -104,6 +149,6 @@ class Codex(Target):
             model=request.model,
             small_model=None,
             changes=common.changes(config.change()),
-            warnings=common.override_warnings(self.label, self.override_paths(env), "toml", OWNED_KEYS),
+            overrides=self._effective(env, config.doc.data)[0],
             notes=tuple(notes),
         )

@@ -244,3 +244,71 @@ def file_overrides(tool: str, files: Iterable[Path], kind: str, keys: Mapping[Do
         found += [Override(f"{role} sets {what}, and {tool} ranks it above your user settings", path, dotted(key))
                   for key, what in keys.items() if doc.has(key)]
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A file the tool reads after (above) the user config: its path, format and what to call it."""
+
+    path: Path
+    kind: str
+    role: str  # "this project's .claude/settings.json"
+
+
+def layered(tool: str, user: object, layers: Iterable[Layer], keys: Mapping[DocPath, str]
+            ) -> tuple[tuple[Override, ...], dict[DocPath, object]]:
+    """Overrides from files ranked above the user config, lowest first, and the value each key really has.
+
+    A key counts when a higher file sets it to something else than the user config does ({key: what it
+    decides, e.g. "the endpoint"}); the highest such file wins. A file that cannot be parsed is reported.
+    """
+    effective: dict[DocPath, object] = {}
+    for key in keys:
+        node = walk_plain(user, key)
+        if node is not None:
+            effective[key] = node
+    sources: dict[DocPath, Layer] = {}
+    found: list[Override] = []
+    for layer in layers:
+        try:
+            data = load(layer.kind, layer.path).doc.data
+        except ConfigFileError as exc:
+            found.append(Override(f"{layer.role} cannot be read ({exc.detail})", layer.path, ""))
+            continue
+        for key in keys:
+            value = walk_plain(data, key)
+            if value is not None:
+                effective[key] = value
+                sources[key] = layer
+    for key, layer in sources.items():
+        if effective[key] != walk_plain(user, key):
+            found.append(Override(f"{layer.role} sets {keys[key]}, and {tool} ranks it above your user settings",
+                                  layer.path, dotted(key)))
+    return tuple(found), effective
+
+
+def walk_plain(data: object, path: DocPath) -> object:
+    """The value at `path` in plain parsed data, or None."""
+    node = data
+    for segment in path:
+        if isinstance(node, dict) and isinstance(segment, str):
+            node = node.get(segment)
+        elif isinstance(node, list) and isinstance(segment, int) and -len(node) <= segment < len(node):
+            node = node[segment]
+        else:
+            return None
+    return node
+
+
+def parents_until_home(env: ToolEnv, stop_at_git: bool = False) -> list[Path]:
+    """The working directory and its parents, nearest first, up to (not including) the home folder."""
+    if env.cwd is None:
+        return []
+    folders = []
+    for folder in (env.cwd, *env.cwd.parents):
+        if folder == env.home:
+            break
+        folders.append(folder)
+        if stop_at_git and (folder / ".git").exists():
+            break
+    return folders

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from switchover.core.errors import ConfigFileError
+from switchover.core.formats.document import DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -19,6 +21,12 @@ KEY_VAR = "GEMINI_API_KEY"
 AUTH_TYPE = "gemini-api-key"
 OWNED_SETTINGS = (("security", "auth", "selectedType"), ("model", "name"))
 OWNED_ENV = ((BASE_URL_VAR,), (KEY_VAR,))
+MODEL_VAR = "GEMINI_MODEL"
+SYSTEM_SETTINGS = Path("/etc/gemini-cli/settings.json")
+_DECIDING: dict[DocPath, str] = {
+    ("model", "name"): "the model (model.name)",
+    ("security", "auth", "selectedType"): "how it signs in (security.auth.selectedType)",
+}
 
 
 class GeminiCli(Target):
@@ -50,7 +58,7 @@ class GeminiCli(Target):
 
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         project = [env.cwd / ".gemini" / "settings.json"] if env.cwd else []
-        system = [] if common.windows(env) else [Path("/etc/gemini-cli/settings.json")]
+        system = [] if common.windows(env) else [SYSTEM_SETTINGS]
         return common.existing([*project, *system]) + self.shadowing_env_files(env)
 
     def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
@@ -60,17 +68,59 @@ class GeminiCli(Target):
         return self.config_dir(env).is_dir()
 
 
+    def layers(self, env: ToolEnv) -> list[common.Layer]:
+        """Settings Gemini CLI ranks above the user file: the project's, then the system's (highest)."""
+        found = []
+        if env.cwd is not None:
+            found.append(common.Layer(env.cwd / ".gemini" / "settings.json", "jsonc",
+                                      "this project's .gemini/settings.json"))
+        if not common.windows(env):
+            found.append(common.Layer(SYSTEM_SETTINGS, "jsonc", "the system settings (set by an administrator)"))
+        return [layer for layer in found if layer.path.is_file()]
+
+    def _effective(self, env: ToolEnv, settings: object, dotenv: object) -> tuple[tuple[Override, ...], str | None,
+                                                                                   object]:
+        """What Gemini CLI ranks above ~/.gemini: overrides, and the base URL and model it will use."""
+        overrides, effective = common.layered(self.label, settings, self.layers(env), _DECIDING)
+        found = list(overrides)
+        ours = dotenv if isinstance(dotenv, dict) else {}
+        base_url = ours.get(BASE_URL_VAR)
+        shadows = self.shadowing_env_files(env)
+        if shadows and ours:  # only the first .env found is read: ours is not read at all
+            shadow = shadows[0]
+            found.append(Override(f"Gemini CLI reads {shadow} instead of {self.env_path(env)} (it loads only the "
+                                  "first .env it finds, from the folder it starts in upwards)", shadow, ""))
+            try:
+                base_url = common.load("dotenv", shadow).doc.get((BASE_URL_VAR,))
+            except ConfigFileError:
+                base_url = None
+        model = effective.get(("model", "name"))
+        for var, written in ((BASE_URL_VAR, ours.get(BASE_URL_VAR)), (KEY_VAR, ours.get(KEY_VAR)),
+                             (MODEL_VAR, model)):
+            value = env.environ.get(var)
+            if value and written is not None and value != written:
+                what = {BASE_URL_VAR: "the endpoint", KEY_VAR: "the key", MODEL_VAR: "the model"}[var]
+                found.append(Override(f"{what} comes from the environment, which Gemini CLI reads before "
+                                      f"{self.env_path(env).name} and settings.json", None, var))
+                if var == BASE_URL_VAR:
+                    base_url = value
+                elif var == MODEL_VAR:
+                    model = value
+        return tuple(found), str(base_url) if base_url else None, model
+
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         settings = common.load_existing("jsonc", self.settings_path(env))
         dotenv = common.load_existing("dotenv", self.env_path(env))
         if settings is None and dotenv is None:
             return None
-        base_url = dotenv.get((BASE_URL_VAR,)) if dotenv else None
+        overrides, base_url, model = self._effective(env, settings.data if settings else {},
+                                                     dotenv.data if dotenv else {})
         return CurrentChoice(
             base_url=base_url or DEFAULT_BASE_URL,
-            model=settings.get(("model", "name")) if settings else None,
+            model=str(model) if model else None,
             protocol=Protocol.GEMINI,
             detail=f"auth: {settings.get(('security', 'auth', 'selectedType')) if settings else None}",
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -93,23 +143,9 @@ class GeminiCli(Target):
             model=request.model,
             small_model=None,
             changes=common.changes(settings.change(), env_change),
-            warnings=self._warnings(env),
+            overrides=self._effective(env, settings.doc.data, dotenv.doc.data)[0],
             notes=(
                 "Restart Gemini CLI to pick this up. It reads ~/.gemini/.env only in trusted folders "
                 "(headless runs need --skip-trust or GEMINI_CLI_TRUST_WORKSPACE=true).",
             ),
         )
-
-    def _warnings(self, env: ToolEnv) -> tuple[str, ...]:
-        warnings = [
-            f"${var} is set in the environment and wins over {self.env_path(env)}; unset it."
-            for var in (BASE_URL_VAR, KEY_VAR, "GEMINI_MODEL")
-            if env.environ.get(var)
-        ]
-        warnings += [
-            f"Gemini CLI reads {path} instead of {self.env_path(env)} when started below {path.parent}."
-            for path in self.shadowing_env_files(env)
-        ]
-        project = [p for p in self.override_paths(env) if p.name == "settings.json"]
-        warnings += common.override_warnings(self.label, project, "jsonc", OWNED_SETTINGS)
-        return tuple(warnings)

@@ -63,13 +63,21 @@ class Goose(Target):
             return None
         provider = doc.get(("active_provider",)) or doc.get(("GOOSE_PROVIDER",))
         model = doc.get(("providers", str(provider), "model")) or doc.get(("GOOSE_MODEL",))
+        # Goose reads GOOSE_PROVIDER / GOOSE_MODEL from the environment before config.yaml.
+        overrides = common.environment_overrides(self.label, env, {
+            var: what for var, what, written in (("GOOSE_PROVIDER", "the provider", provider),
+                                                 ("GOOSE_MODEL", "the model", model))
+            if env.environ.get(var) and env.environ.get(var) != written})
+        provider = env.environ.get("GOOSE_PROVIDER") or provider
+        model = env.environ.get("GOOSE_MODEL") or model
         custom = common.load_existing("json", self.config_dir(env) / "custom_providers" / f"{provider}.json")
         base_url = custom.get(("base_url",)) if custom else None
         engine = custom.get(("engine",)) if custom else None
         protocol = next((p for p, e in _ENGINE.items() if e == engine), None)
         if protocol is not None and isinstance(base_url, str):
             base_url = base_url.removesuffix(_ENDPOINT_PATH[protocol]) if _ENDPOINT_PATH[protocol] else base_url
-        return CurrentChoice(base_url=base_url, model=model, protocol=protocol, detail=f"provider {provider}")
+        return CurrentChoice(base_url=base_url, model=model, protocol=protocol, detail=f"provider {provider}",
+                             overrides=overrides)
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

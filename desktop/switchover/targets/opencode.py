@@ -1,15 +1,26 @@
 """OpenCode: our own `provider.switchover` entry plus top-level `model`/`small_model`.
 
 The key is written as `{env:VAR}`: OpenCode substitutes it at start, so no secret lands on disk.
+
+What OpenCode actually uses (opencode 1.18.33, each case run against stand-ins): it merges the user config,
+then `opencode.json(c)` / `.opencode/opencode.json(c)` of the project (cwd up to the git root, nearer wins),
+then the JSON in `OPENCODE_CONFIG_CONTENT`. The default agent (`default_agent`, else "build") runs with
+`mode.<agent>.model` (legacy, wins when both are set), else `agent.<agent>.model`, else `model`. A provider
+missing from `enabled_providers`, or listed in `disabled_providers`, is not loaded: the run fails without a
+request. In the user file, Switchover can make the agent's model and the provider lists point at its entry
+too, on request; in project files and the environment it only says so.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from switchover.core.errors import ConfigFileError
+from switchover.core.formats.document import ConfigDocument, DocPath, dotted
 from switchover.core.providers import Endpoint, Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 PROVIDER_ID = common.OWNED_ID
@@ -22,6 +33,34 @@ _NPM = {
 }
 _PROTOCOL_OF_NPM = {npm: protocol for protocol, npm in _NPM.items()}
 OWNED_KEYS = (("model",), ("small_model",), ("provider", PROVIDER_ID))
+INLINE_CONFIG = "OPENCODE_CONFIG_CONTENT"
+AGENT_SECTIONS = ("mode", "agent")  # where an agent's own model can be set, the winning one first
+_PROJECT_NAMES = ("opencode.json", "opencode.jsonc", ".opencode/opencode.json", ".opencode/opencode.jsonc")
+
+
+Layer = tuple[Path | None, dict[str, Any]]  # (file, or None for the environment; its data)
+
+
+def _last(layers: list[Layer], path: DocPath) -> tuple[Path | None, Any] | None:
+    """The layer that decides `path` (the last one setting it) and its value."""
+    for source, data in reversed(layers):
+        node: Any = data
+        for segment in path:
+            node = node.get(segment) if isinstance(node, dict) else None
+        if node is not None:
+            return source, node
+    return None
+
+
+def _deciding_model(layers: list[Layer]) -> tuple[DocPath, Path | None, str] | None:
+    """Which key gives the model the default agent runs with: (key, file, "provider/model")."""
+    agent_found = _last(layers, ("default_agent",))
+    agent = agent_found[1] if agent_found and isinstance(agent_found[1], str) else "build"
+    for path in (*((section, agent, "model") for section in AGENT_SECTIONS), ("model",)):
+        found = _last(layers, path)
+        if found is not None and isinstance(found[1], str):
+            return path, found[0], found[1]
+    return None
 
 
 def sdk_base_url(endpoint: Endpoint) -> str:
@@ -51,10 +90,96 @@ class OpenCode(Target):
         )
 
     def override_paths(self, env: ToolEnv) -> tuple[Path, ...]:
+        """The project's config files, outermost first (OpenCode merges them in that order, nearer wins)."""
         if env.cwd is None:
             return ()
-        names = ("opencode.json", "opencode.jsonc", ".opencode/opencode.json", ".opencode/opencode.jsonc")
-        return common.existing(env.cwd / n for n in names)
+        folders = []
+        for folder in (env.cwd, *env.cwd.parents):
+            if folder == env.home:
+                break
+            folders.append(folder)
+            if (folder / ".git").exists():
+                break
+        user = self.config_path(env)
+        return tuple(p for folder in reversed(folders) for p in common.existing(folder / n for n in _PROJECT_NAMES)
+                     if p != user)
+
+    # -- what OpenCode actually uses ------------------------------------------------------------------------
+
+    def _layers(self, env: ToolEnv, user: dict[str, Any]) -> tuple[list[Layer], list[Override]]:
+        """The configs OpenCode merges, lowest precedence first, and the ones that could not be read."""
+        layers: list[Layer] = [(self.config_path(env), user)]
+        unreadable: list[Override] = []
+        for path in self.override_paths(env):
+            try:
+                data = common.load("jsonc", path).doc.data
+            except ConfigFileError as exc:
+                unreadable.append(Override(f"this project's OpenCode config cannot be read ({exc.detail})", path, ""))
+                continue
+            layers.append((path, data if isinstance(data, dict) else {}))
+        inline = env.environ.get(INLINE_CONFIG)
+        if inline:
+            try:
+                data = json.loads(inline)
+            except ValueError:
+                data = {}
+            layers.append((None, data if isinstance(data, dict) else {}))
+        return layers, unreadable
+
+    def _overrides(self, env: ToolEnv, user: dict[str, Any]) -> tuple[tuple[Override, ...], str | None]:
+        """What OpenCode ranks above the user file's `model`, and the "provider/model" it will really use."""
+        layers, found = self._layers(env, user)
+        user_path = self.config_path(env)
+        deciding = _deciding_model(layers)
+        used = deciding[2] if deciding else None
+        written = user.get("model") if isinstance(user.get("model"), str) else None
+        if deciding is not None and used != written and deciding[:2] != (("model",), user_path):
+            key, source, _ = deciding
+            agent = key[1] if len(key) == 3 else ""
+            reason = (f"the {agent} agent runs with a model of its own, {used}" if agent
+                      else f"{'the inline config in the environment' if source is None else 'a project config'} "
+                           f"sets the model, {used}")
+            fix = f"set it to {written}" if source == user_path and agent and written else ""
+            found.append(Override(reason, source, INLINE_CONFIG if source is None else dotted(key), fix))
+        provider_id = (used or "").partition("/")[0]
+        if provider_id:
+            found += self._provider_filters(layers, user_path, provider_id)
+        return tuple(found), used
+
+    def _provider_filters(self, layers: list[Layer], user_path: Path, provider_id: str) -> list[Override]:
+        found = []
+        allowed = _last(layers, ("enabled_providers",))
+        if allowed is not None and isinstance(allowed[1], list) and provider_id not in allowed[1]:
+            found.append(Override(f"OpenCode loads only the providers in enabled_providers, and “{provider_id}” is "
+                                  "not one of them (the run fails)", allowed[0],
+                                  INLINE_CONFIG if allowed[0] is None else "enabled_providers",
+                                  f"add “{provider_id}” to it" if allowed[0] == user_path else ""))
+        denied = _last(layers, ("disabled_providers",))
+        if denied is not None and isinstance(denied[1], list) and provider_id in denied[1]:
+            found.append(Override(f"disabled_providers turns “{provider_id}” off (the run fails)", denied[0],
+                                  INLINE_CONFIG if denied[0] is None else "disabled_providers",
+                                  f"take “{provider_id}” out of it" if denied[0] == user_path else ""))
+        return found
+
+    def _fix(self, doc: ConfigDocument, overrides: tuple[Override, ...], user_path: Path) -> tuple[Override, ...]:
+        """Make the fixable overrides in the user file point at Switchover's entry; returns those changed."""
+        fixed = []
+        model = doc.get(("model",))
+        for override in overrides:
+            if not override.fix or override.path != user_path:
+                continue
+            if override.key == "enabled_providers":
+                doc.append(("enabled_providers",), PROVIDER_ID)
+            elif override.key == "disabled_providers":
+                for index in reversed(_indices(doc.get(("disabled_providers",)), PROVIDER_ID)):
+                    doc.delete(("disabled_providers", index))
+            else:  # mode.<agent>.model / agent.<agent>.model: every section that names one for this agent
+                agent = override.key.split(".")[1]
+                for section in AGENT_SECTIONS:
+                    if doc.has((section, agent, "model")):
+                        doc.set((section, agent, "model"), model)
+            fixed.append(override)
+        return tuple(fixed)
 
     def config_paths(self, env: ToolEnv) -> tuple[Path, ...]:
         return (self.config_path(env),)
@@ -67,9 +192,12 @@ class OpenCode(Target):
         doc = common.load_existing("jsonc", self.config_path(env))
         if doc is None:
             return None
-        provider_id, _, model = str(doc.get(("model",)) or "").partition("/")
-        entry = doc.get(("provider", provider_id)) if provider_id else None
-        entry = entry if isinstance(entry, dict) else {}
+        data = doc.data if isinstance(doc.data, dict) else {}
+        overrides, used = self._overrides(env, data)
+        layers, _ = self._layers(env, data)
+        provider_id, _, model = str(used or "").partition("/")
+        found = _last(layers, ("provider", provider_id)) if provider_id else None
+        entry = found[1] if found is not None and isinstance(found[1], dict) else {}
         options = entry.get("options")
         options = options if isinstance(options, dict) else {}
         protocol = _PROTOCOL_OF_NPM.get(str(entry.get("npm")))
@@ -83,6 +211,7 @@ class OpenCode(Target):
             protocol=protocol,
             small_model=small,
             detail=f"provider {provider_id}" if provider_id else "no model set",
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -107,6 +236,13 @@ class OpenCode(Target):
         config.doc.set(("model",), f"{PROVIDER_ID}/{request.model}")
         small = f"{PROVIDER_ID}/{request.small_model}" if request.small_model else None
         common.set_or_delete(config.doc, ("small_model",), small)
+        user_path = self.config_path(env)
+        planned = config.doc.data if isinstance(config.doc.data, dict) else {}
+        overrides, _ = self._overrides(env, planned)
+        fixed: tuple[Override, ...] = ()
+        if request.include_overrides:
+            fixed = self._fix(config.doc, overrides, user_path)
+            overrides, _ = self._overrides(env, config.doc.data if isinstance(config.doc.data, dict) else {})
         return SwitchPlan(
             tool=self.id,
             endpoint=endpoint,
@@ -116,4 +252,11 @@ class OpenCode(Target):
             warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS),
             notes=(f"Restart {self.label} to pick this up.",
                    *(() if request.key_file is not None else common.env_key_note(self.label, provider, env))),
+            overrides=overrides,
+            fixed=fixed,
         )
+
+
+def _indices(items: object, value: str) -> list[int]:
+    return [i for i, item in enumerate(items) if item == value] if isinstance(items, list) else []
+

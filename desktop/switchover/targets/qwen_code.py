@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from switchover.core.formats.document import ConfigDocument
+from switchover.core.errors import ConfigFileError
+from switchover.core.formats.document import ConfigDocument, DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 MARKER = " (Switchover)"
@@ -20,6 +21,10 @@ SETTINGS_VERSION = 4  # Qwen migrates (and reformats) a file without "$version" 
 _AUTH_TYPE = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.GEMINI: "gemini"}
 _PROTOCOL_OF_AUTH = {auth: protocol for protocol, auth in _AUTH_TYPE.items()}
 OWNED_KEYS = (("security", "auth", "selectedType"), ("model", "name"))
+_DECIDING: dict[DocPath, str] = {
+    ("model", "name"): "the model (model.name)",
+    ("security", "auth", "selectedType"): "the provider type (security.auth.selectedType)",
+}
 _TOKEN_KEY = ("security", "auth", "apiKey")  # written only with Switchover's gateway token
 GATEWAY_TOKEN_PREFIX = "swo-gw-"  # how the gateway token begins (switchover.gateway.token.TOKEN_PREFIX)
 
@@ -50,19 +55,56 @@ class QwenCode(Target):
         return self.config_dir(env).is_dir()
 
 
+    def layers(self, env: ToolEnv) -> list[common.Layer]:
+        project = env.cwd / ".qwen" / "settings.json" if env.cwd else None
+        if project is None or not project.is_file() or project == self.settings_path(env):
+            return []
+        return [common.Layer(project, "jsonc", "this project's .qwen/settings.json")]
+
+    def _effective(self, env: ToolEnv, data: object) -> tuple[tuple[Override, ...], dict[str, Any], str | None,
+                                                                object]:
+        """Overrides, the modelProviders entry Qwen Code will use, its auth type and the model id."""
+        overrides, effective = common.layered(self.label, data, self.layers(env), _DECIDING)
+        found = list(overrides)
+        auth_type = effective.get(("security", "auth", "selectedType"))
+        model = effective.get(("model", "name"))
+        entries = common.walk_plain(data, ("modelProviders", str(auth_type)))
+        entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        entry = next((e for e in entries if e.get("id") == model), {})
+        if entry and not _is_ours(entry) and any(_is_ours(e) and e.get("id") == model for e in entries):
+            found.append(Override(f"your own modelProviders.{auth_type} entry “{entry.get('name', model)}” has the "
+                                  "same id and comes first, and Qwen Code uses the first", self.settings_path(env),
+                                  f"modelProviders.{auth_type}"))
+        var = entry.get("envKey")
+        shadow = self._dotenv_setting(env, str(var)) if _is_ours(entry) and var else None
+        if shadow is not None:
+            found.append(Override(f"a .env file Qwen Code reads before ~/.qwen/.env sets ${var}", shadow, str(var)))
+        return tuple(found), entry, str(auth_type) if auth_type else None, model
+
+    def _dotenv_setting(self, env: ToolEnv, var: str) -> Path | None:
+        """The project .env (`.qwen/.env` or `.env`, from the cwd upwards) that sets `var`, if any."""
+        for folder in common.parents_until_home(env):
+            for path in (folder / ".qwen" / ".env", folder / ".env"):
+                if not path.is_file():
+                    continue
+                try:
+                    if common.load("dotenv", path).doc.has((var,)):
+                        return path
+                except ConfigFileError:
+                    continue
+        return None
+
     def current(self, env: ToolEnv) -> CurrentChoice | None:
         doc = common.load_existing("jsonc", self.settings_path(env))
         if doc is None:
             return None
-        auth_type = doc.get(("security", "auth", "selectedType"))
-        model = doc.get(("model", "name"))
-        entries = doc.get(("modelProviders", str(auth_type))) or []
-        entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == model), {})
+        overrides, entry, auth_type, model = self._effective(env, doc.data)
         return CurrentChoice(
             base_url=entry.get("baseUrl"),
-            model=model,
+            model=str(model) if model is not None else None,
             protocol=_PROTOCOL_OF_AUTH.get(str(auth_type)),
             detail=f"auth type {auth_type}",
+            overrides=overrides,
         )
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
@@ -89,23 +131,23 @@ class QwenCode(Target):
         elif str(doc.get(_TOKEN_KEY) or "").startswith(GATEWAY_TOKEN_PREFIX):
             doc.delete(_TOKEN_KEY)  # our gateway token from an earlier switch: not the user's own key
         auth_type = _AUTH_TYPE[endpoint.protocol]
-        for model in common.model_list(request):
+        for index, model in enumerate(common.model_list(request)):
             entry: dict[str, Any] = {
                 "id": model,
                 "name": f"{model} ({provider.display_name}){MARKER}",
                 "baseUrl": endpoint.base_url,
             }
-            doc.append(("modelProviders", auth_type), entry | auth)
+            # First in the list: Qwen Code uses the first entry with the model's id.
+            doc.insert(("modelProviders", auth_type), index, entry | auth)
         doc.set(("security", "auth", "selectedType"), auth_type)
         doc.set(("model", "name"), request.model)
-        warnings = common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS)
         return SwitchPlan(
             tool=self.id,
             endpoint=endpoint,
             model=request.model,
             small_model=None,
             changes=common.changes(settings.change(holds_secret=holds_token)),
-            warnings=warnings + _shadowing_entries(doc, auth_type, request.model),
+            overrides=self._effective(env, doc.data)[0],
             notes=("Restart Qwen Code to pick this up.",
                    *(() if holds_token else common.env_key_note(self.label, provider, env))),
         )
@@ -121,15 +163,3 @@ def _remove_ours(doc: ConfigDocument) -> None:
             for index in reversed(range(len(entries))):
                 if _is_ours(entries[index]):
                     doc.delete(("modelProviders", auth_type, index))
-
-
-def _shadowing_entries(doc: ConfigDocument, auth_type: str, model: str) -> tuple[str, ...]:
-    """Qwen Code picks the first entry with the model's id: a user entry before ours would win."""
-    entries = doc.get(("modelProviders", auth_type)) or []
-    first = next((e for e in entries if isinstance(e, dict) and e.get("id") == model), None)
-    if first is None or _is_ours(first):
-        return ()
-    return (
-        f"Your own modelProviders.{auth_type} entry “{first.get('name', model)}” has the id {model!r} and comes "
-        "first, so Qwen Code uses it instead of Switchover's; rename or remove it.",
-    )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 PROVIDER_ID = "Switchover"
@@ -71,7 +71,18 @@ class Zed(Target):
             model=doc.get((key, "default_model", "model")),
             protocol=Protocol.OPENAI_CHAT if base_url else None,
             detail=f"provider {provider}" if provider else "no default model",
+            overrides=self._switched_off(env, doc, key),
         )
+
+    def _switched_off(self, env: ToolEnv, doc: ConfigDocument, key: str) -> tuple[Override, ...]:
+        """Zed's AI features turned off altogether: nothing uses the default model."""
+        path = self.settings_path(env)
+        found = []
+        if doc.get(("disable_ai",)) is True:
+            found.append(Override("Zed's AI features are turned off", path, "disable_ai"))
+        if doc.get((key, "enabled")) is False:
+            found.append(Override("Zed's agent is turned off", path, f"{key}.enabled"))
+        return tuple(found)
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
@@ -111,6 +122,7 @@ class Zed(Target):
             small_model=None,
             changes=common.changes(settings.change()),
             warnings=common.override_warnings(self.label, self.override_paths(env), "jsonc", OWNED_KEYS) + legacy,
+            overrides=self._switched_off(env, settings.doc, key),
             notes=("Zed applies settings edits live.", key_note),
         )
 

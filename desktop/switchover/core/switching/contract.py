@@ -82,7 +82,10 @@ class Override:
     fix: str = ""
 
     def describe(self) -> str:
-        where = f"${self.key} in the environment" if self.path is None else f"{self.path}: {self.key}"
+        if self.path is None:
+            where = f"${self.key} in the environment"
+        else:
+            where = f"{self.path}: {self.key}" if self.key else str(self.path)
         return f"{self.reason} ({where})"
 
 
