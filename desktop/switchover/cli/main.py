@@ -23,8 +23,8 @@ from switchover.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
-COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "prices", "switching", "run", "failover",
-                 "gateway")
+COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "usage", "prices", "switching", "run",
+                 "failover", "gateway")
 # Which module registers each command, so running one imports only its module: `switchover key NAME` is a
 # key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
 # commands still load every module; a test checks this table against what the modules register.
@@ -37,6 +37,7 @@ COMMAND_MODULES = {
     "discover": "check",
     "balance": "balance",
     "prices": "prices",
+    "usage": "usage",
     "tools": "switching",
     "use": "switching",
     "undo": "switching",

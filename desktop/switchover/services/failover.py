@@ -32,6 +32,7 @@ from switchover.core.secrets import Keychain
 from switchover.core.switching.contract import CurrentChoice, Target, ToolEnv
 from switchover.services.keys import KeySource
 from switchover.services.probes import ProbeSpec, build_probes, sweep
+from switchover.services.spend import spend_rates_for
 from switchover.services.switching import all_targets, get_target, make_engine, switch_problems, switch_request
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def build_monitor(
         only_tools=only_tools,
         lookahead=100 if one_shot else 2,
         exclusive_lock=None if one_shot else monitor_lock_file(),
-        balance_checker=balance_checker or LiveBalanceChecker(),
+        balance_checker=balance_checker or LiveBalanceChecker(rates=spend_rates_for),
     )
 
 

@@ -84,9 +84,10 @@ class AppController(QObject):
         self.gateway = GatewayService(self.state, self.tasks, self.failover, parent=self)
         self.gateway.results_arrived.connect(self._monitor_results)  # request outcomes are health evidence
         self.state.store_changed.connect(self.gateway.sync)  # runs while Settings say so
+        from switchover.services.spend import spend_rates_for
         from switchover.ui.balance import BalanceService
 
-        self.balances = BalanceService(self.state, parent=self)
+        self.balances = BalanceService(self.state, rates=spend_rates_for, parent=self)
         self.failover.balances_arrived.connect(self.balances.ingest)
         self.balances.changed.connect(self.update_tray)
         self.window: MainWindow | None = None

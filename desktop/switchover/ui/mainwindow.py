@@ -22,9 +22,11 @@ from switchover.ui.icons import app_icon
 class MainWindow(QMainWindow):
     """Signals:
     close_requested(): the user closed the window; the app decides whether that hides or quits.
+    page_shown(str): the key of the page now shown (pages that load lazily listen to it).
     """
 
     close_requested = Signal()
+    page_shown = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +44,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._shown)
         self.pages: dict[str, QWidget] = {}
         self.allow_close = False
 
@@ -51,6 +54,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
+
+    def _shown(self, row: int) -> None:
+        page = self.stack.widget(row)
+        key = next((k for k, p in self.pages.items() if p is page), None)
+        if key is not None:
+            self.page_shown.emit(key)
 
     def show_page(self, key: str) -> QWidget:
         page = self.pages[key]

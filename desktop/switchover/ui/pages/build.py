@@ -15,6 +15,8 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
     from switchover.ui.pages.providers import ProvidersPage
     from switchover.ui.pages.settings import SettingsPage
     from switchover.ui.pages.tools import ToolsPage
+    from switchover.ui.pages.usage import UsagePage
+    from switchover.ui.usage import UsageService
 
     window.add_page("providers", "Providers", ProvidersPage(controller.state))
     window.add_page("health", "Health", HealthPage(controller.state, controller.health, controller.balances))
@@ -23,4 +25,7 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
     window.add_page("history", "History", history)
     history.load()
     controller.failover.decision_made.connect(lambda _d: history.load())
+    usage = UsagePage(UsageService(controller.state, balances=lambda: controller.balances.latest, parent=window))
+    window.add_page("usage", "Usage", usage)
+    window.page_shown.connect(lambda key: usage.load() if key == "usage" else None)
     window.add_page("settings", "Settings", SettingsPage(controller.state, gateway=controller.gateway))

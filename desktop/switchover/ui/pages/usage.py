@@ -1,0 +1,209 @@
+"""Usage page: what each tool and provider spent per day (counted from the gateway's requests, priced from
+the price table), with the balance forecast beside each provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from switchover.core.balance.results import format_money
+from switchover.core.spend.report import UsageReport
+from switchover.core.spend.usage import Group, GroupBy
+from switchover.ui.charts import DailyBarChart, make_series
+from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.usage import UsageService, tokens_text
+
+DAY_CHOICES = ((7, "Last 7 days"), (14, "Last 14 days"), (30, "Last 30 days"), (90, "Last 90 days"))
+TOKENS = "tokens"
+
+
+def cost_text(group: Group) -> str:
+    parts = [format_money(v, c) for c, v in sorted(group.cost.items(), key=lambda item: -item[1])]
+    text = " + ".join(parts) if parts else "—"
+    return ("≈ " + text) if group.estimated and parts else text
+
+
+class UsageModel(RowsModel):
+    headers = ("Name", "Requests", "Input", "Cached", "Output", "Spend", "Outlook")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.report: UsageReport | None = None
+        self.by = GroupBy.PROVIDER
+
+    def show(self, report: UsageReport, by: GroupBy) -> None:
+        self.report, self.by = report, by
+        self.set_rows(report.groups.get(by, []))
+
+    def cell(self, obj: Any, column: int, role: int) -> Any:
+        group: Group = obj
+        report = self.report
+        if role == DISPLAY:
+            if column == 0:
+                return report.label(self.by, group.key) if report is not None else group.key
+            if column == 1:
+                errors = f" ({group.errors} failed)" if group.errors else ""
+                return f"{group.requests}{errors}"
+            if column == 2:
+                return tokens_text(group.tokens.input)
+            if column == 3:
+                return tokens_text(group.tokens.cached_input)
+            if column == 4:
+                return tokens_text(group.tokens.output)
+            if column == 5:
+                return cost_text(group) if group.cost else ("no price" if group.unpriced_tokens else "—")
+            if column == 6:
+                return self._outlook(group)
+        if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= column <= 5:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and group.estimated:
+            return ("Part of this is at the list (peak) price: the time of those requests is no longer in the "
+                    "log, so off-peak discounts cannot be applied. It may read higher than the bill.")
+        return None
+
+    def _outlook(self, group: Group) -> str:
+        report = self.report
+        if report is None or self.by is not GroupBy.PROVIDER:
+            return ""
+        if group.key in report.forecasts:
+            return report.forecasts[group.key]
+        balance = report.balances.get(group.key)
+        if balance is not None and balance.has_amount:
+            return f"{balance.money()} left"
+        if balance is not None and not balance.supported:
+            return "no balance API; spend counted from requests"
+        return ""
+
+
+class UsagePage(QWidget):
+    def __init__(self, service: UsageService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.report: UsageReport | None = None
+        self.days_combo = QComboBox()
+        for days, label in DAY_CHOICES:
+            self.days_combo.addItem(label, days)
+        self.by_buttons = QButtonGroup(self)
+        self.by_buttons.setExclusive(True)
+        by_row = QHBoxLayout()
+        by_row.setSpacing(0)
+        for i, (by, label) in enumerate(((GroupBy.PROVIDER, "By provider"), (GroupBy.TOOL, "By tool"),
+                                         (GroupBy.MODEL, "By model"))):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            button.setProperty("by", by.value)
+            self.by_buttons.addButton(button, i)
+            by_row.addWidget(button)
+        self.metric_combo = QComboBox()
+        self.refresh_button = QPushButton("Refresh")
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.chart = DailyBarChart()
+        self.model = UsageModel(self)
+        self.table = make_table(self)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: gray;")
+        controls = QHBoxLayout()
+        controls.addWidget(self.days_combo)
+        controls.addSpacing(8)
+        controls.addLayout(by_row)
+        controls.addSpacing(8)
+        controls.addWidget(self.metric_combo)
+        controls.addStretch(1)
+        controls.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Usage", "What your tools spent, counted from the requests the gateway relayed "
+                                             "and priced from the price table."))
+        layout.addLayout(controls)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.chart, 3)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.notes)
+        self.days_combo.currentIndexChanged.connect(lambda _i: self.load())
+        self.refresh_button.clicked.connect(self.load)
+        self.by_buttons.idClicked.connect(lambda _i: self.redraw())
+        self.metric_combo.currentIndexChanged.connect(lambda _i: self.redraw())
+        service.report_ready.connect(self.show_report)
+        service.report_failed.connect(self._failed)
+        self.summary.setText("Counting…")
+
+    @property
+    def by(self) -> GroupBy:
+        button = self.by_buttons.checkedButton()
+        return GroupBy(str(button.property("by"))) if button is not None else GroupBy.PROVIDER
+
+    def load(self) -> None:
+        self.refresh_button.setEnabled(False)
+        self.service.load(int(self.days_combo.currentData()))
+
+    def show_report(self, report: UsageReport) -> None:
+        self.refresh_button.setEnabled(True)
+        self.report = report
+        wanted = self.metric_combo.currentData()
+        self.metric_combo.blockSignals(True)
+        self.metric_combo.clear()
+        for currency in report.currencies():
+            self.metric_combo.addItem(f"Spend ({currency})", currency)
+        self.metric_combo.addItem("Tokens", TOKENS)
+        self.metric_combo.setCurrentIndex(max(0, self.metric_combo.findData(wanted)) if wanted else 0)
+        self.metric_combo.blockSignals(False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        by = self.by
+        metric = str(self.metric_combo.currentData() or TOKENS)
+        groups = [g for g in report.groups.get(by, []) if by is not GroupBy.DAY]
+        fmt: Callable[[float], str]
+        if metric == TOKENS:
+            named = [(report.label(by, g.key), {d: float(v) for d, v in g.tokens_per_day.items()}) for g in groups]
+            fmt = tokens_text
+            title = "Tokens per day"
+        else:
+            named = [(report.label(by, g.key), {d: per.get(metric, 0.0) for d, per in g.per_day.items()})
+                     for g in groups if metric in g.cost]
+            named.sort(key=lambda item: -sum(item[1].values()))
+            fmt = partial(format_money, currency=metric)
+            title = f"Spend per day ({metric})"
+        self.chart.empty_text = ("No requests counted in this period. Route a tool through the gateway "
+                                 "(switchover use … --via-gateway) to count what it spends.")
+        self.chart.set_data(report.days, make_series(named), fmt, title)
+        self.model.show(report, by)
+        self.table.setColumnHidden(6, by is not GroupBy.PROVIDER)
+        self.table.resizeColumnsToContents()
+        self.table.clearSelection()
+        requests = sum(g.requests for g in report.groups.get(GroupBy.PROVIDER, []))
+        span = f"Last {len(report.days)} days"
+        self.summary.setText(
+            f"<b>{span}</b>: {report.total_text()} · {tokens_text(report.tokens)} tokens · {requests} requests"
+            if not report.empty else f"<b>{span}</b>: nothing counted yet.")
+        notes = list(report.forecasts.values()) if by is not GroupBy.PROVIDER else []
+        if report.unpriced:
+            worst = sorted(report.unpriced.items(), key=lambda item: -item[1])[:3]
+            listed = ", ".join(f"{key} ({tokens_text(n)} tokens)" for key, n in worst)
+            notes.append(f"No price for {listed}: counted in tokens only (switchover prices set adds one).")
+        self.notes.setText("  ".join(notes))
+
+    def _failed(self, message: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.summary.setText(f"<span style='color:#b91c1c'>Could not count usage: {message}</span>")
