@@ -75,6 +75,10 @@ class StandinState:
     event_gap_s: float = 0.0  # pause between stream events (to see a relay pass each one on at once)
     tool_call: tuple[str, dict[str, Any]] | None = None  # answer a fresh user turn with this tool call
     after_reply: Callable[[RecordedRequest], None] | None = None  # called after each completion was answered
+    usage: tuple[int, int, int] | None = None  # (input incl. cache reads, output, cache reads) of every answer
+
+    def usage_numbers(self) -> tuple[int, int, int]:
+        return self.usage or (12, 5, 0)
 
     @property
     def reply(self) -> str:
@@ -409,7 +413,8 @@ class _Handler(BaseHTTPRequestHandler):
         if call is not None:
             self._anthropic_tool(msg_id, model, stream, call)
             return
-        usage = {"input_tokens": 12, "output_tokens": 5}
+        total_in, out, cached = self.state.usage_numbers()
+        usage = {"input_tokens": total_in - cached, "output_tokens": out, "cache_read_input_tokens": cached}
         if not stream:
             self._send_json(
                 200,
@@ -437,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "content": [],
                     "stop_reason": None,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": 12, "output_tokens": 1},
+                    "usage": {**usage, "output_tokens": 1},
                 },
             }
             yield "content_block_start", {
@@ -454,7 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
             yield "message_delta", {
                 "type": "message_delta",
                 "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                "usage": {"output_tokens": 5},
+                "usage": {"output_tokens": out},
             }
             yield "message_stop", {"type": "message_stop"}
 
@@ -487,7 +492,9 @@ class _Handler(BaseHTTPRequestHandler):
         chat_id = f"chatcmpl-{uuid.uuid4().hex[:20]}"
         created = int(time.time())
         text, call = self._turn()
-        usage = {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
+        total_in, out, cached = self.state.usage_numbers()
+        usage = {"prompt_tokens": total_in, "completion_tokens": out, "total_tokens": total_in + out,
+                 "prompt_tokens_details": {"cached_tokens": cached}}
         tool_calls = None
         if call is not None:
             tool_calls = [{"id": f"call_{uuid.uuid4().hex[:20]}", "type": "function",
@@ -556,12 +563,13 @@ class _Handler(BaseHTTPRequestHandler):
         text = self.state.reply
         part = {"type": "output_text", "text": text, "annotations": []}
         item = {"type": "message", "id": item_id, "status": "completed", "role": "assistant", "content": [part]}
+        total_in, out, cached = self.state.usage_numbers()
         usage = {
-            "input_tokens": 12,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": 5,
+            "input_tokens": total_in,
+            "input_tokens_details": {"cached_tokens": cached},
+            "output_tokens": out,
             "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 17,
+            "total_tokens": total_in + out,
         }
 
         def response(status: str, output: list[Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from switchover.core.balance.results import BalanceResult, BalanceStatus
 from switchover.core.catalog import default_catalog
@@ -71,7 +71,9 @@ def test_usage_page_shows_spend_per_day_and_forecast(qtbot: Any, service: Any) -
     assert model.index(0, 5).data().startswith("≈ $")  # DeepSeek bills by hour; times unknown: estimated
     assert model.index(1, 1).data() == "35 (7 failed)"
     assert model.index(2, 5).data() == "no price"
-    assert model.index(0, 6).data().startswith("At the last 7 days' rate, DeepSeek runs out in about ")
+    assert model.index(0, 6).data().startswith("$40.00 left, about ")
+    assert model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole).startswith(
+        "At the last 7 days' rate, DeepSeek runs out in about ")
     assert "Last 7 days" in page.summary.text() and "requests" in page.summary.text()
     assert "No price for ollama/qwen3-coder" in page.notes.text()
 
@@ -113,7 +115,7 @@ def test_usage_page_empty_and_failure(qtbot: Any, controller: Any) -> None:
 def test_chart_helpers(qtbot: Any) -> None:
     from switchover.ui.charts import DailyBarChart
 
-    assert [nice_ceiling(v) for v in (0, 0.7, 3.6, 12, 260)] == [1.0, 1.0, 5.0, 20.0, 500.0]
+    assert [nice_ceiling(v) for v in (0, 0.7, 2.9, 3.6, 12, 260)] == pytest.approx([1.0, 0.8, 3.0, 4.0, 12.0, 300.0])
     named = [(f"s{i}", {"2026-11-29": float(i + 1)}) for i in range(10)]
     series = make_series(named)
     assert len(series) == 8 and series[-1].name == "3 others" and series[-1].values["2026-11-29"] == 8 + 9 + 10

@@ -65,9 +65,13 @@ def tool_labels() -> dict[str, str]:
 
 
 def last_balances(store: Store) -> dict[str, BalanceResult]:
-    from switchover.core.balance.checks import last_known
+    """The newest stored reading per provider, and for those without a balance API, a line saying so."""
+    from switchover.core.balance.checks import last_known, without_balance_api
 
-    return last_known(store.providers.values())
+    found = last_known(store.providers.values())
+    for result in without_balance_api(store.providers.values(), store):
+        found.setdefault(result.provider, result)
+    return found
 
 
 def load_report(store: Store | None = None, *, days: int = 7, balances: Mapping[str, BalanceResult] | None = None,

@@ -106,13 +106,16 @@ class BalanceService(QObject):
         return [p for p in store.providers.values() if not plan(p, settings).local]
 
     def load_history(self) -> Task:
-        def work(_p: Progress) -> dict[str, BalanceResult]:
-            from switchover.core.balance.checks import last_known
+        store = self.state.store
 
-            return last_known(self.state.store.providers.values())
+        def work(_p: Progress) -> list[BalanceResult]:
+            from switchover.core.balance.checks import last_known, without_balance_api
 
-        return self.state.tasks.run(work, on_success=lambda found: self.ingest(found.values()),
-                                    label="load balance history")
+            stored = last_known(store.providers.values())
+            return [*stored.values(), *(r for r in without_balance_api(store.providers.values(), store)
+                                        if r.provider not in stored)]
+
+        return self.state.tasks.run(work, on_success=self.ingest, label="load balance history")
 
     def ingest(self, results: Iterable[BalanceResult]) -> None:
         """Newer readings replace older ones (a stored reading never hides a fresh one)."""

@@ -44,11 +44,11 @@ def make_series(named: Sequence[tuple[str, Mapping[str, float]]]) -> list[Series
 
 
 def nice_ceiling(value: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten, at or above `value` (axis tops people can read)."""
+    """A round number at or above `value` whose quarters read well (axis tops people can read)."""
     if value <= 0:
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10):
         if value <= step * power + 1e-12:
             return step * power
     return 10 * power

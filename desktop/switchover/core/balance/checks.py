@@ -150,3 +150,16 @@ class LiveBalanceChecker:
         return check_providers(with_api, store, keychain=self._keychain, catalog=self.catalog, options=self.options,
                                rates=rates, history=self.history, include_unsupported=False,
                                skip_locked_keychain=True)
+
+
+def without_balance_api(providers: Iterable[Provider], store: Store,
+                        catalog: Catalog | None = None) -> list[BalanceResult]:
+    """What can be said without the network: the providers that have no balance API (or a local server),
+    each with the sentence why."""
+    settings = load_balance_settings(store)
+    found = []
+    for provider in providers:
+        resolution = plan(provider, settings, catalog)
+        if resolution.target is None and not resolution.supported:
+            found.append(BalanceResult(provider.name, BalanceStatus.UNAVAILABLE, resolution.reason, supported=False))
+    return found

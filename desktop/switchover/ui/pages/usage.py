@@ -68,6 +68,8 @@ class UsageModel(RowsModel):
                 return cost_text(group) if group.cost else ("no price" if group.unpriced_tokens else "—")
             if column == 6:
                 return self._outlook(group)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and report is not None:
+            return report.forecasts.get(group.key)
         if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= column <= 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == 5 and group.estimated:
@@ -76,16 +78,21 @@ class UsageModel(RowsModel):
         return None
 
     def _outlook(self, group: Group) -> str:
+        """"$24.60 left, about 44 days at the recent rate" (the full forecast sentence is the tooltip)."""
         report = self.report
         if report is None or self.by is not GroupBy.PROVIDER:
             return ""
-        if group.key in report.forecasts:
-            return report.forecasts[group.key]
         balance = report.balances.get(group.key)
-        if balance is not None and balance.has_amount:
-            return f"{balance.money()} left"
+        rate = report.rates.get(group.key)
+        if balance is not None and balance.has_amount and balance.amount is not None:
+            text = f"{balance.money()} left"
+            if rate is not None and rate.per_day > 0 and rate.currency == balance.currency:
+                days = max(0.0, balance.amount) / rate.per_day
+                text += f", about {round(days)} day{'s' if round(days) != 1 else ''} at the recent rate" \
+                    if days >= 1 else ", less than a day at the recent rate"
+            return text
         if balance is not None and not balance.supported:
-            return "no balance API; spend counted from requests"
+            return balance.reason  # "no balance API; spend counted from requests", or a local server
         return ""
 
 
@@ -110,6 +117,7 @@ class UsagePage(QWidget):
             self.by_buttons.addButton(button, i)
             by_row.addWidget(button)
         self.metric_combo = QComboBox()
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.refresh_button = QPushButton("Refresh")
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -118,6 +126,8 @@ class UsagePage(QWidget):
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: gray;")
@@ -134,8 +144,8 @@ class UsagePage(QWidget):
                                              "and priced from the price table."))
         layout.addLayout(controls)
         layout.addWidget(self.summary)
-        layout.addWidget(self.chart, 3)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.table)
         layout.addWidget(self.notes)
         self.days_combo.currentIndexChanged.connect(lambda _i: self.load())
         self.refresh_button.clicked.connect(self.load)
@@ -190,8 +200,12 @@ class UsagePage(QWidget):
         self.chart.set_data(report.days, make_series(named), fmt, title)
         self.model.show(report, by)
         self.table.setColumnHidden(6, by is not GroupBy.PROVIDER)
-        self.table.resizeColumnsToContents()
+        for column in range(6):
+            self.table.resizeColumnToContents(column)
         self.table.clearSelection()
+        rows = max(3, self.model.rowCount())
+        self.table.setMaximumHeight(self.table.horizontalHeader().height() + 4
+                                    + rows * self.table.verticalHeader().defaultSectionSize())
         requests = sum(g.requests for g in report.groups.get(GroupBy.PROVIDER, []))
         span = f"Last {len(report.days)} days"
         self.summary.setText(
