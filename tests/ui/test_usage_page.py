@@ -122,7 +122,7 @@ def test_chart_helpers(qtbot: Any) -> None:
     chart = DailyBarChart()
     qtbot.addWidget(chart)
     chart.resize(600, 260)
-    chart.set_data(["2026-11-28", "2026-11-29"], [Series("a", {"2026-11-29": 2.0}, "#000000")], lambda v: f"{v:g}")
+    chart.set_data(["2026-11-28", "2026-11-29"], [Series("a", {"2026-11-29": 2.0}, 0)], lambda v: f"{v:g}")
     chart.show()
     qtbot.waitExposed(chart)
     chart.grab()

@@ -11,35 +11,37 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f")
-OTHER_COLOUR = "#bab0ac"
-MAX_SERIES = len(PALETTE)
+from switchover.ui.kit.palette import SERIES_COUNT, Tone, series_colour
+from switchover.ui.kit.palette import colour as tone_colour
+
+MAX_SERIES = SERIES_COUNT
 
 
 @dataclass(frozen=True)
 class Series:
     name: str
     values: Mapping[str, float]  # day -> value
-    colour: str
+    index: int | None  # its colour: palette.series_colour(index); None for "others"
 
 
 def make_series(named: Sequence[tuple[str, Mapping[str, float]]]) -> list[Series]:
     """Colours in order; anything past the palette is folded into one "other" series."""
-    shown = [Series(name, values, PALETTE[i]) for i, (name, values) in enumerate(named[:MAX_SERIES - 1])]
+    shown = [Series(name, values, i) for i, (name, values) in enumerate(named[:MAX_SERIES - 1])]
     rest = named[MAX_SERIES - 1:]
     if len(rest) == 1:
-        shown.append(Series(rest[0][0], rest[0][1], PALETTE[MAX_SERIES - 1]))
+        shown.append(Series(rest[0][0], rest[0][1], MAX_SERIES - 1))
     elif rest:
         other: dict[str, float] = {}
         for _name, values in rest:
             for day, value in values.items():
                 other[day] = other.get(day, 0.0) + value
-        shown.append(Series(f"{len(rest)} others", other, OTHER_COLOUR))
+        shown.append(Series(f"{len(rest)} others", other, None))
     return shown
 
 
@@ -103,8 +105,7 @@ class DailyBarChart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text = palette.windowText().color()
-        muted = QColor(text)
-        muted.setAlpha(150)
+        muted = tone_colour(Tone.MUTED, palette)
         grid = QColor(text)
         grid.setAlpha(40)
         metrics = QFontMetricsF(self.font())
@@ -141,7 +142,7 @@ class DailyBarChart(QWidget):
                 if value <= 0:
                     continue
                 height = plot.height() * value / top_value
-                colour = QColor(series.colour)
+                colour = series_colour(series.index, palette)
                 if self._hover is not None and self._hover != day:
                     colour.setAlpha(150)
                 painter.fillRect(QRectF(x, y - height, bar_width, height), colour)
@@ -171,7 +172,7 @@ class DailyBarChart(QWidget):
             width = 14 + metrics.horizontalAdvance(series.name) + 16
             if x + width > area.right() and x > area.left():
                 x, y = area.left(), y + line + 2
-            painter.fillRect(QRectF(x, y + line / 2 - 5, 10, 10), QColor(series.colour))
+            painter.fillRect(QRectF(x, y + line / 2 - 5, 10, 10), series_colour(series.index, self.palette()))
             painter.setPen(text)
             painter.drawText(QRectF(x + 14, y, width, line), int(Qt.AlignmentFlag.AlignLeft), series.name)
             x += width
@@ -184,7 +185,8 @@ class DailyBarChart(QWidget):
 
     def tooltip_text(self, day: str) -> str:
         rows = [f"<b>{day_label(day, True)}</b>: {self.fmt(self.total(day))}"]
-        rows += [f"<span style='color:{s.colour}'>■</span> {s.name}: {self.fmt(s.values[day])}"
+        rows += [f"<span style='color:{series_colour(s.index, self.palette()).name()}'>■</span> "
+                 f"{escape(s.name)}: {self.fmt(s.values[day])}"
                  for s in self.series if s.values.get(day, 0.0) > 0]
         return "<br>".join(rows)
 
@@ -192,19 +194,12 @@ class DailyBarChart(QWidget):
         day = self.day_at(event.position())
         if day != self._hover:
             self._hover = day
+            # The tooltip follows the bar under the pointer (set here rather than in an event() override).
+            self.setToolTip(self.tooltip_text(day) if day is not None and self.total(day) > 0 else "")
             self.update()
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, _event: QEvent) -> None:
         self._hover = None
+        self.setToolTip("")
         self.update()
-
-    def event(self, event: QEvent) -> bool:
-        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
-            day = self.day_at(QPointF(event.pos()))
-            if day is not None and self.total(day) > 0:
-                QToolTip.showText(event.globalPos(), self.tooltip_text(day), self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)

@@ -20,6 +20,7 @@ from html import escape
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
+from shiboken6 import isValid
 
 AA_NORMAL_TEXT = 4.5  # WCAG 2.x AA for body text
 _TARGET = 4.6  # a little margin over AA: rounding to 8-bit channels must not drop below it
@@ -115,6 +116,22 @@ def colour(tone: Tone, palette: QPalette | None = None) -> QColor:
     return readable(QColor(_HUES[tone]), bgs)
 
 
+# Chart series (fills, not text): a qualitative set (Tableau 10) told apart by hue, each moved just enough to
+# reach the 3:1 that WCAG asks of graphics against the window behind the chart.
+_SERIES = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f")
+_SERIES_OTHER = "#bab0ac"
+SERIES_COUNT = len(_SERIES)
+GRAPHICS_CONTRAST = 3.0
+
+
+def series_colour(index: int | None, palette: QPalette | None = None) -> QColor:
+    """The fill of chart series `index` (None: the "others" series), readable as a shape on `palette`."""
+    palette = palette or QGuiApplication.palette()
+    hue = _SERIES_OTHER if index is None else _SERIES[index % len(_SERIES)]
+    window = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Window)
+    return readable(QColor(hue), [window], target=GRAPHICS_CONTRAST)
+
+
 def css(tone: Tone, palette: QPalette | None = None) -> str:
     """`#rrggbb` for style sheets and rich text."""
     return colour(tone, palette).name()
@@ -139,7 +156,10 @@ class _Retinter(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ApplicationPaletteChange and watched is QGuiApplication.instance():
             for widget, tone in list(self.widgets.items()):
-                _apply(widget, tone)
+                if isValid(widget):
+                    _apply(widget, tone)
+                else:  # its C++ side is gone (e.g. a closed window) while Python still holds the wrapper
+                    self.widgets.pop(widget, None)
         return False
 
 
@@ -179,6 +199,7 @@ __all__ = [
     "muted_label",
     "readable",
     "relative_luminance",
+    "series_colour",
     "span",
     "tint",
 ]

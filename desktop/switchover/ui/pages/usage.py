@@ -23,6 +23,7 @@ from switchover.core.balance.results import format_money
 from switchover.core.spend.report import UsageReport
 from switchover.core.spend.usage import Group, GroupBy
 from switchover.ui.charts import DailyBarChart, make_series
+from switchover.ui.kit.palette import Tone, muted_label, span
 from switchover.ui.models import DISPLAY, RowsModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.usage import UsageService, tokens_text
@@ -128,9 +129,7 @@ class UsagePage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: gray;")
+        self.notes = muted_label()
         controls = QHBoxLayout()
         controls.addWidget(self.days_combo)
         controls.addSpacing(8)
@@ -220,4 +219,4 @@ class UsagePage(QWidget):
 
     def _failed(self, message: str) -> None:
         self.refresh_button.setEnabled(True)
-        self.summary.setText(f"<span style='color:#b91c1c'>Could not count usage: {message}</span>")
+        self.summary.setText(span(f"Could not count usage: {message}", Tone.BAD))
