@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import run_tool, tools_installed
+from tests.e2e.conftest import TOOLS_BIN, run_tool
 from tests.e2e.standin import StandinProvider
 from tests.gateway.test_cli import free_port, gateway_process
 from tests.support.cli import run_switchover
@@ -23,7 +23,8 @@ from tests.support.cli import run_switchover
 pytestmark = [
     pytest.mark.realtools,
     pytest.mark.slow,
-    pytest.mark.skipif(not tools_installed(), reason="real CLIs not installed (tests/e2e/node_modules)"),
+    pytest.mark.skipif(not all((TOOLS_BIN / cli).exists() for cli in ("claude", "codex")),
+                       reason="the real claude and codex are not installed (tests/e2e/node_modules)"),
 ]
 
 KEY = "sk-meter-0000000000003333"
