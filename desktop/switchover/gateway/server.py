@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from switchover import __version__
+from switchover.core.health.probes import auth_headers
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, default_signatures
@@ -50,6 +51,7 @@ from switchover.gateway.routing import (
     Attempt,
     ClientApi,
     RoutedPath,
+    RouteTable,
     ToolRoute,
     parse_path,
     plan_attempts,
@@ -169,7 +171,7 @@ class Gateway:
                                      "/v1/responses and /v1/models).")
         self.in_flight += 1
         try:
-            return await self._serve(request, routed, route)
+            return await self._serve(request, routed, route, table)
         finally:
             self.in_flight -= 1
 
@@ -250,7 +252,8 @@ class Gateway:
                 chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _serve(self, request: web.BaseRequest, routed: RoutedPath, route: ToolRoute) -> web.StreamResponse:
+    async def _serve(self, request: web.BaseRequest, routed: RoutedPath, route: ToolRoute,
+                     table: RouteTable) -> web.StreamResponse:
         api = routed.api
         assert api is not None
         client = CLIENT_PROTOCOL[api]
@@ -273,7 +276,7 @@ class Gateway:
         exchange.stream = payload.get("stream") is True and api is not ClientApi.COUNT_TOKENS
         exchange.requested_model = requested_model_of(payload)
         now = self.clock()
-        plan = plan_attempts(self.routes.table(), route, client, exchange.requested_model,
+        plan = plan_attempts(table, route, client, exchange.requested_model,
                              lambda key: self.breakers.would_allow(key, now))
         if not plan.attempts:
             why = "; ".join(plan.notes) or f"no provider is chosen for {route.label} and its chain is empty"
@@ -386,8 +389,6 @@ class Gateway:
 
     def _upstream_headers(self, incoming: Mapping[str, str], attempt: Attempt, key: str | None,
                           stream: bool) -> dict[str, str]:
-        from switchover.core.health.probes import auth_headers
-
         headers = {name: incoming[name] for name in _FORWARD_HEADERS if name in incoming}
         if attempt.translate:
             headers = {k: v for k, v in headers.items() if not k.startswith(("anthropic-", "openai-"))}
