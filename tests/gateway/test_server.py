@@ -339,3 +339,18 @@ def test_count_tokens_passthrough_and_estimate(alpha: StandinProvider, monkeypat
         estimated = gw.post(MESSAGES + "/count_tokens", anthropic_body(), ANTHROPIC_HEADERS)
     assert counted.json() == {"input_tokens": 12}  # the stand-in's own count
     assert isinstance(estimated.json()["input_tokens"], int) and estimated.json()["input_tokens"] > 0
+
+
+def test_a_rejected_key_is_read_again_so_a_newly_stored_one_is_used(
+        alpha: StandinProvider, bravo: StandinProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEY_ALPHA", "sk-alpha-revoked-00000000000")
+    clock = FakeClock()
+    with running_gateway(two_routes(alpha, bravo), clock=clock) as gw:
+        first = gw.post(MESSAGES, anthropic_body(), ANTHROPIC_HEADERS)
+        monkeypatch.setenv("KEY_ALPHA", "sk-alpha-0000000000001111")  # the user stores the right key
+        clock.now += 16.0  # the breaker's cool-down: the next request probes alpha again
+        second = gw.post(MESSAGES, anthropic_body(), ANTHROPIC_HEADERS)
+    assert first.headers["x-switchover-upstream"] == "bravo/model-b"
+    assert second.headers["x-switchover-upstream"] == "alpha/model-a"
+    assert [r.presented_keys for r in alpha.model_requests()] == [{"sk-alpha-revoked-00000000000"},
+                                                                 {"sk-alpha-0000000000001111"}]
