@@ -141,6 +141,11 @@ class Peer:
     results: dict[str, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
+        """The peer's whole process group (and ccr's daemonised server, if any)."""
+        pid = self.results.get("pid")
+        if pid and pid != self.process.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
         try:
@@ -217,14 +222,17 @@ router_settings:
 litellm_settings:
   drop_params: true
   telemetry: false
+general_settings:
+  master_key: sk-bench-0123456789abcdef0123456789abcdef
 """)
     env = {**os.environ, "LITELLM_LOG": "ERROR", "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_PROXY": "*"}
     process = start([str(binary), "--config", str(config), "--port", str(port), "--num_workers", "1"], env,
                     scratch / "litellm.log")
     wait_port(port, timeout=180, process=process)
     base = f"http://127.0.0.1:{port}"
+    key = "sk-bench-0123456789abcdef0123456789abcdef"  # LiteLLM refuses to start without one
     return Peer("litellm", process, base + "/v1/chat/completions", base + "/v1/messages",
-                {"Authorization": "Bearer x", "anthropic-version": "2023-06-01"})
+                {"Authorization": f"Bearer {key}", "x-api-key": key, "anthropic-version": "2023-06-01"})
 
 
 def start_ccr(binary: Path, scratch: Path, primary: int, fallback: int) -> Peer:
@@ -460,6 +468,7 @@ def main() -> None:
     report: dict[str, Any] = {"upstream_latency_ms": UPSTREAM_LATENCY_S * 1000, "concurrency": CONCURRENCY}
     with tempfile.TemporaryDirectory(prefix="switchover-bench-") as tmp, upstreams() as (primary, fallback):
         scratch = Path(tmp)
+        print(f"peer logs in {scratch} while it runs", flush=True)
         direct_url = f"http://127.0.0.1:{primary}/v1/chat/completions"
         report["direct"] = asyncio.run(measure(None, direct_url, "bench", {}, args.quick, True))
         peers: list[Peer] = [start_switchover(scratch, primary, fallback)]
