@@ -23,7 +23,7 @@ from switchover.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
-COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "usage", "prices", "switching", "run",
+COMMAND_ORDER = ("status", "providers", "keys", "check", "balance", "usage", "prices", "switching", "run", "adopt",
                  "failover", "gateway")
 # Which module registers each command, so running one imports only its module: `switchover key NAME` is a
 # key helper that tools call often, and must not pay for httpx, targets and failover. Help and unknown
@@ -45,6 +45,7 @@ COMMAND_MODULES = {
     "exposure": "switching",
     "env": "switching",
     "run": "run",
+    "import": "adopt",
     "chain": "failover",
     "watch": "failover",
     "failover": "failover",

@@ -14,7 +14,15 @@ from pathlib import Path
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats.document import DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 PREFIX = "openai/"
@@ -104,6 +112,18 @@ class Aider(Target):
             small_model=weak.removeprefix(PREFIX) if isinstance(weak, str) else None,
             overrides=overrides,
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.config_path(env)
+        doc = common.load_existing("yaml", path)
+        if doc is None:
+            return None
+        if env.environ.get("AIDER_OPENAI_API_KEY"):  # wins over the file
+            return common.key_from_env("AIDER_OPENAI_API_KEY", env)
+        found = common.key_in_file(path, "openai-api-key", doc.get(("openai-api-key",)), env)
+        if found is None and env.environ.get("OPENAI_API_KEY"):
+            return common.key_from_env("OPENAI_API_KEY", env)
+        return found
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -10,8 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from switchover.core.formats.document import DocPath
-from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.providers import AuthStyle, Protocol
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -103,6 +111,27 @@ class ClaudeCode(Target):
             detail="" if base_url else "Anthropic's own API (no ANTHROPIC_BASE_URL set)",
             overrides=overrides,
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.settings_path(env)
+        doc = common.load_existing("json", path)
+        if doc is None:
+            return None
+        helper = doc.get(("apiKeyHelper",))
+        where = f"{common.home_path(path, env)} apiKeyHelper"
+        if helper:
+            if common.is_our_key_command(helper):
+                return FoundKey(where, ours=True)
+            return FoundKey(where, note="Claude Code runs a key command of yours; Switchover does not run it")
+        styles = ((_TOKEN_VAR, AuthStyle.BEARER), (_API_KEY_VAR, AuthStyle.X_API_KEY))
+        for var, auth in styles:
+            found = common.key_in_file(path, f"env.{var}", doc.get(("env", var)), env, auth)
+            if found is not None:
+                return found
+        for var, auth in styles:  # settings `env` wins over the process environment, even when blank
+            if not doc.has(("env", var)) and env.environ.get(var):
+                return common.key_from_env(var, env, auth)
+        return None
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.providers import Endpoint, Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, FoundKey, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 SETTINGS_VERSION = 1
@@ -82,6 +82,20 @@ class Cline(Target):
             protocol=protocol,
             detail=f"provider {provider_id}",
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.providers_path(env)
+        doc = common.load_existing("json", path)
+        provider_id = doc.get(("lastUsedProvider",)) if doc is not None else None
+        if doc is None or not provider_id:
+            return None
+        found = common.key_in_file(path, f"providers.{provider_id}.settings.apiKey",
+                                   doc.get(("providers", str(provider_id), "settings", "apiKey")), env)
+        if found is None:  # without apiKey Cline reads a fixed variable
+            protocol = _PROTOCOL_OF_PROVIDER.get(str(provider_id))
+            var = "ANTHROPIC_API_KEY" if protocol is Protocol.ANTHROPIC else "OPENAI_API_KEY"
+            return common.key_from_env(var, env) if env.environ.get(var) else None
+        return found
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -11,9 +11,10 @@ from typing import Any
 
 from switchover.core.catalog import serves
 from switchover.core.formats.document import DocPath, dotted
-from switchover.core.providers import Protocol
+from switchover.core.providers import AuthStyle, Protocol
 from switchover.core.switching.contract import (
     CurrentChoice,
+    FoundKey,
     Override,
     SwitchPlan,
     SwitchRequest,
@@ -119,6 +120,44 @@ class Codex(Target):
             detail=f"model_provider = {provider_id}",
             overrides=overrides,
         )
+
+    def auth_path(self, env: ToolEnv) -> Path:
+        return self.home(env) / "auth.json"
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.config_path(env)
+        doc = common.load_existing("toml", path)
+        if doc is None:
+            return None
+        provider_id = doc.get(("model_provider",)) or "openai"
+        table = doc.get(("model_providers", provider_id))
+        where = f"{common.home_path(path, env)} model_providers.{provider_id}"
+        if isinstance(table, dict):
+            auth = table.get("auth")
+            if isinstance(auth, dict) and auth.get("command"):
+                command = [auth["command"], *(auth.get("args") or [])]
+                if common.is_our_key_command(command):
+                    return FoundKey(f"{where}.auth", ours=True)
+                return FoundKey(f"{where}.auth", note="Codex runs a key command of yours; Switchover does not run it")
+            env_key = table.get("env_key")
+            if isinstance(env_key, str) and env_key:
+                return common.key_from_env(env_key, env, AuthStyle.BEARER)
+            return common.key_in_file(path, f"{where}.experimental_bearer_token",
+                                      table.get("experimental_bearer_token"), env, AuthStyle.BEARER)
+        if provider_id != "openai":
+            return None
+        login = common.load_existing("json", self.auth_path(env))
+        stored = login.get(("OPENAI_API_KEY",)) if login is not None else None
+        if isinstance(stored, str) and stored.strip():
+            # Codex's own login file: read, never edited (so no plaintext to take out of it).
+            return FoundKey(f"{common.home_path(self.auth_path(env), env)} OPENAI_API_KEY", value=stored.strip(),
+                            auth=AuthStyle.BEARER)
+        if env.environ.get("OPENAI_API_KEY"):
+            return common.key_from_env("OPENAI_API_KEY", env, AuthStyle.BEARER)
+        if login is not None and login.get(("tokens",)):
+            return FoundKey(common.home_path(self.auth_path(env), env),
+                            note="signed in with a ChatGPT account: there is no API key to take over")
+        return None
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -16,8 +16,15 @@ from switchover.core import validation
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats import load_bytes, to_bytes
 from switchover.core.formats.document import ConfigDocument, DocPath, dotted
-from switchover.core.providers import Provider
-from switchover.core.switching.contract import FileChange, Override, SwitchRequest, TargetRefusal, ToolEnv
+from switchover.core.providers import AuthStyle, Provider
+from switchover.core.switching.contract import (
+    FileChange,
+    FoundKey,
+    Override,
+    SwitchRequest,
+    TargetRefusal,
+    ToolEnv,
+)
 
 # Tools that refuse to start without some key get this for keyless local servers. It is not a secret.
 LOCAL_DUMMY_KEY = "switchover-local"
@@ -312,3 +319,52 @@ def parents_until_home(env: ToolEnv, stop_at_git: bool = False) -> list[Path]:
         if stop_at_git and (folder / ".git").exists():
             break
     return folders
+
+
+# -- the keys tools use now (adoption) ------------------------------------------------------------------------
+
+
+def home_path(path: Path, env: ToolEnv) -> str:
+    """`~/.claude/settings.json` when under the home directory: how the user knows the file."""
+    try:
+        return "~/" + path.relative_to(env.home).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def is_our_key_var(name: str) -> bool:
+    return name.startswith("SWITCHOVER_") and name.endswith("API_KEY")
+
+
+def is_our_key_command(command: object) -> bool:
+    """A key command Switchover wrote (`… switchover key NAME` / `-m switchover key NAME`)."""
+    text = " ".join(str(part) for part in command) if isinstance(command, (list, tuple)) else str(command)
+    return bool(re.search(r"switchover(\.exe)?['\"]?\s+key\s", text + " "))
+
+
+def key_in_file(path: Path, where: str, value: object, env: ToolEnv, auth: AuthStyle | None = None) -> FoundKey | None:
+    """A key written literally in a tool's file (None for blanks and Switchover's keyless dummy)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text == LOCAL_DUMMY_KEY:
+        return FoundKey(f"{home_path(path, env)} {where}", ours=True)
+    return FoundKey(f"{home_path(path, env)} {where}", value=text, auth=auth, plaintext_in=path)
+
+
+def key_from_env(var: str, env: ToolEnv, auth: AuthStyle | None = None, where: str = "",
+                 fallbacks: tuple[Path, ...] = ()) -> FoundKey:
+    """A key the tool reads from `$var`: its value from the environment, else from the first dotenv file in
+    `fallbacks` that sets it (tools load those into their environment)."""
+    if is_our_key_var(var):
+        return FoundKey(where or f"${var}", env_var=var, ours=True)
+    value = (env.environ.get(var) or "").strip()
+    if value:
+        return FoundKey(where or f"${var} in your environment", value=value, env_var=var, auth=auth)
+    for path in fallbacks:
+        doc = load_existing("dotenv", path)
+        found = doc.get((var,)) if doc is not None else None
+        if isinstance(found, str) and found.strip():
+            return FoundKey(f"{home_path(path, env)} {var}", value=found.strip(), env_var=var, auth=auth,
+                            plaintext_in=path)
+    return FoundKey(where or f"${var}", env_var=var, auth=auth, note=f"${var} is not set here")

@@ -14,6 +14,7 @@ first in `models`; a different model picked in the menu is an override, changed 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from switchover.core.switching.contract import (
     CurrentChoice,
     Detection,
     FileChange,
+    FoundKey,
     Override,
     SwitchPlan,
     SwitchRequest,
@@ -34,6 +36,7 @@ from switchover.targets import common
 MODEL_NAME = "Switchover"
 _PROVIDER = {Protocol.OPENAI_CHAT: "openai", Protocol.ANTHROPIC: "anthropic", Protocol.OLLAMA: "ollama"}
 _PROTOCOL_OF_PROVIDER = {name: protocol for protocol, name in _PROVIDER.items()}
+_SECRET_REF = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _NEW_FILE_HEADER = {"name": "Local Assistant", "version": "1.0.0", "schema": "v1"}
 
 
@@ -126,6 +129,22 @@ class ContinueDev(Target):
         index = next(i for i, m in enumerate(chat) if not _is_ours(m))
         return Override(f"Continue uses the first chat model, “{_title(chat[index])}”", self.config_path(env),
                         "models")
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.config_path(env)
+        doc = common.load_existing("yaml", path)
+        if doc is None:
+            return None
+        models = doc.get(("models",)) or []
+        index = next((i for i, m in enumerate(models) if _is_ours(m)), None)
+        if index is None:
+            index = next((i for i, m in enumerate(models) if isinstance(m, dict)), None)
+        if index is None:
+            return None
+        api_key = models[index].get("apiKey")
+        if isinstance(api_key, str) and (match := _SECRET_REF.fullmatch(api_key.strip())):
+            return common.key_from_env(match.group(1), env, fallbacks=(self.env_path(env),))
+        return common.key_in_file(path, f"models[{index}].apiKey", api_key, env)
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -9,15 +9,17 @@ settings; only organisation-managed settings may run a command.) Our entries car
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Endpoint, Protocol
-from switchover.core.switching.contract import CurrentChoice, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import CurrentChoice, FoundKey, SwitchPlan, SwitchRequest, Target, ToolEnv
 from switchover.targets import common
 
 ID_PREFIX = "custom:switchover:"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MARKER = " (Switchover)"
 # Droid's `provider` per wire protocol. Anthropic's base URL is the root (Droid appends /v1/messages); the
 # OpenAI kinds take the URL ending in /v1. Anthropic first: Droid's agent loop is tuned for it.
@@ -82,6 +84,19 @@ class FactoryDroid(Target):
             protocol=protocol,
             detail=f"custom model {chosen}",
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.settings_path(env)
+        doc = common.load_existing("json", path)
+        if doc is None:
+            return None
+        entries = doc.get(("customModels",))
+        entry = find_custom_model(entries if isinstance(entries, list) else [], doc.get(MODEL_KEY) or doc.get(
+            ("model",)))
+        api_key = entry.get("apiKey") if entry is not None else None
+        if isinstance(api_key, str) and (match := _ENV_REF.fullmatch(api_key.strip())):
+            return common.key_from_env(match.group(1), env)  # `${VAR}`, expanded by Droid at start
+        return common.key_in_file(path, "customModels[].apiKey", api_key, env) if entry is not None else None
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

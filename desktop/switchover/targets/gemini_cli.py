@@ -12,7 +12,15 @@ from pathlib import Path
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats.document import DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -122,6 +130,12 @@ class GeminiCli(Target):
             detail=f"auth: {settings.get(('security', 'auth', 'selectedType')) if settings else None}",
             overrides=overrides,
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        if self.current(env) is None:
+            return None
+        found = common.key_from_env(KEY_VAR, env, fallbacks=(self.env_path(env), env.home / ".env"))
+        return None if found.value is None and not found.ours else found
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

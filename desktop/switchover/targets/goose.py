@@ -14,6 +14,7 @@ from switchover.core.providers import Endpoint, Protocol
 from switchover.core.switching.contract import (
     CurrentChoice,
     FileChange,
+    FoundKey,
     SwitchPlan,
     SwitchRequest,
     Target,
@@ -78,6 +79,23 @@ class Goose(Target):
             base_url = base_url.removesuffix(_ENDPOINT_PATH[protocol]) if _ENDPOINT_PATH[protocol] else base_url
         return CurrentChoice(base_url=base_url, model=model, protocol=protocol, detail=f"provider {provider}",
                              overrides=overrides)
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        doc = common.load_existing("yaml", self.config_path(env))
+        if doc is None:
+            return None
+        provider = doc.get(("active_provider",)) or doc.get(("GOOSE_PROVIDER",))
+        custom = common.load_existing("json", self.config_dir(env) / "custom_providers" / f"{provider}.json")
+        var = custom.get(("api_key_env",)) if custom is not None else None
+        if not isinstance(var, str) or not var:
+            return None
+        found = common.key_from_env(var, env)
+        secrets = self.config_dir(env) / "secrets.yaml"  # Goose's file store when its keyring is off
+        stored = common.load_existing("yaml", secrets)
+        value = stored.get((var,)) if stored is not None else None
+        if found.value is None and not found.ours and isinstance(value, str) and value.strip():
+            return FoundKey(f"{common.home_path(secrets, env)} {var}", value=value.strip(), env_var=var)
+        return found
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

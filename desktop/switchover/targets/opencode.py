@@ -14,13 +14,22 @@ too, on request; in project files and the environment it only says so.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats.document import ConfigDocument, DocPath, dotted
 from switchover.core.providers import Endpoint, Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 PROVIDER_ID = common.OWNED_ID
@@ -61,6 +70,8 @@ def _deciding_model(layers: list[Layer]) -> tuple[DocPath, Path | None, str] | N
         if found is not None and isinstance(found[1], str):
             return path, found[0], found[1]
     return None
+_ENV_REF = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+_FILE_REF = re.compile(r"\{file:([^}]+)\}")
 
 
 def sdk_base_url(endpoint: Endpoint) -> str:
@@ -213,6 +224,26 @@ class OpenCode(Target):
             detail=f"provider {provider_id}" if provider_id else "no model set",
             overrides=overrides,
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.config_path(env)
+        doc = common.load_existing("jsonc", path)
+        if doc is None:
+            return None
+        provider_id = str(doc.get(("model",)) or "").partition("/")[0]
+        api_key = doc.get(("provider", provider_id, "options", "apiKey")) if provider_id else None
+        if not isinstance(api_key, str) or not api_key.strip():
+            return None  # a built-in provider: OpenCode keeps its key in its own auth store
+        where = f"provider.{provider_id}.options.apiKey"
+        if match := _ENV_REF.fullmatch(api_key.strip()):
+            return common.key_from_env(match.group(1), env)
+        if match := _FILE_REF.fullmatch(api_key.strip()):
+            name = match.group(1).strip()
+            key_file = env.home / name[2:] if name.startswith("~/") else path.parent / name  # as OpenCode resolves
+            text = (common.read_bytes(key_file) or b"").decode("utf-8", "replace").strip()
+            return FoundKey(f"{common.home_path(key_file, env)} (named by {where})", value=text or None,
+                            note="" if text else f"{key_file} is empty or missing")
+        return common.key_in_file(path, where, api_key, env)
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

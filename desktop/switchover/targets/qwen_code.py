@@ -13,7 +13,15 @@ from typing import Any
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats.document import ConfigDocument, DocPath
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 MARKER = " (Switchover)"
@@ -106,6 +114,23 @@ class QwenCode(Target):
             detail=f"auth type {auth_type}",
             overrides=overrides,
         )
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        path = self.settings_path(env)
+        doc = common.load_existing("jsonc", path)
+        if doc is None:
+            return None
+        auth_type = doc.get(("security", "auth", "selectedType"))
+        model = doc.get(("model", "name"))
+        entries = doc.get(("modelProviders", str(auth_type))) or []
+        index, entry = next(((i, e) for i, e in enumerate(entries) if isinstance(e, dict) and e.get("id") == model),
+                            (None, None))
+        if entry is None:
+            return None
+        env_key = entry.get("envKey")
+        if isinstance(env_key, str) and env_key:
+            return common.key_from_env(env_key, env, fallbacks=(self.config_dir(env) / ".env", env.home / ".env"))
+        return common.key_in_file(path, f"modelProviders.{auth_type}[{index}].apiKey", entry.get("apiKey"), env)
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

@@ -13,11 +13,20 @@ that one and says the other is ignored.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from switchover.core.formats.document import ConfigDocument
 from switchover.core.providers import Protocol
-from switchover.core.switching.contract import CurrentChoice, Override, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 PROVIDER_ID = "Switchover"
@@ -83,6 +92,15 @@ class Zed(Target):
         if doc.get((key, "enabled")) is False:
             found.append(Override("Zed's agent is turned off", path, f"{key}.enabled"))
         return tuple(found)
+
+    def current_key(self, env: ToolEnv) -> FoundKey | None:
+        doc = common.load_existing("jsonc", self.settings_path(env))
+        provider = doc.get(("agent", "default_model", "provider")) if doc is not None else None
+        if not isinstance(provider, str) or not provider:
+            return None
+        var = re.sub(r"[^A-Z0-9]", "_", provider.upper()) + "_API_KEY"
+        found = common.key_from_env(var, env)  # otherwise the key is in Zed's own keychain entry
+        return found if found.value is not None or found.ours else None
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)

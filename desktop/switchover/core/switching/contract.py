@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from switchover.core.errors import SwitchoverError
-from switchover.core.providers import Endpoint, Protocol, Provider
+from switchover.core.providers import AuthStyle, Endpoint, Protocol, Provider
 
 
 class TargetRefusal(SwitchoverError):
@@ -109,6 +109,25 @@ class CurrentChoice:
 
 
 @dataclass(frozen=True)
+class FoundKey:
+    """Where a tool gets the key it uses now, and the key itself when it can be read without running anything
+    (adoption: `switchover import` and the setup wizard take it into the keychain, so switching back works).
+
+    `value` is never shown, logged or repr'd. `ours` marks Switchover's own indirection (its key command, or
+    a `SWITCHOVER_*` variable): there is nothing to adopt. `plaintext_in` names the tool's file that holds
+    the key in plaintext (what `import --replace-plaintext` takes it out of).
+    """
+
+    where: str  # for people: "~/.claude/settings.json env.ANTHROPIC_AUTH_TOKEN", "$OPENAI_API_KEY"
+    value: str | None = field(default=None, repr=False)
+    env_var: str | None = None  # the tool reads the key from this environment variable
+    auth: AuthStyle | None = None  # how the tool sends it, when it picks (Claude Code: bearer or x-api-key)
+    plaintext_in: Path | None = None
+    ours: bool = False
+    note: str = ""  # why there is no value (e.g. "a key command of your own is not run")
+
+
+@dataclass(frozen=True)
 class SwitchRequest:
     provider: Provider
     model: str
@@ -172,6 +191,11 @@ class Target(ABC):
     @abstractmethod
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan: ...
 
+    def current_key(self, env: ToolEnv) -> FoundKey | None:  # noqa: ARG002 - a hook; the default needs no env
+        """The key the tool uses now for `current()`'s endpoint (see `FoundKey`), or None when there is none
+        or the tool keeps it where Switchover does not look (its own keychain, a login)."""
+        return None
+
     # -- hooks of the template `detect` -------------------------------------------------------------------
 
     def find_binary(self, env: ToolEnv) -> Path | None:
@@ -219,6 +243,7 @@ __all__ = [
     "CurrentChoice",
     "Detection",
     "FileChange",
+    "FoundKey",
     "Override",
     "SwitchPlan",
     "SwitchRequest",
