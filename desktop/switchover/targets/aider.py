@@ -41,6 +41,8 @@ class Aider(Target):
     label = "Aider"
     protocols = (Protocol.OPENAI_CHAT,)
     binaries = ("aider",)
+    overriding_env = tuple(_ENV_VARS)
+    accompanying_env = ("OPENAI_API_KEY", "OPENAI_API_BASE", "ANTHROPIC_API_KEY")
 
     def config_path(self, env: ToolEnv) -> Path:
         return env.home / ".aider.conf.yml"

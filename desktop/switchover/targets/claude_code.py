@@ -57,6 +57,11 @@ class ClaudeCode(Target):
     label = "Claude Code"
     protocols = (Protocol.ANTHROPIC,)
     binaries = ("claude",)
+    # settings.json `env` wins over the process environment (docs/real-tools.md), but a key exported in a
+    # shell start-up file is still handed to every program started from it.
+    accompanying_env = ("ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL",
+                        "ANTHROPIC_SMALL_FAST_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL",
+                        "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL")
 
     def config_dir(self, env: ToolEnv) -> Path:
         override = env.environ.get("CLAUDE_CONFIG_DIR")

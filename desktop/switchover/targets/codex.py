@@ -49,6 +49,7 @@ class Codex(Target):
     label = "Codex CLI"
     protocols = (Protocol.OPENAI_RESPONSES,)
     binaries = ("codex",)
+    accompanying_env = ("OPENAI_API_KEY", "OPENAI_BASE_URL")  # only Codex's built-in openai provider reads them
 
     def home(self, env: ToolEnv) -> Path:
         override = env.environ.get("CODEX_HOME")

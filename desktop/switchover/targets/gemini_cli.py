@@ -42,6 +42,8 @@ class GeminiCli(Target):
     label = "Gemini CLI"
     protocols = (Protocol.GEMINI,)
     binaries = ("gemini",)
+    overriding_env = (BASE_URL_VAR, KEY_VAR, "GEMINI_MODEL")  # .env never overrides the environment
+    accompanying_env = ("GOOGLE_API_KEY",)
 
     def config_dir(self, env: ToolEnv) -> Path:
         override = env.environ.get("GEMINI_CLI_HOME")  # replaces the home directory, not .gemini

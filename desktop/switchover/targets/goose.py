@@ -39,6 +39,7 @@ class Goose(Target):
     label = "Goose"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OLLAMA)
     binaries = ("goose",)
+    overriding_env = ("GOOSE_PROVIDER", "GOOSE_MODEL")  # the environment wins over config.yaml
 
     def config_dir(self, env: ToolEnv) -> Path:
         if common.windows(env):

@@ -86,6 +86,7 @@ class OpenCode(Target):
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OPENAI_RESPONSES)
     binaries: tuple[str, ...] = ("opencode",)
     schema_url = SCHEMA_URL  # forks (Kilo Code) publish their own schema URL
+    accompanying_env: tuple[str, ...] = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")  # its built-in providers read them
 
     def config_dir(self, env: ToolEnv) -> Path:
         return env.xdg_config_home() / "opencode"  # ~/.config on every platform (xdg-basedir)

@@ -46,6 +46,7 @@ class QwenCode(Target):
     label = "Qwen Code"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.GEMINI)
     binaries = ("qwen",)
+    overriding_env = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL")  # Qwen's env shortcuts
 
     def config_dir(self, env: ToolEnv) -> Path:
         return env.home / ".qwen"

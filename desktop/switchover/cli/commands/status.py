@@ -53,6 +53,22 @@ def _tools(providers: list[Provider]) -> list[dict[str, Any]]:
     ]
 
 
+def _conflicts() -> list[dict[str, Any]]:
+    """Provider variables set in the environment or shell start-up files that tools read too (no values)."""
+    from switchover.core.switching.contract import ToolEnv
+    from switchover.services.conflicts import find_conflicts
+    from switchover.services.switching import all_targets
+
+    return [conflict_json(c) for c in find_conflicts(all_targets(), ToolEnv.current())]
+
+
+def conflict_json(conflict: Any) -> dict[str, Any]:
+    setting = conflict.setting
+    return {"tool": conflict.tool, "variable": conflict.var, "file": str(setting.path) if setting.path else None,
+            "line": setting.line, "where": conflict.where, "overrides": conflict.overrides,
+            "advice": conflict.advice()}
+
+
 def collect_status(ctx: CliContext) -> dict[str, Any]:
     store = ctx.store()
     keychain = ctx.keychain().status()
@@ -74,6 +90,7 @@ def collect_status(ctx: CliContext) -> dict[str, Any]:
         ],
         "tools": _tools(list(store.providers.values())),
         "chains": {tool: [str(e) for e in chain] for tool, chain in store.chains.items()},
+        "conflicts": _conflicts(),
         "keychain": {
             "backend": keychain.backend,
             "usable": keychain.usable,
@@ -109,4 +126,11 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out(f"Tool       {tool['label']}: {uses}")
     for tool, chain in data["chains"].items():
         ctx.out(f"Chain {tool}: {' → '.join(chain)}")
+    labels = {t["tool"]: t["label"] for t in data["tools"]}
+    for conflict in data["conflicts"]:
+        where = conflict["where"]
+        kind = "OVERRIDES" if conflict["overrides"] else "also read"
+        ctx.out(f"Conflict   {labels.get(conflict['tool'], conflict['tool'])}: ${conflict['variable']} in {where} "
+                f"({kind})")
+        ctx.out(f"           {conflict['advice']}")
     return 0

@@ -215,11 +215,26 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.out(f"  note: {note}")
     if not result.outcomes:
         ctx.out("No coding tools detected. Name one with --tool, or use --all (see `switchover tools`).")
+    _show_conflicts(ctx, [o.tool for o in result.outcomes], everything=result.dry_run)
     if result.switch_id:
         ctx.out(f"Switched to {provider.display_name} {model}. Undo with: switchover undo")
     elif result.dry_run:
         ctx.out("Dry run: nothing was written.")
     return 0 if result.ok and all(r.ok for r in reports) else 1
+
+
+def _show_conflicts(ctx: CliContext, tools: list[str], everything: bool) -> None:
+    """Variables in the environment or shell start-up files that these tools read too: all of them on a dry
+    run, the ones that defeat the switch otherwise."""
+    from switchover.core.switching.contract import ToolEnv
+    from switchover.services.conflicts import find_conflicts
+    from switchover.services.switching import all_targets
+
+    if not tools:
+        return
+    for conflict in find_conflicts(all_targets(), ToolEnv.current(), tools, installed_only=False):
+        if everything or conflict.overrides:
+            ctx.warn(f"{conflict.label}: {conflict.advice()}")
 
 
 # -- undo, history, exposure ------------------------------------------------------------------------------------

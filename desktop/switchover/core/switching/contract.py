@@ -175,6 +175,9 @@ class Target(ABC):
     label: str  # e.g. "Claude Code"
     protocols: tuple[Protocol, ...]  # protocols it can speak, in order of preference
     binaries: tuple[str, ...] = ()  # executable names on PATH, first found wins
+    # Environment variables the tool reads besides its config (shown as conflicts with file and line):
+    overriding_env: tuple[str, ...] = ()  # win over what Switchover writes: a switch does not take effect
+    accompanying_env: tuple[str, ...] = ()  # read too, but the config wins (a key there still leaks)
 
     def detect(self, env: ToolEnv) -> Detection:
         binary = self.find_binary(env)
