@@ -66,10 +66,12 @@ class FakeSwitcher:
     def __init__(self, tools: FakeTools):
         self.tools = tools
         self.calls: list[str] = []
+        self.not_in_effect: str | None = None
 
-    def switch(self, tool: str, provider, model: str, small_model: str | None) -> None:  # type: ignore[no-untyped-def]
+    def switch(self, tool: str, provider, model: str, small_model: str | None) -> str | None:  # type: ignore[no-untyped-def]
         self.calls.append(f"{provider.name}/{model}")
         self.tools.config = Config(provider.endpoints[0].base_url, model)
+        return self.not_in_effect
 
 
 def make_store(mode: str = "auto", **settings: object) -> Store:
@@ -412,3 +414,16 @@ def test_a_wake_is_noticed_within_seconds_not_a_whole_interval() -> None:
     monitor.run()
     assert round_times[:3] == [0, 15, 75]  # woke at 10 s, 5 s grace for the network, then the interval
     assert monitor.woke_at is not None
+
+
+def test_a_failover_switch_that_is_not_in_effect_says_so_instead_of_ok() -> None:
+    monitor, _, checker, switcher, _ = make_monitor(make_store())
+    switcher.not_in_effect = ("Claude Code ranks a project setting higher "
+                              "(/p/.claude/settings.json: env.ANTHROPIC_MODEL)")
+    monitor.tick()
+    checker.status["anthropic"] = HealthStatus.TIMEOUT
+    monitor.tick()
+    [decision] = monitor.tick()
+    assert decision.action is Action.SWITCHED and decision.error == switcher.not_in_effect
+    assert decision.message.endswith("Switched but not in effect: Claude Code ranks a project setting higher "
+                                     "(/p/.claude/settings.json: env.ANTHROPIC_MODEL)")

@@ -90,11 +90,45 @@ def test_tools_reports_current_choice_and_project_override(cli: Any, deepseek: N
     project.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example"}}\n')
     listed = cli(["tools", "--json"])
     rows = {r["tool"]: r for r in json.loads(listed.stdout)}
-    assert rows["claude-code"]["current"]["base_url"] == "https://elsewhere.example"  # what Claude Code uses
+    current = rows["claude-code"]["current"]
+    assert current["base_url"] == "https://elsewhere.example"  # what Claude Code really uses
+    assert current["in_effect"] is False
+    assert current["overrides"] == [{
+        "reason": "this project's .claude/settings.json sets the endpoint (env.ANTHROPIC_BASE_URL), and Claude Code "
+                  "ranks it above your user settings",
+        "path": str(project), "key": "env.ANTHROPIC_BASE_URL", "fix": None}]
     assert rows["claude-code"]["installed"] is True
     assert str(project) in rows["claude-code"]["overrides"]
     human = cli(["tools"])
-    assert "claude-code" in human.stdout and "may override" in human.stderr
+    assert "claude-code" in human.stdout and "elsewhere.example" in human.stdout
+    assert "its user config is not what it uses: this project's .claude/settings.json sets the endpoint" in human.stderr
+
+
+def test_use_says_switched_but_not_in_effect_and_include_overrides_makes_it_take_effect(
+        cli: Any, deepseek: None, isolated_home: Path) -> None:
+    config = isolated_home / ".config" / "opencode" / "opencode.json"
+    config.parent.mkdir(parents=True)
+    original = b'{\n  // mine\n  "model": "anthropic/claude-sonnet-4-5",\n  "enabled_providers": ["anthropic"]\n}\n'
+    config.write_bytes(original)
+    dry = cli(["use", "deepseek", "--tool", "opencode", "--dry-run"])
+    assert dry.returncode == 0, dry.stderr
+    assert "OpenCode: will not take effect: OpenCode loads only the providers in enabled_providers" in dry.stderr
+    assert f"--include-overrides would also change: add “switchover” to it ({config}: enabled_providers)" in dry.stdout
+
+    used = cli(["use", "deepseek", "--tool", "opencode"])
+    assert used.returncode == 1
+    assert (f"OpenCode: switched but not in effect: OpenCode loads only the providers in enabled_providers, and "
+            f"“switchover” is not one of them (the run fails) ({config}: enabled_providers)") in used.stdout
+    verdict = json.loads(cli(["use", "deepseek", "--tool", "opencode", "--json"]).stdout)["tools"][0]
+    assert verdict["overrides"][0]["key"] == "enabled_providers" and verdict["status"] == "unchanged"
+
+    fixed = cli(["use", "deepseek", "--tool", "opencode", "--include-overrides", "--json"])
+    data = json.loads(fixed.stdout)
+    assert data["tools"][0]["fixed"][0]["key"] == "enabled_providers" and data["tools"][0]["overrides"] == []
+    assert data["verify"][0]["in_effect"] is True  # (the health check itself cannot reach DeepSeek here)
+    assert '"enabled_providers": ["anthropic", "switchover"]' in config.read_text()
+    assert cli(["undo"]).returncode == 0 and cli(["undo"]).returncode == 0
+    assert config.read_bytes() == original
 
 
 def test_unknown_tool_and_provider_are_clear_errors(cli: Any, deepseek: None) -> None:

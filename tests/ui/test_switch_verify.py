@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.secrets import Keychain
 from switchover.core.store import edit_store
+from switchover.ui.switch_verdict import verdict_text
 from tests.support.provider_server import ProviderServer
 from tests.ui.test_tools_history import USER_SETTINGS, claude_row, reload
 
@@ -135,3 +136,45 @@ def test_tray_switch_to_a_server_rejecting_the_key_notifies_the_reason(
     assert "Now using rejecting · good-model." in text
     assert f"Claude Code: ✗ {report.problems[0]}" in text
     assert BAD_KEY not in text
+
+
+def test_preview_offers_to_change_what_keeps_the_switch_from_taking_effect(
+    controller: Any, qtbot: Any, isolated_home: Path, servers: tuple[ProviderServer, ProviderServer]
+) -> None:
+    """OpenCode with an allowlist that leaves Switchover's provider out: unticked, the switch is written but the
+    verdict says it is not in effect; ticked, the diff and the write include the allowlist entry and it is."""
+    config = isolated_home / ".config" / "opencode" / "opencode.json"
+    config.parent.mkdir(parents=True)
+    config.write_text('{\n  "model": "anthropic/claude-sonnet-4-5",\n  "enabled_providers": ["anthropic"]\n}\n')
+    reload(controller, qtbot)
+    page = controller.open_window("tools").pages["tools"]
+
+    def review() -> Any:
+        page.preview_dialog = None
+        page.select_tool("opencode")
+        page.select_choice("healthy", MODEL)
+        qtbot.mouseClick(page.switch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.preview_dialog is not None or "<span" in page.status_label.text(),
+                        timeout=10000)
+        assert page.preview_dialog is not None, page.status_label.text()
+        return page.preview_dialog
+
+    dialog = review()
+    assert dialog.overrides_box.isVisibleTo(dialog) and not dialog.overrides_box.isChecked()
+    assert "enabled_providers" in dialog.overrides.text() and "add “switchover” to it" in dialog.overrides.text()
+    assert '"switchover"' not in dialog.diff.toPlainText().split("enabled_providers", 1)[-1].split("\n")[0]
+    with qtbot.waitSignal(controller.tools.verified, timeout=20000) as verified:
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    [report] = verified.args[0].reports
+    assert not report.ok and not report.in_effect
+    assert verdict_text(report).startswith("✗ switched but not in effect: OpenCode loads only the providers")
+
+    dialog = review()
+    dialog.overrides_box.setChecked(True)  # re-plans: the diff now shows the allowlist entry
+    qtbot.waitUntil(lambda: dialog.apply_button.isEnabled() and '"switchover"]' in dialog.diff.toPlainText(),
+                    timeout=10000)
+    with qtbot.waitSignal(controller.tools.verified, timeout=20000) as verified:
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    [report] = verified.args[0].reports
+    assert report.in_effect and report.ok, report.problems
+    assert '"enabled_providers": ["anthropic", "switchover"]' in config.read_text()

@@ -75,10 +75,14 @@ class EngineSwitcher:
         self.env = env
         self.keys = KeySource(keychain)
 
-    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> str | None:
         result = make_engine(self.env).use(switch_request(provider, model, small_model, self.keys), [tool])
         if not result.ok:
             raise SwitchoverError(f"the switch did not complete ({switch_problems(result)})")
+        # Failover never changes what lies outside Switchover's own keys; it says what keeps the switch from
+        # taking effect (an agent's own model, a provider allowlist, an exported variable, ...).
+        blocked = [o.describe() for outcome in result.outcomes for o in outcome.overrides]
+        return "; ".join(blocked) or None
 
 
 class LiveHealthChecker:

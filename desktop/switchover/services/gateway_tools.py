@@ -185,7 +185,7 @@ class GatewayAwareTools:
         if found is None:
             return None
         return CurrentChoice(found.base_url, found.model, found.protocol, found.provider, found.small_model,
-                             found.detail)
+                             found.detail, found.overrides)
 
 
 class GatewayAwareSwitcher:
@@ -196,11 +196,11 @@ class GatewayAwareSwitcher:
         self.tools = tools
         self._store_path = store_path
 
-    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> str | None:
         if self.tools.via_gateway(tool):
             reroute(tool, RouteChoice(provider.name, model, small_model), self._store_path)
-            return
-        self.inner.switch(tool, provider, model, small_model)
+            return None
+        return self.inner.switch(tool, provider, model, small_model)
 
 
 # ---------------------------------------------------------------- `switchover use` with the gateway

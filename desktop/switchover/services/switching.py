@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from switchover.core.providers import Protocol, Provider, endpoint_key, provider_at
-from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import Override, SwitchRequest, Target, ToolEnv
 from switchover.services.keys import KeySource, key_helper_command
 
 if TYPE_CHECKING:
@@ -51,11 +51,18 @@ def make_engine(env: ToolEnv | None = None, targets: Sequence[Target] | None = N
 
 
 def switch_request(provider: Provider, model: str, small_model: str | None = None,
-                   keys: KeySource | None = None) -> SwitchRequest:
+                   keys: KeySource | None = None, include_overrides: bool = False) -> SwitchRequest:
     """What a switch asks of every tool: the tool fetches the key with `key_helper_command`; the key itself is
-    read (from `keys`) only for a tool that cannot run a command for it."""
+    read (from `keys`) only for a tool that cannot run a command for it. `include_overrides`: also change what
+    a tool ranks above its user config where Switchover can (`Override.fix`), listed in the result."""
     keys = keys or KeySource()
-    return SwitchRequest(provider, model, small_model, key_helper_command(provider.name), keys.resolver(provider))
+    return SwitchRequest(provider, model, small_model, key_helper_command(provider.name), keys.resolver(provider),
+                         include_overrides=include_overrides)
+
+
+def override_json(override: Override) -> dict[str, str | None]:
+    return {"reason": override.reason, "path": None if override.path is None else str(override.path),
+            "key": override.key, "fix": override.fix or None}
 
 
 def health_hook(provider: Provider, keys: KeySource | None = None, options: CheckOptions | None = None,
@@ -176,6 +183,7 @@ __all__ = [
     "get_target",
     "health_hook",
     "make_engine",
+    "override_json",
     "shell_exports",
     "switch_problems",
     "switch_request",

@@ -80,11 +80,12 @@ class ToolsService(QObject):
         """Reads keys on a worker; the app's keychain is opened only for a provider that keeps its key there."""
         return KeySource(self.state.keychain)
 
-    def request(self, provider: Provider, model: str | None = None) -> SwitchRequest:
+    def request(self, provider: Provider, model: str | None = None, include_overrides: bool = False) -> SwitchRequest:
         chosen = model or provider.default_model
         if not chosen:
             raise SwitchoverError(f"{provider.display_name} has no model configured; add one on the Providers page.")
-        return services.switch_request(provider, chosen, provider.small_model, self.keys())
+        return services.switch_request(provider, chosen, provider.small_model, self.keys(),
+                                       include_overrides=include_overrides)
 
     # ------------------------------------------------------------ reading
 
@@ -121,10 +122,13 @@ class ToolsService(QObject):
     def preview(
         self, provider: Provider, model: str | None, tools: list[str] | None,
         on_done: Callable[[SwitchResult], None], on_failure: Callable[[BaseException], None] | None = None,
+        include_overrides: bool = False,
     ) -> Task:
-        """A dry run with the diff; nothing is written."""
+        """A dry run with the diff; nothing is written. `include_overrides`: also what keeps it from taking
+        effect, where Switchover can change that (the preview's checkbox)."""
         def work(_p: Progress) -> SwitchResult:
-            return self.engine().use(self.request(provider, model), tools, dry_run=True, want_diff=True)
+            request = self.request(provider, model, include_overrides)
+            return self.engine().use(request, tools, dry_run=True, want_diff=True)
 
         return self.state.tasks.run(work, on_success=on_done, on_failure=on_failure or self._failed, serial=True,
                                     label="preview switch")
@@ -134,6 +138,7 @@ class ToolsService(QObject):
         on_done: Callable[[SwitchResult], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
         on_verified: Callable[[Verification], None] | None = None,
+        include_overrides: bool = False,
     ) -> Task:
         """Switch (serial worker), then verify what each tool now reads (parallel worker)."""
         def work(_p: Progress) -> SwitchResult:
@@ -142,7 +147,7 @@ class ToolsService(QObject):
 
             chosen = model or provider.default_model or ""
             return switch_with_gateway(self.engine(), provider, chosen, provider.small_model, tools,
-                                       lambda: self.request(provider, model))
+                                       lambda: self.request(provider, model, include_overrides))
 
         def done(result: SwitchResult) -> None:
             if any(o.message.startswith("re-routed") for o in result.outcomes):

@@ -13,9 +13,10 @@ from typing import Any
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core import shell_script, validation
 from switchover.core.errors import SwitchoverError, ValidationError
-from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, VerifyReport
+from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolOutcome, VerifyReport
 from switchover.services.switching import (
     make_engine,
+    override_json,
     shell_exports,
     switch_request,
     verify_switch,
@@ -40,6 +41,10 @@ def register(subparsers: Any) -> None:
                        help="only this tool (repeatable); see `switchover tools` for ids")
     which.add_argument("--all", action="store_true", help="every tool Switchover knows, installed or not")
     use.add_argument("--dry-run", action="store_true", help="show the changes as a diff; write nothing")
+    use.add_argument("--include-overrides", action="store_true",
+                     help="also change what would keep the switch from taking effect where Switchover can (an "
+                     "agent's own model, a provider allowlist, a model picked in the tool's menu); listed, undone "
+                     "with the switch")
     route = use.add_mutually_exclusive_group()
     route.add_argument("--via-gateway", action="store_true",
                        help="point the tools at their route on Switchover's local gateway (once); later switches "
@@ -124,6 +129,8 @@ def run_tools(args: argparse.Namespace, ctx: CliContext) -> int:
                     "protocol": r.current.protocol.value if r.current.protocol else None,
                     "provider": r.current.provider,
                     "small_model": r.current.small_model,
+                    "in_effect": r.current.in_effect,
+                    "overrides": [override_json(o) for o in r.current.overrides],
                 },
                 "error": r.error,
                 "overrides": [str(p) for p in r.existing_overrides],
@@ -146,8 +153,12 @@ def run_tools(args: argparse.Namespace, ctx: CliContext) -> int:
     for r in rows:
         if r.error:
             ctx.warn(f"{r.label}: {r.error}")
-        for path in r.existing_overrides:
-            ctx.warn(f"{r.label}: {path} exists and may override the user settings Switchover edits.")
+        if r.current is not None and r.current.overrides:
+            for override in r.current.overrides:
+                ctx.warn(f"{r.label}: its user config is not what it uses: {override.describe()}")
+        else:
+            for path in r.existing_overrides:
+                ctx.warn(f"{r.label}: {path} exists and may override the user settings Switchover edits.")
     return 0
 
 
@@ -162,11 +173,13 @@ def _result_json(result: SwitchResult, reports: list[VerifyReport]) -> dict[str,
         "model": result.model,
         "small_model": result.small_model,
         "ok": result.ok,
-        "tools": [asdict(o) for o in result.outcomes],
+        "tools": [asdict(o) | {"overrides": [override_json(x) for x in o.overrides],
+                               "fixed": [override_json(x) for x in o.fixed]} for o in result.outcomes],
         "diff": result.diff if result.dry_run else None,
         "verify": [
-            {"tool": r.tool, "ok": r.ok, "problems": list(r.problems), "health": r.health,
-             "base_url": r.actual.base_url if r.actual else None, "model": r.actual.model if r.actual else None}
+            {"tool": r.tool, "ok": r.ok, "in_effect": r.in_effect, "problems": list(r.problems), "health": r.health,
+             "base_url": r.actual.base_url if r.actual else None, "model": r.actual.model if r.actual else None,
+             "overrides": [override_json(o) for o in r.actual.overrides] if r.actual else []}
             for r in reports
         ],
         "recovered": list(result.recovered),
@@ -187,8 +200,9 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     engine = make_engine()
     tools: list[str] | None = list(engine.targets) if args.all else args.tools
     keys = ctx.keys()
-    result = engine.use(switch_request(provider, model, small_model, keys), tools, dry_run=args.dry_run,
-                        want_diff=args.dry_run, skip_refused=args.all or not args.tools)
+    request = switch_request(provider, model, small_model, keys, include_overrides=args.include_overrides)
+    result = engine.use(request, tools, dry_run=args.dry_run, want_diff=args.dry_run,
+                        skip_refused=args.all or not args.tools)
     reports = [] if result.dry_run or result.switch_id is None else verify_switch(engine, result, provider, keys)
     if args.json:
         ctx.emit_json(_result_json(result, reports))
@@ -204,13 +218,18 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
         if outcome.message:
             line += f" — {outcome.message}"
         report = verdicts.get(outcome.tool)
-        if report is not None:
+        if report is not None and not report.in_effect and report.actual is not None:
+            line = f"{outcome.label}: switched but not in effect: " + "; ".join(
+                o.describe() for o in report.actual.overrides)
+        elif report is not None:
             line += "; verified" if report.ok else "; CHECK FAILED: " + "; ".join(report.problems)
             if report.health and report.ok:
                 line += f" ({report.health})"
         ctx.out(line)
         for warning in outcome.warnings:
             ctx.warn(f"{outcome.label}: {warning}")
+        shown = set(engine.targets[outcome.tool].overriding_env)  # `_show_conflicts` names where those are set
+        _print_overrides(ctx, outcome, reported=report is not None, shown_elsewhere=shown)
         for note in outcome.notes:
             ctx.out(f"  note: {note}")
     if not result.outcomes:
@@ -235,6 +254,19 @@ def _show_conflicts(ctx: CliContext, tools: list[str], everything: bool) -> None
     for conflict in find_conflicts(all_targets(), ToolEnv.current(), tools, installed_only=False):
         if everything or conflict.overrides:
             ctx.warn(f"{conflict.label}: {conflict.advice()}")
+
+
+def _print_overrides(ctx: CliContext, outcome: ToolOutcome, reported: bool, shown_elsewhere: set[str]) -> None:
+    """What would keep the switch from taking effect (unless the verdict line or the conflicts list says it),
+    what --include-overrides would change, and what it did change."""
+    for override in outcome.overrides:
+        if not reported and not (override.path is None and override.key in shown_elsewhere):
+            ctx.warn(f"{outcome.label}: will not take effect: {override.describe()}")
+    if outcome.fixable:
+        ctx.out("  --include-overrides would also change: "
+                + "; ".join(f"{o.fix} ({o.path}: {o.key})" for o in outcome.fixable))
+    for override in outcome.fixed:
+        ctx.out(f"  also changed (--include-overrides): {override.describe()}: {override.fix}")
 
 
 # -- undo, history, exposure ------------------------------------------------------------------------------------

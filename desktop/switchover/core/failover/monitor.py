@@ -109,8 +109,9 @@ class ToolDirectory(TypingProtocol):
 
 
 class Switcher(TypingProtocol):
-    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> None:
-        """Point `tool` at provider/model (with backups and journal); raise SwitchoverError when refused."""
+    def switch(self, tool: str, provider: Provider, model: str, small_model: str | None) -> str | None:
+        """Point `tool` at provider/model (with backups and journal); raise SwitchoverError when refused.
+        Returns why the switch is not in effect (the tool ranks something else above its config), or None."""
 
 
 DecisionObserver = Callable[[Decision], None]
@@ -459,7 +460,8 @@ class Monitor:
         assert decision.to_choice is not None and decision.to_choice.model is not None
         provider = store.get(decision.to_choice.provider)
         try:
-            self.switcher.switch(decision.tool, provider, decision.to_choice.model, provider.small_model)
+            not_in_effect = self.switcher.switch(decision.tool, provider, decision.to_choice.model,
+                                                 provider.small_model)
         except SwitchoverError as exc:
             failed = decision.with_outcome(
                 Action.FAILED,
@@ -468,6 +470,9 @@ class Monitor:
             )
             state.note_switch(failed, self.clock.monotonic())  # retry only after the dwell time
             return failed
+        if not_in_effect:
+            decision = decision.with_outcome(decision.action, f"{decision.message} Switched but not in effect: "
+                                                              f"{not_in_effect}", error=not_in_effect)
         state.note_switch(decision, self.clock.monotonic())
         return decision
 
@@ -508,15 +513,14 @@ class Monitor:
             return failed(f"its config changed since the suggestion (it now uses {now_choice or 'something else'}); "
                           "nothing was switched.")
         try:
-            self.switcher.switch(suggestion.tool, provider, target.model, provider.small_model)
+            not_in_effect = self.switcher.switch(suggestion.tool, provider, target.model, provider.small_model)
         except SwitchoverError as exc:
             return failed(f"could not switch to {target}: {exc}")
-        accepted = suggestion.with_outcome(
-            Action.ACCEPTED,
-            f"{suggestion.tool_label}: switched to {provider.display_name} {target.model} (accepted).",
-            at=wall,
-            suggestion_id=suggestion.id,
-        )
+        message = f"{suggestion.tool_label}: switched to {provider.display_name} {target.model} (accepted)."
+        if not_in_effect:
+            message += f" Switched but not in effect: {not_in_effect}"
+        accepted = suggestion.with_outcome(Action.ACCEPTED, message, error=not_in_effect, at=wall,
+                                           suggestion_id=suggestion.id)
         self._state(suggestion.tool, None).note_switch(accepted, self.clock.monotonic())
         return accepted
 

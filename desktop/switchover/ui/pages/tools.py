@@ -216,14 +216,21 @@ class ToolsPage(QWidget):
         self.status_label.setText("")
         dialog = SwitchPreviewDialog(preview, provider.display_name, self)
         self.preview_dialog = dialog
-        dialog.accepted.connect(lambda: self._apply(provider, model, tools))
+
+        def replan(include: bool) -> None:  # the diff shows exactly what Apply will write
+            self.service.preview(provider, model, tools, on_done=dialog.show_preview,
+                                 on_failure=lambda exc: self._failed(str(exc)), include_overrides=include)
+
+        dialog.include_overrides_changed.connect(replan)
+        dialog.accepted.connect(lambda: self._apply(provider, model, tools, dialog.include_overrides))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _apply(self, provider: Provider, model: str | None, tools: list[str] | None) -> None:
+    def _apply(self, provider: Provider, model: str | None, tools: list[str] | None,
+               include_overrides: bool = False) -> None:
         self.status_label.setText("Switching…")
         self.service.switch(provider, model, tools, on_done=self._switched,
-                            on_failure=lambda exc: self._failed(str(exc)))
+                            on_failure=lambda exc: self._failed(str(exc)), include_overrides=include_overrides)
 
     def _switched(self, result: SwitchResult) -> None:
         checking = " Checking what each tool now reads…" if result.plans else ""
