@@ -157,7 +157,7 @@ class GatewaySettingsBox(QGroupBox):
     def __init__(self, state: AppState, service: GatewayService | None, parent: QWidget | None = None) -> None:
         super().__init__("Local gateway", parent)
         self.state = state
-        self.enabled_box = QCheckBox("Run Switchover's gateway in the app (recommended): tools routed through it "
+        self.enabled_box = QCheckBox("&Run Switchover's gateway in the app (recommended): tools routed through it "
                                      "keep working through an outage, and need no key of their own")
         self.enabled_box.setObjectName("gateway_enabled")
         self.port_spin = QSpinBox()

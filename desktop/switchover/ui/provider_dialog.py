@@ -31,11 +31,11 @@ from switchover.ui.kit.credentials import CredentialEditor, CredentialSource
 from switchover.ui.kit.palette import Tone, tint
 
 PROTOCOL_LABELS = {
-    Protocol.ANTHROPIC: "Anthropic API",
-    Protocol.OPENAI_CHAT: "OpenAI chat",
-    Protocol.OPENAI_RESPONSES: "OpenAI responses",
-    Protocol.GEMINI: "Gemini API",
-    Protocol.OLLAMA: "Ollama API",
+    Protocol.ANTHROPIC: "&Anthropic API",
+    Protocol.OPENAI_CHAT: "&OpenAI chat",
+    Protocol.OPENAI_RESPONSES: "OpenAI &responses",
+    Protocol.GEMINI: "&Gemini API",
+    Protocol.OLLAMA: "Ollama AP&I",
 }
 
 
@@ -79,12 +79,12 @@ class ProviderDialog(QDialog):
         self.small_model_edit = QLineEdit()
 
         form = QFormLayout()
-        form.addRow("Preset", self.preset_combo)
+        form.addRow("&Preset", self.preset_combo)
         form.addRow("", self.preset_notes)
-        form.addRow("Name", self.name_edit)
-        form.addRow("Label", self.label_edit)
-        form.addRow("Models", self.models_edit)
-        form.addRow("Small model", self.small_model_edit)
+        form.addRow("&Name", self.name_edit)
+        form.addRow("&Label", self.label_edit)
+        form.addRow("&Models", self.models_edit)
+        form.addRow("Small mo&del", self.small_model_edit)
 
         endpoints_box = QGroupBox("Endpoints (leave blank what the provider does not offer)")
         endpoints_form = QFormLayout(endpoints_box)
@@ -108,7 +108,7 @@ class ProviderDialog(QDialog):
         self.key_edit = self.credentials.key_edit
         self.env_edit = self.credentials.env_edit
 
-        self.test_button = QPushButton("Test")
+        self.test_button = QPushButton("&Test")
         self.test_button.setToolTip("Check the endpoint and the key now (lists models; costs no tokens)")
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)

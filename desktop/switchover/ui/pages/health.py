@@ -128,7 +128,7 @@ class HealthPage(QWidget):
         self.table.setItemDelegateForColumn(HealthModel.SPARK_COLUMN, SparklineDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        self.check_button = QPushButton("Check now")
+        self.check_button = QPushButton("&Check now")
         self.check_button.clicked.connect(self.check_now)
         self.progress = QProgressBar()
         self.progress.setVisible(False)

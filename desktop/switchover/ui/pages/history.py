@@ -100,7 +100,7 @@ class HistoryPage(QWidget):
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.undo_button = QPushButton("Undo last switch")
+        self.undo_button = QPushButton("&Undo last switch")
         self.undo_button.clicked.connect(self.undo)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)

@@ -54,8 +54,8 @@ class SettingsPage(QWidget):
         self.failover_combo = QComboBox()
         for mode in Mode:
             self.failover_combo.addItem(MODE_LABELS[mode], mode.value)
-        self.login_check = QCheckBox("Start Switchover when I log in")
-        self.deep_check = QCheckBox("Deep checks: send a 1-token request to prove quota and region access")
+        self.login_check = QCheckBox("Start Switchover when I log &in")
+        self.deep_check = QCheckBox("&Deep checks: send a 1-token request to prove quota and region access")
         deep_note = QLabel(
             "Deep checks cost a few tokens per endpoint per check (billed by your provider). "
             "Without them a check lists models, which proves the key but not the remaining quota."
@@ -79,14 +79,14 @@ class SettingsPage(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         deep_note.setMinimumWidth(460)
         deep_note.setMaximumWidth(620)
-        form.addRow("Check every", self.interval_spin)
-        form.addRow("Slow above", self.slow_spin)
-        form.addRow("Failover", self.failover_combo)
+        form.addRow("Check &every", self.interval_spin)
+        form.addRow("S&low above", self.slow_spin)
+        form.addRow("&Failover", self.failover_combo)
         form.addRow("", self.login_check)
         form.addRow("", self.deep_check)
         form.addRow("", deep_note)
 
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton("&Save")
         self.save_button.clicked.connect(self.save)
         self.status_label = QLabel()
         row = QHBoxLayout()

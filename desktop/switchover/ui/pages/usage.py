@@ -109,8 +109,8 @@ class UsagePage(QWidget):
         self.by_buttons.setExclusive(True)
         by_row = QHBoxLayout()
         by_row.setSpacing(0)
-        for i, (by, label) in enumerate(((GroupBy.PROVIDER, "By provider"), (GroupBy.TOOL, "By tool"),
-                                         (GroupBy.MODEL, "By model"))):
+        for i, (by, label) in enumerate(((GroupBy.PROVIDER, "By &provider"), (GroupBy.TOOL, "By &tool"),
+                                         (GroupBy.MODEL, "By &model"))):
             button = QPushButton(label)
             button.setCheckable(True)
             button.setChecked(i == 0)
@@ -119,7 +119,7 @@ class UsagePage(QWidget):
             by_row.addWidget(button)
         self.metric_combo = QComboBox()
         self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button = QPushButton("&Refresh")
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.chart = DailyBarChart()

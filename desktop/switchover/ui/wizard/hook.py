@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from switchover.ui.app import AppController
 
 log = logging.getLogger(__name__)
-MENU_TEXT = "Set up again…"
+MENU_TEXT = "S&et up again…"
 
 
 class SetupWizardHook(QObject):
@@ -57,11 +57,17 @@ class SetupWizardHook(QObject):
     def _add_menu(self) -> None:
         window = self.controller.window
         assert window is not None
-        menu = window.menuBar().addMenu("&Setup")
         action = QAction(MENU_TEXT, window)
         action.setObjectName("setup_wizard_action")
         action.triggered.connect(lambda _checked=False: self.open())
-        menu.addAction(action)
+        menu = getattr(window, "app_menu", None)
+        quit_action = window.findChild(QAction, "quit_action")
+        if menu is None:
+            window.menuBar().addMenu("&Setup").addAction(action)
+        elif quit_action is not None:
+            menu.insertAction(quit_action, action)
+        else:
+            menu.addAction(action)
         self.action = action
 
     def open(self) -> SetupWizard:
