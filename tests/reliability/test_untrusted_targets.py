@@ -12,6 +12,7 @@ Two layers, each over the whole hostile corpus and every target:
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from switchover.cli.context import CliContext
+from switchover.cli.main import run_cli
 from switchover.core import validation
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.fileio import resolve_target
@@ -29,13 +32,12 @@ from switchover.core.shell_script import parse_posix_exports
 from switchover.core.switching import SwitchEngine
 from switchover.core.switching.contract import SwitchRequest, Target, ToolEnv
 from switchover.targets.registry import all_targets
-from tests.reliability.hostile_strings import HOSTILE
+from tests.reliability.hostile_strings import HOSTILE, tool_cannot_take
 from tests.reliability.shells import evaluate
 from tests.reliability.world import SAMPLES, USER_CONFIGS
 from tests.targets.support import FAKE_KEY, apply, custom
 
 BENIGN = "BENIGN-MODEL"
-MAY_REFUSE = {"shell-env": {"nul"}, "aider": {"nel"}, "continue": {"nel"}, "goose": {"nel"}}
 PLACEHOLDER = "<V>"
 
 
@@ -135,9 +137,10 @@ def test_every_target_writes_hostile_models_literally_or_refuses(target: Target,
                 written[name] = data
         current = target.current(_env(home))
         assert current is not None and current.model == value, f"{target.id}: {name} read back as {current}"
-    # A target may refuse only what its format cannot hold: NUL in shell variables, U+0085 in YAML.
-    may_refuse = MAY_REFUSE.get(target.id, set())
-    assert set(refused) <= may_refuse, f"{target.id} refused {sorted(set(refused) - may_refuse)}"
+    # A target may refuse only what its format or its tool cannot take (see `tool_cannot_take`).
+    values = dict(HOSTILE)
+    assert {n for n in refused if not tool_cannot_take(target.id, values[n])} == set(), refused
+    assert {n for n, v in HOSTILE if v and tool_cannot_take(target.id, v)} == set(refused)
     if written:  # what a shell really reads from env.sh
         names = list(written)
         for shell in ("bash", "dash", "zsh"):
@@ -169,7 +172,10 @@ def test_the_engine_refuses_every_string_the_grammar_rejects_and_switches_the_re
         if validation.model_id_problem(value) is None:
             accepted += 1
             result = engine.use(_request(value), tools, skip_refused=True)
-            assert result.ok, (name, result.outcomes)
+            for outcome in result.outcomes:
+                expected = "refused" if tool_cannot_take(outcome.tool, value) else "switched"
+                assert outcome.status in (expected, "unchanged" if expected == "switched" else expected), (
+                    name, outcome)
             assert all(r.ok for r in engine.verify(result)), name
     assert accepted + refused == len(HOSTILE) and refused >= 40 and accepted >= 20
 
@@ -184,3 +190,18 @@ def test_every_file_a_target_plans_is_one_it_declares(target: Target, tmp_path: 
     plan = target.plan(env, _request("m"))
     assert plan.changes, target.id
     assert {resolve_target(c.path) for c in plan.changes} <= declared
+
+
+@pytest.mark.parametrize("model", ["{file:/etc/passwd}", "p/{file:~/.ssh/id_rsa}", "{env:HOME}",
+                                   "${GEMINI_API_KEY}", "${{ secrets.KEY }}", "x`id`"])
+def test_use_refuses_model_ids_a_tool_would_expand(model: str, isolated_home: Path) -> None:
+    """Finding 2: OpenCode expanded {file:…}/{env:…}, Gemini CLI and Qwen Code ${VAR}, in what Switchover wrote."""
+    err = io.StringIO()
+    assert run_cli(["provider", "add", "p", "--openai-url", "http://127.0.0.1:9/v1", "--gemini-url",
+                    "http://127.0.0.1:9", "--model", "plain", "--no-key"], CliContext(stderr=err)) == 0, err.getvalue()
+    err = io.StringIO()
+    code = run_cli(["use", f"p/{model}", "--tool", "opencode", "--tool", "gemini-cli", "--tool", "qwen-code"],
+                   CliContext(stdout=io.StringIO(), stderr=err))
+    assert code == 1 and "Invalid model" in err.getvalue() and "expanded by some tools" in err.getvalue()
+    assert not (isolated_home / ".config" / "opencode").exists()
+    assert not (isolated_home / ".gemini").exists() and not (isolated_home / ".qwen").exists()

@@ -123,7 +123,7 @@ def _provider_from_table(name: str, raw: dict[str, Any]) -> Provider:
         auth = AuthStyle(auth_raw[proto_name]) if proto_name in auth_raw else None
         endpoints.append(Endpoint.make(protocol, url, auth))
     models = raw.get("models", [])
-    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
         raise ValidationError("models must be a list of model id strings")
     models_url = raw.get("models_url")
     for key in ("small_model", "label", "preset", "credential", "models_url", "models_auth"):

@@ -193,6 +193,16 @@ def plaintext_key(request: SwitchRequest) -> str:
     return key
 
 
+def refuse_model_parts(tool: str, request: SwitchRequest, parts: tuple[str, ...], why: str) -> None:
+    """A TargetRefusal when a model id holds something `tool` itself cannot take (valid for other tools)."""
+    for model in model_list(request):
+        found = [part for part in parts if part in model]
+        if found:
+            shown = ", ".join(repr(part) for part in found)
+            raise TargetRefusal(f"{tool} cannot use the model id {model!r}: {why} ({shown}). Pick another model "
+                                f"for {tool}.")
+
+
 def model_list(request: SwitchRequest) -> list[str]:
     """The main model, then the small model when it differs: the models a tool should know about."""
     models = [request.model]

@@ -19,6 +19,7 @@ from switchover.core.switching.contract import (
     SwitchPlan,
     SwitchRequest,
     Target,
+    TargetRefusal,
     ToolEnv,
 )
 from switchover.targets import common
@@ -141,6 +142,15 @@ class GeminiCli(Target):
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
+        # The model id goes into the request path (models/ID:streamGenerateContent). Gemini CLI 0.61's API client
+        # rejects '?', '&' and '..' ("invalid model parameter"); '#', '%', a backslash (sent as '/') or another
+        # '/' would reach the provider as a different path.
+        common.refuse_model_parts(self.label, request, ("?", "&", "..", "#", "%", "\\"),
+                                  "the id goes into the request URL, where these would change it")
+        for model in common.model_list(request):
+            if "/" in model.removeprefix("models/").removeprefix("tunedModels/"):
+                raise TargetRefusal(f"{self.label} cannot use the model id {model!r}: it puts the id into the "
+                                    "request URL, where a '/' would change the path. Pick another model.")
         settings = common.load("jsonc", self.settings_path(env))
         settings.doc.set(("security", "auth", "selectedType"), AUTH_TYPE)
         settings.doc.set(("model", "name"), request.model)

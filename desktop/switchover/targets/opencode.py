@@ -248,6 +248,8 @@ class OpenCode(Target):
 
     def plan(self, env: ToolEnv, request: SwitchRequest) -> SwitchPlan:
         endpoint = self.choose_endpoint(request.provider)
+        # Verified with opencode 1.18.33: a '#' in the model id makes every run fail ("UnknownError").
+        common.refuse_model_parts(self.label, request, ("#",), "it fails to start with one")
         config = common.load("jsonc", self.config_path(env))
         if config.before is None:  # OpenCode inserts it on its first run otherwise, rewriting the file
             config.doc.set(("$schema",), self.schema_url)
