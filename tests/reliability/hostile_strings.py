@@ -132,10 +132,11 @@ assert len({name for name, _ in HOSTILE}) == len(HOSTILE), "names are unique"
 
 def tool_cannot_take(tool: str, value: str) -> bool:
     """Valid model ids a target still refuses, because the tool itself cannot take them (docs/real-tools.md):
-    OpenCode fails on '#'; Gemini CLI puts the id into the request URL, where its client rejects '?', '&' and
-    '..', and '#', '%', a backslash or another '/' would change the path. Format limits below validation:
-    no shell variable holds NUL, and ruamel cannot write U+0085 so that YAML reads it back."""
-    if tool == "opencode" and "#" in value:
+    OpenCode (and Kilo Code, built on it) fails on '#'; Gemini CLI puts the id into the request URL, where its
+    client rejects '?', '&' and '..', and '#', '%', a backslash or another '/' would change the path. Format
+    limits below validation: no shell variable holds NUL, and ruamel cannot write U+0085 so that YAML reads it
+    back."""
+    if tool in ("opencode", "kilo-code") and "#" in value:  # Kilo Code inherits the OpenCode target (not run)
         return True
     if tool == "gemini-cli" and (any(part in value for part in ("?", "&", "..", "#", "%", "\\"))
                                  or "/" in value.removeprefix("models/").removeprefix("tunedModels/")):
