@@ -1,11 +1,12 @@
-"""Build the Linux artifacts (PyInstaller bundle, then the .deb), skipping whatever is already up to date.
+"""Build the Linux artifacts (PyInstaller bundle, then the .deb and the .rpm), skipping whatever is up to date.
 
 Each step is keyed by a SHA-256 of everything that goes into it (sources, resources, spec, the build venv's
 exact package versions, the packaging scripts), stored beside the output. A rerun with the same inputs is
 instant; any source change rebuilds. Runs are serialised with a lock, so parallel test runs share one build.
 
 Exit codes: 0 built (or up to date), 1 build failed, 3 a packaging tool is missing (the message says which).
-Prints a JSON summary on stdout: {"bundle": ..., "deb": ..., "bundle_rebuilt": ..., "deb_rebuilt": ...}.
+Prints a JSON summary on stdout:
+{"bundle": ..., "deb": ..., "rpm": ..., "bundle_rebuilt": ..., "deb_rebuilt": ..., "rpm_rebuilt": ...}.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ TOOLS = {
     "dpkg-deb": "dpkg",
     "dpkg-shlibdeps": "dpkg-dev",
     "desktop-file-validate": "desktop-file-utils",
+    "strip": "binutils",
+    "patchelf": "patchelf",
+    "rpmbuild": "rpm",
 }
 
 
@@ -95,8 +99,11 @@ def bundle_inputs(python: Path) -> str:
     return digest(files, [freeze, sys.platform, os.uname().machine])
 
 
-def deb_inputs(bundle_hash: str) -> str:
-    files = files_under(HERE, ["*.py", "*.xml"]) + files_under(ROOT / "resources", ["**/*"])
+def package_inputs(bundle_hash: str) -> str:
+    """What goes into the packages besides the bundle: packaging scripts, licence texts, lint overrides, man page
+    generator (the CLI sources are in the bundle key), resources and the systemd units."""
+    files = files_under(HERE, ["**/*"]) + files_under(ROOT / "resources", ["**/*"])
+    files += files_under(PACKAGING / "systemd", ["*"])
     return digest(files, [bundle_hash])
 
 
@@ -118,21 +125,44 @@ def build_bundle(python: Path, dist: Path, work: Path) -> Path:
     return dist / "switchover"
 
 
-def build_deb(bundle: Path, dist: Path) -> Path:
+def package_metadata(python: Path, bundle: Path, work: Path) -> tuple[Path, Path]:
+    """Man pages (from the CLI's argparse definitions) and the bundle's component inventory (for the licence
+    files), both made in the build venv, where argparse-manpage, PyInstaller and the bundled packages are."""
+    if work.exists():
+        shutil.rmtree(work)
+    manpages, inventory = work / "man", work / "inventory.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([str(python), str(HERE / "manpages.py"), str(manpages), release_date()], check=True,
+                   capture_output=True, text=True, env=env)
+    subprocess.run([str(python), str(HERE / "components.py"), "inventory", str(bundle), str(inventory)],
+                   check=True, capture_output=True, text=True, env=env)
+    return manpages, inventory
+
+
+def release_date() -> str:
+    sys.path.insert(0, str(HERE))
+    from stage import release_time
+
+    return release_time().date().isoformat()
+
+
+def make_package(kind: str, bundle: Path, dist: Path, manpages: Path, inventory: Path) -> Path:
     started = time.monotonic()
-    log("making the .deb (dpkg-shlibdeps, dpkg-deb)")
-    for old in dist.glob("switchover_*.deb"):
+    log(f"making the .{kind}")
+    pattern = "switchover_*.deb" if kind == "deb" else "switchover-*.rpm"
+    for old in dist.glob(pattern):
         old.unlink()
     out = subprocess.run(
-        [sys.executable, str(HERE / "make_deb.py"), str(bundle), str(dist)],
+        [sys.executable, str(HERE / f"make_{kind}.py"), str(bundle), str(dist), "--manpages", str(manpages),
+         "--inventory", str(inventory)],
         check=True, capture_output=True, text=True,
     ).stdout
-    log(f".deb built in {time.monotonic() - started:.0f} s")
+    log(f".{kind} built in {time.monotonic() - started:.0f} s")
     return Path(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the Switchover Linux bundle and .deb.")
+    parser = argparse.ArgumentParser(description="Build the Switchover Linux bundle, .deb and .rpm.")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
     parser.add_argument("--dist", type=Path, default=PACKAGING / "dist", help="output folder (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -156,19 +186,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log("bundle is up to date")
 
-        deb_stamp = dist / ".deb-inputs"
-        deb_hash = deb_inputs(bundle_hash)
-        debs = sorted(dist.glob("switchover_*.deb"))
-        deb_rebuilt = bundle_rebuilt or not debs or not up_to_date(deb_stamp, deb_hash, debs[-1])
-        if deb_rebuilt:
-            deb_stamp.unlink(missing_ok=True)
-            deb = build_deb(bundle, dist)
-            deb_stamp.write_text(deb_hash + "\n")
-        else:
-            deb = debs[-1]
-            log(f"{deb.name} is up to date")
-    print(json.dumps({"bundle": str(bundle), "deb": str(deb), "bundle_rebuilt": bundle_rebuilt,
-                      "deb_rebuilt": deb_rebuilt}))
+        packages_hash = package_inputs(bundle_hash)
+        built: dict[str, Path] = {}
+        rebuilt: dict[str, bool] = {}
+        metadata: tuple[Path, Path] | None = None
+        for kind, pattern in (("deb", "switchover_*.deb"), ("rpm", "switchover-*.rpm")):
+            stamp = dist / f".{kind}-inputs"
+            existing = sorted(dist.glob(pattern))
+            rebuilt[kind] = bundle_rebuilt or not existing or not up_to_date(stamp, packages_hash, existing[-1])
+            if rebuilt[kind]:
+                stamp.unlink(missing_ok=True)
+                metadata = metadata or package_metadata(python, bundle, PACKAGING / "build" / "package-metadata")
+                built[kind] = make_package(kind, bundle, dist, *metadata)
+                stamp.write_text(packages_hash + "\n")
+            else:
+                built[kind] = existing[-1]
+                log(f"{existing[-1].name} is up to date")
+    print(json.dumps({"bundle": str(bundle), "deb": str(built["deb"]), "rpm": str(built["rpm"]),
+                      "bundle_rebuilt": bundle_rebuilt, "deb_rebuilt": rebuilt["deb"], "rpm_rebuilt": rebuilt["rpm"]}))
     return 0
 
 

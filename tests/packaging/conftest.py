@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ BUILD_TIMEOUT_S = 1800
 class LinuxArtifacts:
     bundle: Path
     deb: Path
+    rpm: Path
 
 
 def _skip_reason() -> str | None:
@@ -47,7 +49,15 @@ def linux_artifacts() -> LinuxArtifacts:
         pytest.skip(f"packaging tools missing: {result.stderr.strip().splitlines()[-1]}")
     assert result.returncode == 0, f"packaging/build-linux failed:\n{result.stderr[-4000:]}"
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    return LinuxArtifacts(bundle=Path(summary["bundle"]), deb=Path(summary["deb"]))
+    return LinuxArtifacts(bundle=Path(summary["bundle"]), deb=Path(summary["deb"]), rpm=Path(summary["rpm"]))
+
+
+def frozen_modules(bundle: Path) -> set[str]:
+    """The modules in the executable's archive (PyInstaller's own viewer, from the build venv)."""
+    viewer = BUILD_SCRIPT.parent / ".build-venv" / "bin" / "pyi-archive_viewer"
+    out = subprocess.run([str(viewer), "-r", "-b", str(bundle / "switchover")], capture_output=True, text=True,
+                         check=True).stdout
+    return {line.strip() for line in out.splitlines() if line.strip()}
 
 
 def can_dpkg_install() -> bool:
@@ -84,8 +94,22 @@ def installed_root(linux_artifacts: LinuxArtifacts, tmp_path_factory: pytest.Tem
 
 @pytest.fixture
 def installed_command(installed_root: Path) -> Path:
-    """`/usr/bin/switchover` inside the scratch root (a relative symlink into /opt/switchover)."""
-    return installed_root / "usr" / "bin" / "switchover"
+    """The installed program inside the scratch root. (/usr/bin/switchover is an absolute symlink to
+    /opt/switchover/switchover, which only resolves once the package is installed at /.)"""
+    return installed_root / "opt" / "switchover" / "switchover"
+
+
+# stderr lines the offscreen/Xvfb platforms print for a healthy app (compare qutebrowser's qt_log_ignore).
+ALLOWED_STDERR = (
+    re.compile(r"^This plugin does not support (propagateSizeHints|raise|grabbing the keyboard|setParent)\(\)"),
+    re.compile(r"^QStandardPaths: XDG_RUNTIME_DIR not set, defaulting to '/tmp/runtime-\w+'$"),
+)
+SIGNS_OF_A_BROKEN_BUNDLE = ("Traceback", "ModuleNotFoundError", "No module named", "Could not load the Qt platform",
+                            "Cannot load library", "qt.qpa.plugin", "No recommended backend")
+
+
+def unexpected_stderr(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)]
 
 
 def bundle_env(home: Path, **overrides: str | None) -> dict[str, str]:

@@ -37,7 +37,8 @@ def test_unchanged_inputs_rebuild_nothing(linux_artifacts: LinuxArtifacts) -> No
     started = time.monotonic()
     summary = run_build()
     assert summary == {"bundle": str(linux_artifacts.bundle), "deb": str(linux_artifacts.deb),
-                       "bundle_rebuilt": False, "deb_rebuilt": False}
+                       "rpm": str(linux_artifacts.rpm), "bundle_rebuilt": False, "deb_rebuilt": False,
+                       "rpm_rebuilt": False}
     assert time.monotonic() - started < 60
 
 
@@ -54,6 +55,9 @@ def fake_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Modu
         "packaging/linux/elfdeps.py": "# elfdeps\n",
         "packaging/linux/make_deb.py": "# make_deb\n",
         "packaging/linux/io.github.switchover.Switchover.metainfo.xml": "<component/>\n",
+        "packaging/linux/switchover.lintian-overrides": "# o\n",
+        "packaging/linux/licenses/ICU.txt": "ICU\n",
+        "packaging/systemd/switchover-watch.service": "[Unit]\n",
     }.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -87,9 +91,18 @@ def test_bundle_key_follows_sources_resources_and_spec(fake_checkout: tuple[Modu
         path.write_text(before)
 
 
-def test_deb_key_follows_the_bundle_and_packaging_files(fake_checkout: tuple[ModuleType, Path]) -> None:
+def test_package_key_follows_the_bundle_and_packaging_files(fake_checkout: tuple[ModuleType, Path]) -> None:
     build, root = fake_checkout
-    original = build.deb_inputs("bundle-a")
-    assert build.deb_inputs("bundle-b") != original
-    (root / "packaging/linux/io.github.switchover.Switchover.metainfo.xml").write_text("<component>x</component>\n")
-    assert build.deb_inputs("bundle-a") != original
+    original = build.package_inputs("bundle-a")
+    assert build.package_inputs("bundle-a") == original
+    assert build.package_inputs("bundle-b") != original
+    for changed in ("packaging/linux/io.github.switchover.Switchover.metainfo.xml",
+                    "packaging/linux/switchover.lintian-overrides", "packaging/linux/licenses/ICU.txt",
+                    "packaging/systemd/switchover-watch.service", "resources/providers.toml"):
+        path = root / changed
+        before = path.read_text()
+        path.write_text(before + "# changed\n")
+        assert build.package_inputs("bundle-a") != original, changed
+        path.write_text(before)
+    (root / "packaging/systemd/switchover-gateway.service").write_text("[Unit]\n")  # a new unit is an input too
+    assert build.package_inputs("bundle-a") != original

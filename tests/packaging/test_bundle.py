@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import BUILD_SCRIPT, LinuxArtifacts
+from tests.packaging.conftest import LinuxArtifacts, frozen_modules
 from tests.support.cli import REPO_ROOT
 
 pytestmark = pytest.mark.packaging
@@ -77,13 +77,6 @@ def test_keyring_metadata_and_resources_are_bundled(linux_artifacts: LinuxArtifa
     assert (resources / "providers.toml").is_file()
     assert (resources / "icons/hicolor/48x48/apps/io.github.switchover.Switchover.png").is_file()
     assert len(list((resources / "icons/tray").glob("*.png"))) >= 4 * 2  # states x themes at least
-
-
-def frozen_modules(bundle: Path) -> set[str]:
-    viewer = BUILD_SCRIPT.parent / ".build-venv" / "bin" / "pyi-archive_viewer"
-    out = subprocess.run([str(viewer), "-r", "-b", str(bundle / "switchover")], capture_output=True, text=True,
-                         check=True).stdout
-    return {line.strip() for line in out.splitlines() if line.strip()}
 
 
 def test_frozen_archive_holds_keyring_backends_and_every_cli_command(linux_artifacts: LinuxArtifacts) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -14,23 +13,10 @@ from pathlib import Path
 import pytest
 
 from switchover import __version__
-from tests.packaging.conftest import bundle_env
+from tests.packaging.conftest import SIGNS_OF_A_BROKEN_BUNDLE, bundle_env, unexpected_stderr
 from tests.support.provider_server import ProviderServer, Reply
 
 pytestmark = pytest.mark.packaging
-
-# stderr lines the offscreen/Xvfb platforms print for a healthy app (compare qutebrowser's qt_log_ignore).
-ALLOWED_STDERR = (
-    re.compile(r"^This plugin does not support (propagateSizeHints|raise|grabbing the keyboard|setParent)\(\)"),
-    re.compile(r"^QStandardPaths: XDG_RUNTIME_DIR not set, defaulting to '/tmp/runtime-\w+'$"),
-)
-SIGNS_OF_A_BROKEN_BUNDLE = ("Traceback", "ModuleNotFoundError", "No module named", "Could not load the Qt platform",
-                            "Cannot load library", "qt.qpa.plugin", "No recommended backend")
-
-
-def unexpected_stderr(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)]
-
 
 def run(command: Path, *args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(command), *args], env=env, capture_output=True, text=True, timeout=timeout,

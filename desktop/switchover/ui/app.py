@@ -31,14 +31,19 @@ log = logging.getLogger(__name__)
 STARTUP_CHECK_FALLBACK_MS = 6000  # the start-up check waits this long for the failover monitor's first round
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+def app_parser() -> argparse.ArgumentParser:
+    """The desktop app's options (`switchover [app] [--show]`); the man page switchover-app(1) is made from it."""
     parser = argparse.ArgumentParser(prog="switchover", description=f"{APP_NAME} desktop app")
     parser.add_argument("--show", action="store_true", help="open the main window")
     parser.add_argument(
         "--quit-after", type=int, metavar="MS", default=int(os.environ.get("SWITCHOVER_QUIT_AFTER_MS", "0") or 0),
         help="quit cleanly after MS milliseconds (for smoke tests and benchmarks)",
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    return app_parser().parse_args(argv)
 
 
 class AppController(QObject):
