@@ -1,5 +1,6 @@
 """Build the Linux artifacts once per session (cached by packaging/build-linux) and install the .deb into a
-scratch root, so every test exercises the real artifact a user would install."""
+scratch root, so every test exercises the real artifact a user would install. (tests/packaging/test_minimal_root.py
+goes further: `apt-get install` into a minimal Debian system.)"""
 
 from __future__ import annotations
 
