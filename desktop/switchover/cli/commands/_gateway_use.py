@@ -7,7 +7,6 @@ import argparse
 from typing import Any
 
 from switchover.cli.context import CliContext
-from switchover.core.errors import ValidationError
 from switchover.core.switching.engine import SwitchResult, VerifyReport
 
 
@@ -48,19 +47,14 @@ def _print_switch(ctx: CliContext, result: SwitchResult, reports: list[VerifyRep
 
 
 def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
-    from switchover.cli.commands.switching import _result_json, split_target
+    from switchover.cli.commands.switching import _result_json, chosen_target
     from switchover.services.gateway_routes import gateway_settings
     from switchover.services.gateway_runtime import running_gateway
     from switchover.services.gateway_tools import use_with_gateway
     from switchover.services.switching import make_engine, switch_request, verify_switch
 
-    name, model = split_target(args.target)
+    provider, model, small_model = chosen_target(args, ctx)
     store = ctx.store()
-    provider = store.get(name)
-    model = model or provider.default_model
-    if not model:
-        raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
-    small_model = args.small_model or provider.small_model
     mode = "via" if args.via_gateway else "direct" if args.direct else "auto"
     engine = make_engine()
     tools = list(engine.targets) if args.all else args.tools

@@ -13,6 +13,7 @@ from typing import Any
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core import shell_script, validation
 from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.providers import Provider
 from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolOutcome, VerifyReport
 from switchover.services.switching import (
     make_engine,
@@ -191,12 +192,7 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
 
     if gateway_involved(args, ctx):
         return run_use_gateway(args, ctx)
-    name, model = split_target(args.target)
-    provider = ctx.store().get(name)
-    model = model or provider.default_model
-    if not model:
-        raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
-    small_model = validation.optional_model_id(args.small_model, "small model") or provider.small_model
+    provider, model, small_model = chosen_target(args, ctx)
     engine = make_engine()
     tools: list[str] | None = list(engine.targets) if args.all else args.tools
     keys = ctx.keys()
@@ -206,7 +202,26 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
     reports = [] if result.dry_run or result.switch_id is None else verify_switch(engine, result, provider, keys)
     if args.json:
         ctx.emit_json(_result_json(result, reports))
-        return 0 if result.ok and all(r.ok for r in reports) else 1
+    else:
+        _print_use(ctx, engine, result, reports)
+        _print_use_summary(ctx, result, provider, model)
+    return 0 if result.ok and all(r.ok for r in reports) else 1
+
+
+def chosen_target(args: argparse.Namespace, ctx: CliContext) -> tuple[Provider, str, str | None]:
+    """The provider, model and small model `use PROVIDER[/MODEL] [--small-model M]` asks for."""
+    name, model = split_target(args.target)
+    provider = ctx.store().get(name)
+    model = model or provider.default_model
+    if not model:
+        raise ValidationError(f"{provider.display_name} lists no models; name one: switchover use {name}/MODEL")
+    small_model = validation.optional_model_id(args.small_model, "small model") or provider.small_model
+    return provider, model, small_model
+
+
+def _print_use(ctx: CliContext, engine: SwitchEngine, result: SwitchResult, reports: list[VerifyReport]) -> None:
+    """Recovered switches, the dry run's diff, then per tool: its line with the verdict, warnings, what would
+    keep the switch from taking effect, notes."""
     for message in result.recovered:
         ctx.warn(message)
     if result.dry_run:
@@ -214,24 +229,33 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out("")
     verdicts = {r.tool: r for r in reports}
     for outcome in result.outcomes:
-        line = f"{outcome.label}: {outcome.status}"
-        if outcome.message:
-            line += f" — {outcome.message}"
         report = verdicts.get(outcome.tool)
-        if report is not None and not report.in_effect and report.actual is not None:
-            line = f"{outcome.label}: switched but not in effect: " + "; ".join(
-                o.describe() for o in report.actual.overrides)
-        elif report is not None:
-            line += "; verified" if report.ok else "; CHECK FAILED: " + "; ".join(report.problems)
-            if report.health and report.ok:
-                line += f" ({report.health})"
-        ctx.out(line)
+        ctx.out(_outcome_line(outcome, report))
         for warning in outcome.warnings:
             ctx.warn(f"{outcome.label}: {warning}")
         shown = set(engine.targets[outcome.tool].overriding_env)  # `_show_conflicts` names where those are set
         _print_overrides(ctx, outcome, reported=report is not None, shown_elsewhere=shown)
         for note in outcome.notes:
             ctx.out(f"  note: {note}")
+
+
+def _outcome_line(outcome: ToolOutcome, report: VerifyReport | None) -> str:
+    """"Claude Code: switched; verified (ok, 42 ms)", "Codex: refused — why", or "…: switched but not in
+    effect: what ranks higher"."""
+    if report is not None and not report.in_effect and report.actual is not None:
+        return f"{outcome.label}: switched but not in effect: " + "; ".join(
+            o.describe() for o in report.actual.overrides)
+    line = f"{outcome.label}: {outcome.status}"
+    if outcome.message:
+        line += f" — {outcome.message}"
+    if report is not None:
+        line += "; verified" if report.ok else "; CHECK FAILED: " + "; ".join(report.problems)
+        if report.health and report.ok:
+            line += f" ({report.health})"
+    return line
+
+
+def _print_use_summary(ctx: CliContext, result: SwitchResult, provider: Provider, model: str) -> None:
     if not result.outcomes:
         ctx.out("No coding tools detected. Name one with --tool, or use --all (see `switchover tools`).")
     _show_conflicts(ctx, [o.tool for o in result.outcomes], everything=result.dry_run)
@@ -239,7 +263,6 @@ def run_use(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.out(f"Switched to {provider.display_name} {model}. Undo with: switchover undo")
     elif result.dry_run:
         ctx.out("Dry run: nothing was written.")
-    return 0 if result.ok and all(r.ok for r in reports) else 1
 
 
 def _show_conflicts(ctx: CliContext, tools: list[str], everything: bool) -> None:

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, SwitchoverError
@@ -175,6 +176,29 @@ class _Op:
     new_file_mode: int = 0o644
     holds_secret: bool = False
     record: FileRecord | None = field(default=None, repr=False)
+
+
+@dataclass
+class _Backups:
+    """Where one journal entry keeps its backups, and the journal record of each file it writes."""
+
+    data_dir: Path
+    root: Path  # data_dir/backups/<entry id>
+    exposure: dict[str, dict[str, object]]  # the exposure record before this entry (kept for undo)
+    settled_sha256: Callable[[str, Path, bytes | None], str | None]  # the engine's, per tool
+    count: int = 0
+
+    def record_for(self, op: _Op) -> FileRecord:
+        backup = None
+        if op.before is not None:
+            backup = str((self.root / f"{self.count:02d}-{op.real.name}").relative_to(self.data_dir))
+            self.count += 1
+        return FileRecord(op.tool, str(op.real), sha256(op.before), sha256(op.after), backup, op.holds_secret,
+                          self.exposure.get(str(op.real)), self.settled_sha256(op.tool, op.real, op.after))
+
+    def write(self, op: _Op) -> None:
+        if op.record is not None and op.record.backup is not None and op.before is not None:
+            atomic_write(self.data_dir / op.record.backup, op.before, mode=0o600)
 
 
 def _read(path: Path) -> bytes | None:
@@ -333,21 +357,7 @@ class SwitchEngine:
             recovered = tuple(self._recover_locked())
             crashpoint("locked")
             selected = self._select(tools)
-            outcomes: dict[str, ToolOutcome] = {}
-            plans: list[tuple[Target, SwitchPlan]] = []
-            for target in selected:
-                try:
-                    plan = target.plan(self.env, request)
-                except SwitchoverError as exc:  # TargetRefusal, ConfigFileError (file left untouched)
-                    status = "error" if isinstance(exc, ConfigFileError) else "refused"
-                    outcomes[target.id] = ToolOutcome(target.id, target.label, status, str(exc))
-                    continue
-                plans.append((target, plan))
-            failed = [o for o in outcomes.values() if o.status in ("refused", "error")]
-            if failed and not skip_refused:
-                raise SwitchRefusedError(
-                    "Nothing was changed. " + " ".join(f"{o.label}: {o.message}" for o in failed)
-                )
+            outcomes, plans = self._plan_all(selected, request, skip_refused)
             ops = [self._op(target.id, change) for target, plan in plans for change in plan.changes]
             diff = ""
             if dry_run or want_diff:
@@ -393,6 +403,24 @@ class SwitchEngine:
             return True
         return self._settled_sha256(record.tool, Path(record.path), current) != record.after_settled_sha256
 
+    def _plan_all(self, selected: list[Target], request: SwitchRequest, skip_refused: bool
+                  ) -> tuple[dict[str, ToolOutcome], list[tuple[Target, SwitchPlan]]]:
+        """Every selected tool plans (nothing is written). Tools that cannot get an outcome saying why; unless
+        `skip_refused`, one such tool refuses the whole switch."""
+        outcomes: dict[str, ToolOutcome] = {}
+        plans: list[tuple[Target, SwitchPlan]] = []
+        for target in selected:
+            try:
+                plans.append((target, target.plan(self.env, request)))
+            except SwitchoverError as exc:  # TargetRefusal, ConfigFileError (file left untouched)
+                status = "error" if isinstance(exc, ConfigFileError) else "refused"
+                outcomes[target.id] = ToolOutcome(target.id, target.label, status, str(exc))
+        if outcomes and not skip_refused:
+            raise SwitchRefusedError(
+                "Nothing was changed. " + " ".join(f"{o.label}: {o.message}" for o in outcomes.values())
+            )
+        return outcomes, plans
+
     def _op(self, tool: str, change: FileChange) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
                    change.new_file_mode, change.holds_secret)
@@ -413,100 +441,110 @@ class SwitchEngine:
         """Journal + backups (durable) -> re-check each file -> write all -> journal "done".
 
         Files are independent and every one is backed up and journaled before any is written, so the
-        durable steps run concurrently: fsync latency, not CPU, dominates a switch.
+        durable steps run concurrently: fsync latency, not CPU, dominates a switch. Any failure from the first
+        write on rolls back what was written (`_roll_back`).
         """
         exposure = self.exposure_record.load()
-        backup_root = self.backup_dir / entry.id
-        counter = iter(range(1_000_000))
+        backups = _Backups(self.data_dir, self.backup_dir / entry.id, exposure, self._settled_sha256)
+        self._journal_and_back_up(entry, ops, backups)
+        written: list[_Op] = []
+        try:
+            ready = self._recheck(entry, ops, redo, backups)
+            crashpoint("checked")
+            self._write_all(ready, written)
+            entry.state = DONE
+            entry.finished = now_iso()
+            self.journal.write(entry)
+        except BaseException as exc:
+            self._roll_back(entry, written, exc)
+        crashpoint("done")
+        self._bookkeeping(entry, written, provider, exposure, backups.root)
 
-        def record_for(op: _Op) -> FileRecord:
-            backup = None
-            if op.before is not None:
-                backup_path = backup_root / f"{next(counter):02d}-{op.real.name}"
-                backup = str(backup_path.relative_to(self.data_dir))
-            return FileRecord(op.tool, str(op.real), sha256(op.before), sha256(op.after), backup,
-                              op.holds_secret, exposure.get(str(op.real)),
-                              self._settled_sha256(op.tool, op.real, op.after))
-
-        def back_up(op: _Op) -> None:
-            if op.record is not None and op.record.backup is not None and op.before is not None:
-                atomic_write(self.data_dir / op.record.backup, op.before, mode=0o600)
-
+    def _journal_and_back_up(self, entry: JournalEntry, ops: list[_Op], backups: _Backups) -> None:
+        """Record every file in the journal entry and back it up, durably, before any config file is touched."""
         for op in ops:
-            op.record = record_for(op)
+            op.record = backups.record_for(op)
         entry.files = [op.record for op in ops if op.record is not None]
         crashpoint("planned")
         try:
             if any(op.before is not None for op in ops):
-                paths.ensure_private_dir(backup_root)
+                paths.ensure_private_dir(backups.root)
             # From the moment the journal entry is on disk, a crash is rolled back on the next start; backups
             # are durable before any config file is replaced.
-            _all(self._pool, [partial(self.journal.write, entry), *(partial(back_up, op) for op in ops)])
+            _all(self._pool, [partial(self.journal.write, entry), *(partial(backups.write, op) for op in ops)])
         except OSError as exc:  # disk full, file size limit, permissions: no config file was touched yet
             with contextlib.suppress(OSError):
                 self.journal.remove(entry.id)
             with contextlib.suppress(OSError):
-                _remove_folder(backup_root)
+                _remove_folder(backups.root)
             raise SwitchFailedError(
                 f"Nothing was changed: {describe_os_error(exc)} (Switchover's journal and backups go in "
                 f"{self.data_dir})."
             ) from exc
         crashpoint("journal and backups written")
 
-        written: list[_Op] = []
-        try:
-            ready: list[_Op] = []
-            replanned: set[str] = set()
-            for tool in dict.fromkeys(op.tool for op in ops):
-                group = [op for op in ops if op.tool == tool]
-                if any(_read(op.real) != op.before for op in group):
-                    group = self._replan(entry, tool, group, redo, replanned, record_for, back_up)
-                ready.extend(group)
-            crashpoint("checked")
-            futures = {self._pool.submit(_write, op): op for op in ready}
-            failure: BaseException | None = None
-            for future in as_completed(futures):
-                op = futures[future]
-                try:
-                    future.result()
-                except BaseException as exc:
-                    failure = failure or exc
-                    continue
-                written.append(op)
-                crashpoint(f"wrote {op.real.name}")
-            if failure is not None:
-                raise failure
-            entry.state = DONE
-            entry.finished = now_iso()
-            self.journal.write(entry)
-        except BaseException as exc:
-            problems = []
-            for op in reversed(written):
-                assert op.record is not None
-                try:
-                    problem = self._rollback_record(op.record, interrupted=False)
-                except OSError as rollback_exc:
-                    problem = f"{op.real} ({rollback_exc})"
-                if problem:
-                    problems.append(problem)
-            detail = (str(exc) if isinstance(exc, SwitchoverError) else describe_os_error(exc)
-                      if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}")
-            entry.state = ROLLED_BACK
-            entry.finished = now_iso()
-            entry.error = detail if isinstance(exc, Exception) else type(exc).__name__
-            entry.problems = problems
+    def _recheck(self, entry: JournalEntry, ops: list[_Op], redo: Callable[[str], list[_Op]] | None,
+                 backups: _Backups) -> list[_Op]:
+        """The operations to write: each tool's as planned, or re-planned once if the user saved since."""
+        ready: list[_Op] = []
+        replanned: set[str] = set()
+        for tool in dict.fromkeys(op.tool for op in ops):
+            group = [op for op in ops if op.tool == tool]
+            if any(_read(op.real) != op.before for op in group):
+                group = self._replan(entry, tool, group, redo, replanned, backups)
+            ready.extend(group)
+        return ready
+
+    def _write_all(self, ready: list[_Op], written: list[_Op]) -> None:
+        """Write every file concurrently; `written` collects the ones that landed (for a rollback). The first
+        failure is raised once all writes have finished."""
+        futures = {self._pool.submit(_write, op): op for op in ready}
+        failure: BaseException | None = None
+        for future in as_completed(futures):
+            op = futures[future]
             try:
-                self.journal.write(entry)
-            except OSError:  # the entry stays "in progress"; the next start finds the files restored already
-                log.warning("could not record the rolled-back switch %s", entry.id, exc_info=True)
-            if not isinstance(exc, Exception):
-                raise
-            message = f"Switch failed and was rolled back ({len(written)} file(s) restored): {detail}"
-            if problems:
-                message += " Could not restore: " + "; ".join(problems)
-            raise SwitchFailedError(message) from exc
-        crashpoint("done")
-        try:  # the switch is done and journaled; bookkeeping that fails now must not report it as failed
+                future.result()
+            except BaseException as exc:
+                failure = failure or exc
+                continue
+            written.append(op)
+            crashpoint(f"wrote {op.real.name}")
+        if failure is not None:
+            raise failure
+
+    def _roll_back(self, entry: JournalEntry, written: list[_Op], exc: BaseException) -> NoReturn:
+        """Restore the files already written, journal the entry as rolled back, and say what happened."""
+        problems = []
+        for op in reversed(written):
+            assert op.record is not None
+            try:
+                problem = self._rollback_record(op.record, interrupted=False)
+            except OSError as rollback_exc:
+                problem = f"{op.real} ({rollback_exc})"
+            if problem:
+                problems.append(problem)
+        detail = (str(exc) if isinstance(exc, SwitchoverError) else describe_os_error(exc)
+                  if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}")
+        entry.state = ROLLED_BACK
+        entry.finished = now_iso()
+        entry.error = detail if isinstance(exc, Exception) else type(exc).__name__
+        entry.problems = problems
+        try:
+            self.journal.write(entry)
+        except OSError:  # the entry stays "in progress"; the next start finds the files restored already
+            log.warning("could not record the rolled-back switch %s", entry.id, exc_info=True)
+        if not isinstance(exc, Exception):
+            raise exc
+        message = f"Switch failed and was rolled back ({len(written)} file(s) restored): {detail}"
+        if problems:
+            message += " Could not restore: " + "; ".join(problems)
+        raise SwitchFailedError(message) from exc
+
+    def _bookkeeping(self, entry: JournalEntry, written: list[_Op], provider: str,
+                     exposure: dict[str, dict[str, object]], backup_root: Path) -> None:
+        """After a done switch: exposure record, undo's temporary backups, pruning. The switch is done and
+        journaled, so a failure here must not report it as failed."""
+        try:
             self._update_exposure(entry, written, provider, exposure)
             if entry.kind == "undo":
                 _remove_folder(backup_root)  # only needed while the undo ran; an undo is not itself undone
@@ -519,8 +557,7 @@ class SwitchEngine:
         return _POOL
 
     def _replan(self, entry: JournalEntry, tool: str, group: list[_Op], redo: Callable[[str], list[_Op]] | None,
-                replanned: set[str], record_for: Callable[[_Op], FileRecord],
-                back_up: Callable[[_Op], None]) -> list[_Op]:
+                replanned: set[str], backups: _Backups) -> list[_Op]:
         """The user saved one of this tool's files after we planned: plan again from the new bytes, once."""
         changed = [str(op.real) for op in group if _read(op.real) != op.before]
         if redo is None or tool in replanned:
@@ -537,10 +574,10 @@ class SwitchEngine:
         old_records = {id(op.record) for op in group}
         entry.files = [r for r in entry.files if id(r) not in old_records]
         for op in fresh:
-            op.record = record_for(op)
+            op.record = backups.record_for(op)
             entry.files.append(op.record)
         for op in fresh:
-            back_up(op)
+            backups.write(op)
         self.journal.write(entry)
         return fresh
 
