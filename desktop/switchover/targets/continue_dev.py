@@ -93,7 +93,8 @@ class ContinueDev(Target):
         return Detection(
             installed=self.config_dir(env).is_dir(),
             binary=common.which_any(env, "cn"),
-            config_paths=(self.config_path(env), self.env_path(env)),
+            # globalContext.json: changed only on request (the model picked with /model), see _selection
+            config_paths=(self.config_path(env), self.env_path(env), self.global_context_path(env)),
             overrides=common.existing([env.cwd / ".continue" / "config.yaml"] if env.cwd else []),
             notes=notes,
         )

@@ -153,8 +153,9 @@ class OpenCode(Target):
                            f"sets the model, {used}")
             fix = f"set it to {written}" if source == user_path and agent and written else ""
             found.append(Override(reason, source, INLINE_CONFIG if source is None else dotted(key), fix))
-        provider_id = (used or "").partition("/")[0]
-        if provider_id:
+        # The provider in use, and the user file's own (ours after a switch: it must be loaded too once an
+        # agent's own model stops winning), must pass the allow/deny lists.
+        for provider_id in dict.fromkeys(str(ref).partition("/")[0] for ref in (used, written) if ref):
             found += self._provider_filters(layers, user_path, provider_id)
         return tuple(found), used
 
