@@ -138,6 +138,7 @@ class Peer:
     messages_url: str | None  # Anthropic Messages, translated to chat
     headers: dict[str, str]
     chat_model: str = "bench"
+    messages_model: str = "claude-sonnet-4-5"  # what Claude Code would ask for (LiteLLM needs its own name)
     results: dict[str, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
@@ -232,7 +233,8 @@ general_settings:
     base = f"http://127.0.0.1:{port}"
     key = "sk-bench-0123456789abcdef0123456789abcdef"  # LiteLLM refuses to start without one
     return Peer("litellm", process, base + "/v1/chat/completions", base + "/v1/messages",
-                {"Authorization": f"Bearer {key}", "x-api-key": key, "anthropic-version": "2023-06-01"})
+                {"Authorization": f"Bearer {key}", "x-api-key": key, "anthropic-version": "2023-06-01"},
+                messages_model="bench")
 
 
 def start_ccr(binary: Path, scratch: Path, primary: int, fallback: int) -> Peer:
@@ -280,8 +282,8 @@ def chat_body(model: str, stream: bool = False) -> dict[str, Any]:
     return {"model": model, "stream": stream, "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
 
 
-def messages_body(stream: bool = False) -> dict[str, Any]:
-    return {"model": "claude-sonnet-4-5", "stream": stream, "max_tokens": 8,
+def messages_body(stream: bool = False, model: str = "claude-sonnet-4-5") -> dict[str, Any]:
+    return {"model": model, "stream": stream, "max_tokens": 8,
             "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -371,7 +373,7 @@ async def outage(url: str, headers: dict[str, str], body: dict[str, Any], primar
         async with session.post(f"http://127.0.0.1:{primary}/_mode", json={"fail": False}) as flip:
             await flip.read()
     return {"failed": failed, "of": after, "mean_ms": statistics.fmean(costs) if costs else None,
-            "p99_ms": pct(costs, 0.99) if costs else None}
+            "p50_ms": pct(costs, 0.5) if costs else None, "p99_ms": pct(costs, 0.99) if costs else None}
 
 
 async def measure(peer: Peer | None, url: str, model: str, headers: dict[str, str], quick: bool,
@@ -379,8 +381,8 @@ async def measure(peer: Peer | None, url: str, model: str, headers: dict[str, st
     import aiohttp
 
     n = 60 if quick else 300
-    body = chat_body(model) if chat else messages_body()
-    stream_body = chat_body(model, True) if chat else messages_body(True)
+    body = chat_body(model) if chat else messages_body(model=model)
+    stream_body = chat_body(model, True) if chat else messages_body(True, model)
     async with aiohttp.ClientSession() as session:
         lat = await latency(session, url, headers, body, n)
         ttfb, delays = await streaming(session, url, headers, stream_body, 10 if quick else 40)
@@ -484,15 +486,16 @@ def main() -> None:
                                                                args.quick, True))
                 if peer.messages_url:
                     try:
-                        peer.results["messages"] = asyncio.run(measure(peer, peer.messages_url, "", peer.headers,
-                                                                       args.quick, False))
+                        peer.results["messages"] = asyncio.run(measure(
+                            peer, peer.messages_url, peer.messages_model, peer.headers, args.quick, False))
                     except Exception as exc:  # a peer that cannot translate: say so, keep going
                         peer.results["messages"] = {"error": str(exc)[:200]}
                 url = peer.chat_url or peer.messages_url
                 assert url is not None
                 try:
                     peer.results["outage"] = asyncio.run(outage(
-                        url, peer.headers, chat_body(peer.chat_model) if peer.chat_url else messages_body(),
+                        url, peer.headers,
+                        chat_body(peer.chat_model) if peer.chat_url else messages_body(model=peer.messages_model),
                         primary, 5, 20 if args.quick else 60))
                 except Exception as exc:
                     peer.results["outage"] = {"error": str(exc)[:200]}
@@ -549,9 +552,11 @@ def print_report(report: dict[str, Any]) -> None:
         if "error" in out:
             print(f"  {name:<20} error: {out['error']}")
             continue
-        extra = out["mean_ms"] - report["upstream_latency_ms"] if out.get("mean_ms") else None
-        print(f"  {name:<20} failed {out['failed']}/{out['of']}, mean {fmt(out.get('mean_ms'))} ms "
-              f"(+{fmt(extra)} ms over the upstream), p99 {fmt(out.get('p99_ms'))} ms")
+        base = report["direct"]["p50_ms"]  # the upstream's own latency as measured directly in this run
+        extra = out["p50_ms"] - base if out.get("p50_ms") else None
+        print(f"  {name:<20} failed {out['failed']}/{out['of']}, per request p50 {fmt(out.get('p50_ms'))} ms "
+              f"(+{fmt(extra)} ms over the upstream measured directly), mean {fmt(out.get('mean_ms'))} ms, "
+              f"p99 {fmt(out.get('p99_ms'))} ms")
     print("Memory (RSS after the runs):")
     for name, res in peers.items():
         print(f"  {name:<20} {res['rss_mb']:.0f} MB")
