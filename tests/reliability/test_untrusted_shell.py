@@ -157,3 +157,20 @@ def test_env_sh_written_by_a_switch_is_read_back_and_sourced_literally(tmp_path:
     for shell in ("bash", "dash", "zsh"):
         [seen] = evaluate(shell, [env_sh.read_text()], ["ANTHROPIC_MODEL"], tmp_path / shell)
         assert seen["ANTHROPIC_MODEL"] == model.encode()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1 x", "http://127.0.0.1:9/v1\t",
+                                 "http://127.0.0.1:9/\nexport X=1", "http://127.0.0.1:9/{file:/etc/passwd}",
+                                 "http://127.0.0.1:9/$(id)"])
+def test_urls_with_whitespace_or_expansions_are_refused_at_the_cli_and_in_the_store(
+    url: str, isolated_home: Path
+) -> None:
+    """Finding 9: such URLs were stored raw and broke `env` (and every tool config they went into)."""
+    code, _, err = _cli("provider", "add", "u", "--openai-url", url, "--no-key", "--model", "m")
+    assert code == 1 and "Invalid openai-chat URL" in err and "\n" not in err.strip(), err
+    assert not (isolated_home / ".config" / "switchover" / "switchover.toml").exists()
+    store = _write_store(isolated_home, "m")
+    text = store.read_text().replace('"http://127.0.0.1:9/v1"', json.dumps(url))
+    store.write_text(text)
+    code, out, err = _cli("env", "--provider", "evil")
+    assert code == 1 and out == "" and "openai-chat URL" in err and str(store) in err, err

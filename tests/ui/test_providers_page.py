@@ -108,6 +108,7 @@ def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any) -> No
 
     page.select_name("openai")
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "confirm_box", None) is not None, timeout=5000)  # after reading tools
     box = page.confirm_box
     assert isinstance(box, QMessageBox)
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)

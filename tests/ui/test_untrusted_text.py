@@ -82,3 +82,40 @@ def test_validation_errors_in_the_dialog_quote_what_was_typed_as_text(controller
 
 def test_tooltips_show_text_literally() -> None:
     assert _rendered(tooltip(HOSTILE_HTML)) == HOSTILE_HTML
+
+
+def test_the_app_refuses_a_url_change_that_would_send_the_key_to_the_old_host(controller: Any, qtbot: Any) -> None:
+    """Finding 6 in the app: editing a provider's URL while a tool points at the old one is refused, named."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from switchover.core.providers import Credential, Endpoint, Protocol, Provider
+    from switchover.core.store import edit_store, load_store
+    from switchover.services.switching import make_engine, switch_request
+    from tests.ui.test_providers_page import click_save
+
+    old = Provider("mine", (Endpoint.make(Protocol.OPENAI_CHAT, "http://127.0.0.1:9/v1"),), models=("m",),
+                   credential=Credential.none())
+    with edit_store() as store:
+        store.add(old)
+    make_engine().use(switch_request(old, "m"), ["aider"])
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        controller.state.reload()
+    page = controller.open_window("providers").pages["providers"]
+    page.select_name("mine")
+    qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
+    from switchover.ui.provider_dialog import ProviderDialog
+
+    edit = page.findChild(ProviderDialog)
+    assert edit is not None
+    edit.url_edits[Protocol.OPENAI_CHAT].setText("http://127.0.0.1:8/v1")
+    click_save(edit, qtbot)
+    qtbot.waitUntil(lambda: "Not saved" in page.status_label.text(), timeout=10000)
+    assert "Aider (http://127.0.0.1:9/v1)" in page.status_label.text()
+    assert load_store().get("mine").endpoints[0].base_url == "http://127.0.0.1:9/v1"
+
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "confirm_box", None) is not None, timeout=10000)
+    box = page.confirm_box
+    assert "Aider uses it" in box.text() and box.icon() == QMessageBox.Icon.Warning
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert "mine" in load_store().providers

@@ -5,7 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from switchover.core.catalog import default_catalog
+from switchover.core.errors import ValidationError
 from switchover.core.providers import Provider
+from switchover.core.switching.usage import ProviderUsage, provider_usage, stranded_by
+from switchover.services.switching import make_engine
 from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
@@ -102,8 +105,18 @@ class ProvidersPage(QWidget):
     def save(self, draft: ProviderDraft, replace: bool) -> None:
         state = self.state
         show_plain(self.status_label, f"Saving {draft.provider.name}…")
+        old = state.store.providers.get(draft.provider.name) if replace else None
 
         def work(_progress: object) -> None:
+            if old is not None:  # tools at URLs the edit drops would get this provider's (new) key: refuse
+                stranded = stranded_by(draft.provider, provider_usage(make_engine(), old))
+                if stranded:
+                    names = ", ".join(f"{t.label} ({t.base_url})" for t in stranded)
+                    raise ValidationError(
+                        f"Not saved: {names} use {old.display_name} at a URL you changed, and would send its key "
+                        "there. Switch them to the new URLs or another provider first (Tools page), or run "
+                        f"`switchover provider add {old.name} ... --replace --force` to re-point them in one step."
+                    )
             if draft.key:
                 state.keychain().set(draft.provider.name, draft.key)
 
@@ -120,11 +133,20 @@ class ProvidersPage(QWidget):
         provider = self.selected()
         if provider is None:
             return
+        self.state.tasks.run(lambda _p: provider_usage(make_engine(), provider),  # reads tool files: not here
+                             on_success=lambda usage: self._confirm_remove(provider, usage), on_failure=self._failed,
+                             label="provider usage")
+
+    def _confirm_remove(self, provider: Provider, usage: ProviderUsage) -> None:
+        in_use = "".join(f"\n  • {line}" for line in usage.describe())
+        text = f"Remove {provider.display_name} ({provider.name})? Its key is deleted from the keychain."
+        if in_use:
+            text += (f"\n\nIt is still in use:{in_use}\n\nThose tools get no key from Switchover once it is removed, "
+                     "and those files keep the key until you switch the tools elsewhere.")
         box = QMessageBox(
-            QMessageBox.Icon.Question,
+            QMessageBox.Icon.Warning if in_use else QMessageBox.Icon.Question,
             "Remove provider",
-            f"Remove {provider.display_name} ({provider.name})? Its key is deleted from the keychain. "
-            "Tools already pointed at it keep their settings until you switch them.",
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
