@@ -45,13 +45,29 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("SWITCHOVER_TEST_KEYRING", str(tmp_path / "test-keyring.json"))
     import keyring
 
+    from switchover.core import secrets
     from tests.support.file_keyring import FileKeyring
 
     previous = keyring.get_keyring()
     keyring.set_keyring(FileKeyring())
     monkeypatch.chdir(tmp_path)
+    # Keys an earlier test handled in this process must not be scrubbed from this test's output.
+    monkeypatch.setattr(secrets, "_known_secrets", set())
     yield home
     keyring.set_keyring(previous)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The README's test command installs the real CLIs and sets SWITCHOVER_REQUIRE_REAL_TOOLS: there, a
+    missing tool is an install failure to report, never a reason to skip the tests that prove switching."""
+    if os.environ.get("SWITCHOVER_REQUIRE_REAL_TOOLS") != "1":
+        return
+    from tests.e2e.conftest import TURN_COMMANDS, tool_binary
+
+    missing = [tool for tool in TURN_COMMANDS if not tool_binary(tool).exists()]
+    if missing:
+        pytest.exit(f"real CLIs missing ({', '.join(missing)}): scripts/install-real-tools did not install them",
+                    returncode=3)
 
 
 @pytest.fixture
