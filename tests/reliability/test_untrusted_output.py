@@ -165,3 +165,31 @@ def test_one_unreadable_tool_file_never_breaks_tools_or_status(name: str, tmp_pa
     assert "unterminated" in (row.get("error") or "")
     human = world.run(name)
     assert human.returncode == 0 and "unreadable" in human.stdout + human.stderr, human.stdout + human.stderr
+
+
+def test_import_and_status_treat_hostile_tool_files_as_data(tmp_path: Path) -> None:
+    """Tool files are an entry point too: `import` skips what breaks the grammar (naming it), adopts the rest;
+    `status` shows such values on one line, escaped."""
+    world = World(tmp_path / "world").create()
+    opencode = world.home / ".config" / "opencode" / "opencode.json"
+    opencode.parent.mkdir(parents=True)
+    opencode.write_text(json.dumps({"model": "evil/{file:/etc/passwd}", "provider": {"evil": {
+        "npm": "@ai-sdk/openai-compatible", "options": {"baseURL": "http://127.0.0.1:9/v1", "apiKey": "{env:X}"},
+        "models": {"{file:/etc/passwd}": {}}}}}))
+    gemini = world.home / ".gemini"
+    gemini.mkdir()
+    (gemini / ".env").write_text("GEMINI_API_KEY=sk-fake-gem-0123456789\nGOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8/${HOME}\n")
+    (gemini / "settings.json").write_text('{"model": {"name": "gemini-2.5-pro"}}')
+    claude = world.home / ".claude" / "settings.json"
+    claude.parent.mkdir()
+    claude.write_text(json.dumps({"env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:7",
+                                          "ANTHROPIC_MODEL": "m\nFAKE OK"}}))
+    done = world.run("import", "--dry-run")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert "Gemini CLI: not adopted: Invalid gemini URL" in done.stdout, done.stdout
+    assert "OpenCode: not adopted: Invalid model id" in done.stdout and "'{file:/etc/passwd}'" in done.stdout
+    assert "Claude Code: not adopted: Invalid model id" in done.stdout
+    _assert_inert(done.stdout + done.stderr)
+    status = world.run("status")
+    assert status.returncode == 0, status.stderr
+    assert "m\\nFAKE OK" in status.stdout and "\nFAKE OK" not in status.stdout

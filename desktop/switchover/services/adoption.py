@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from switchover.core.catalog import Catalog, Preset
-from switchover.core.errors import SwitchoverError
+from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import (
     Credential,
     Endpoint,
@@ -187,8 +187,12 @@ def plan_adoption(
             found = target.current_key(env)
         except (SwitchoverError, OSError) as exc:
             found = FoundKey("?", note=f"its key could not be read: {exc}")
-        adoption = _adopt_one(target, current, found, pool, pending_keys, catalog, stored_key, keychain_usable,
-                              store)
+        try:
+            adoption = _adopt_one(target, current, found, pool, pending_keys, catalog, stored_key, keychain_usable,
+                                  store)
+        except ValidationError as exc:  # the tool's file names a URL or model id that breaks the grammar
+            skipped.append((target.label, str(exc)))
+            continue
         pool[adoption.provider.name] = adoption.provider
         if adoption.key is not None:
             pending_keys[adoption.provider.name] = adoption.key

@@ -10,6 +10,7 @@ from switchover.cli.context import CliContext, add_json_flag
 from switchover.core import paths
 from switchover.core.health.history import HealthHistory
 from switchover.core.providers import Provider
+from switchover.core.terminal import terminal_safe
 
 
 def register(subparsers: Any) -> None:
@@ -123,7 +124,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
         else:
             where = tool["provider"] or tool["base_url"] or "its default endpoint"
             uses = f"{where} / {tool['model'] or 'default model'}"
-        ctx.out(f"Tool       {tool['label']}: {uses}")
+        ctx.out(f"Tool       {tool['label']}: {terminal_safe(uses, newlines=False)}")  # read from tools' files
     for tool, chain in data["chains"].items():
         ctx.out(f"Chain {tool}: {' → '.join(chain)}")
     labels = {t["tool"]: t["label"] for t in data["tools"]}
