@@ -86,8 +86,9 @@ def tool_binary(tool: str) -> Path:
     return Path(name) if Path(name).is_absolute() else TOOLS_BIN / name
 
 
-def tools_installed() -> bool:
-    return all(tool_binary(tool).exists() for tool in TURN_COMMANDS)
+def tools_installed(*tools: str) -> bool:
+    """Every pinned CLI is installed (or just `tools`, for tests that run only those)."""
+    return all(tool_binary(tool).exists() for tool in (tools or TURN_COMMANDS))
 
 
 @dataclass(frozen=True)
