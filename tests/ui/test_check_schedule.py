@@ -61,7 +61,7 @@ def test_monitor_results_feed_health_and_the_timer_checks_only_the_rest(
     assert {r.endpoint_key for r in merged.args[0]} == {"primary/anthropic", "backup/anthropic"}
     assert set(health.latest) == {"primary/anthropic", "backup/anthropic"}
     primary_row = page.model.rows().index("primary/anthropic")
-    assert page.model.index(primary_row, 1).data() == "ok", "the Health page shows the monitor's result"
+    assert page.model.index(primary_row, 1).data() == "Works", "the Health page shows the monitor's result"
     after_monitor = counts(servers)
     assert after_monitor["primary"] >= 1 and after_monitor["backup"] >= 1 and after_monitor["spare"] == 0
 

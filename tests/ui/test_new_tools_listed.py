@@ -76,7 +76,7 @@ def test_tray_lists_the_new_tools_when_detected(qapp: Any, qtbot: Any, isolated_
         controller.tray.menu.aboutToShow.emit()
         titles = [a.text() for a in controller.tray.menu.actions()]
         for label in NEW_TOOLS:
-            assert any(t.startswith(f"{label}:") for t in titles), (label, titles)
+            assert any(t.startswith(f"{label} — ") for t in titles), (label, titles)
     finally:
         controller.shutdown()
         qapp.aboutToQuit.disconnect(controller.shutdown)

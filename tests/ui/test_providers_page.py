@@ -134,7 +134,7 @@ def test_test_button_checks_entered_key_without_saving(controller: Any, qtbot: A
         assert dialog.test_task is not None
         with qtbot.waitSignal(dialog.test_task.finished, timeout=10000):
             pass
-        assert "auth_failed" in dialog.test_result.text()
+        assert "Wrong key" in dialog.test_result.text()
         assert "sk-wrong" not in dialog.test_result.text()
         assert server.requests[0].headers["authorization"] == "Bearer sk-wrong-0123456789abcdef"
     assert not paths.store_file().exists()  # testing saves nothing

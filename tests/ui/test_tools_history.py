@@ -122,15 +122,17 @@ def test_switch_from_tray_menu(qapp: Any, qtbot: Any, claude_home: Path, local_p
             controller.health.check_now()
         tray = controller.tray
         tray.menu.aboutToShow.emit()
-        tool_menu = next(a.menu() for a in tray.menu.actions() if a.text().startswith("Claude Code:"))
+        tool_menu = next(a.menu() for a in tray.menu.actions() if a.text().startswith("Claude Code — "))
         assert isinstance(tool_menu, QMenu)
-        choice = next(a for a in tool_menu.actions() if a.text().startswith("Lab server · qwen3-coder"))
-        assert "ok" in choice.text() and choice.isEnabled()
+        lab = next(a.menu() for a in tool_menu.actions() if a.text().startswith("Lab server · Works"))
+        assert isinstance(lab, QMenu)  # one submenu per provider, its health beside it
+        choice = next(a for a in lab.actions() if a.text() == "qwen3-coder")
+        assert choice.isEnabled()
         with qtbot.waitSignal(controller.tools.switched, timeout=10000):
             choice.trigger()
         assert json.loads(claude_home.read_text())["env"]["ANTHROPIC_BASE_URL"] == local_provider.url
         qtbot.waitUntil(lambda: claude_row(controller).provider is not None, timeout=10000)
-        assert "Claude Code: Lab server · qwen3-coder" in tray.icon.toolTip()
+        assert "Claude Code — Lab server · qwen3-coder" in tray.icon.toolTip()
         qtbot.waitUntil(lambda: tray.can_undo, timeout=10000)
         tray.menu.aboutToShow.emit()
         with qtbot.waitSignal(controller.tools.undone, timeout=10000):

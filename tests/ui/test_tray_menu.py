@@ -83,7 +83,7 @@ def test_check_now_from_tray_updates_icon_state(tray_controller: Any, qtbot: Any
         with qtbot.waitSignal(tray_controller.health.check_finished, timeout=10000):
             tray.find_action("Check now").trigger()
     assert tray.state is TrayState.DEGRADED
-    assert "0 of 1 endpoints healthy" in tray.icon.toolTip()
+    assert "Not used by a tool, failing: busy — provider overloaded" in tray.icon.toolTip()
 
 
 def test_open_action_and_close_only_hides(tray_controller: Any) -> None:

@@ -84,6 +84,6 @@ def test_finishing_reloads_the_app_and_reports_what_was_switched(
         finish(qtbot, wizard)
     assert "claude-code" in controller.state.store.chains, "the app sees the new setup"
     assert hook.notes_box.isVisible()
-    assert hook.notes_box.text().startswith("Claude Code now uses Ollama (local)")
+    assert "What happened:\n\nClaude Code now uses Ollama (local)" in hook.notes_box.text()
     hook.notes_box.close()
     qtbot.waitUntil(lambda: hook.wizard is None, timeout=WAIT_MS)

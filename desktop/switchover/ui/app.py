@@ -79,6 +79,13 @@ class AppController(QObject):
         self.tools.verified.connect(self._verified)
         self.tools.undone.connect(self._undone)
         self.tools.failed.connect(self._tools_failed)
+        from switchover.ui.status_board import StatusBoard
+
+        self.status = StatusBoard(self.state, self.health, self.tools, parent=self)
+        self.status.changed.connect(self.update_tray)
+        self.tools.tools_loaded.connect(lambda _rows: self._check_unchecked_tools())
+        self.health.check_finished.connect(lambda _r: self._check_unchecked_tools())
+        self._tools_check_tried: set[str] = set()
         from switchover.ui.failover import FailoverService
 
         self.failover = FailoverService(self.tasks, parent=self)
@@ -190,8 +197,10 @@ class AppController(QObject):
         from switchover.core.failover.settings import Mode
         from switchover.ui.settings import default_mode
 
+        if not self.state.store.providers:
+            return  # nothing to check yet (first launch: the wizard runs); try again when the store changes
         self.state.store_changed.disconnect(self._first_check)
-        if not self.state.store.providers or self.state.settings.check_interval_s <= 0:
+        if self.state.settings.check_interval_s <= 0:
             return
         failover = self.state.failover_settings()
         self._startup_check_pending = True
@@ -225,13 +234,39 @@ class AppController(QObject):
         self.health.check_now(reason="tray")
         self.failover.check_now()
 
+    def _check_unchecked_tools(self) -> None:
+        """Every tool's endpoint gets a result soon after start and after setup: "not checked" must not stay.
+
+        Checks the endpoints tools use that have no result yet (each once per run, so an endpoint whose check
+        cannot finish is not hammered); the interval timer and the failover monitor take it from there.
+        """
+        if self.health.running is not None or not self._started:
+            return
+        wanted = {k for k in self.in_use_endpoints() if k not in self.health.latest and
+                  k not in self._tools_check_tried}
+        if wanted:
+            self._tools_check_tried |= wanted
+            self.health.check_now(reason="tools not checked", only=wanted)
+
+    def reload_and_check(self) -> None:
+        """After the setup wizard: reload the store, then check every endpoint (the tray then tells the truth)."""
+        def loaded() -> None:
+            self.state.store_changed.disconnect(loaded)
+            self._tools_check_tried.clear()
+            self.health.check_now(reason="setup")
+
+        self.state.store_changed.connect(loaded)
+        self.state.reload()
+
     def accept_suggestion(self, decision: Any) -> None:
         self.failover.accept(decision)
+        self.status.dismiss(decision.tool)  # answered (the monitor reports the switch or why it failed)
 
     def _failover_decision(self, decision: Any) -> None:
         """Suggestions become a notification whose click accepts them; automatic switches are announced."""
         from switchover.core.failover.decisions import Action
 
+        self.status.decision(decision)  # a suggestion stays in the menu until it is answered
         if decision.action in (Action.SWITCHED, Action.ACCEPTED):
             self.tools.refresh()
             self.tools.load_history()
@@ -297,27 +332,18 @@ class AppController(QObject):
         return {r.endpoint_key for r in self.tools.rows if r.installed and r.endpoint_key}
 
     def update_tray(self) -> None:
+        """Icon and tooltip from each tool's state in words (see `StatusBoard`), balances below."""
         if self.tray is None:
             return
-        from switchover.ui.health_monitor import endpoint_keys, tray_state
-
-        keys = set(endpoint_keys(self.state.store.providers.values()))
-        latest = {k: r for k, r in self.health.latest.items() if k in keys}
-        state = tray_state(latest, self.in_use_endpoints())
-        healthy = sum(1 for r in latest.values() if r.healthy)
         from switchover.ui.balance import balance_lines
 
-        lines = [APP_NAME]
-        lines += self.tool_summary_lines()
-        lines += balance_lines(self.balances)
-        if latest:
-            lines.append(f"{healthy} of {len(latest)} endpoints healthy")
-        else:
-            lines.append("not checked yet" if keys else "no providers configured")
-        self.tray.set_state(state, "\n".join(lines))
+        states = self.status.states()
+        lines = self.status.tooltip_lines(states)
+        lines[-1:-1] = balance_lines(self.balances)
+        self.tray.set_state(self.status.tray_state(states), "\n".join(lines))
 
     def tool_summary_lines(self) -> list[str]:
-        return [f"{r.label}: {r.describe()}" for r in self.tools.rows if r.installed and r.status.current]
+        return [s.line for s in self.status.states()]
 
     # ------------------------------------------------------------ switching
 

@@ -26,7 +26,13 @@ def status_colour(status: HealthStatus | None) -> QColor:
 
 
 def status_label(status: HealthStatus | None) -> str:
-    return "not checked" if status is None else status.value
+    """The status in words ("Blocked in your region"), the same everywhere in the app; "Not checked" for none.
+
+    One vocabulary for the pages, the tray and the wizard (the wizard's titles); JSON and logs keep the codes.
+    """
+    from switchover.ui.wizard.draft import verdict_title
+
+    return "Not checked" if status is None else verdict_title(status)
 
 
 def latency_text(ms: float | None) -> str:
@@ -47,6 +53,6 @@ def ago_text(timestamp: float, now: float | None = None) -> str:
 
 
 def status_html(result: HealthResult) -> str:
-    status = span(result.status.value, status_tone(result.status), bold=True)
+    status = span(status_label(result.status), status_tone(result.status), bold=True)
     return (f"<b>{escape(result.protocol)}</b>: {status} ({escape(latency_text(result.latency_ms))}) — "
             f"{escape(result.reason)}")

@@ -24,10 +24,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.history import HealthHistory
-from switchover.core.health.results import HealthResult, HealthStatus, Tier
+from switchover.core.health.results import HealthResult, Tier
 from switchover.core.providers import Provider, endpoint_key
 from switchover.services.keys import KeySource
-from switchover.ui.icons import TrayState
 from switchover.ui.state import AppState
 from switchover.ui.taskman import Progress, Task
 
@@ -46,20 +45,6 @@ def endpoint_keys(providers: Iterable[Provider]) -> list[str]:
 def stale_endpoints(keys: Iterable[str], checked_at: dict[str, float], max_age_s: float, now: float) -> set[str]:
     """Endpoints without a result newer than `max_age_s` (with some slack for timer drift)."""
     return {k for k in keys if now - checked_at.get(k, float("-inf")) > max_age_s * FRESH_SLACK}
-
-
-def tray_state(latest: dict[str, HealthResult], in_use: set[str] | None = None) -> TrayState:
-    """Worst first: an endpoint a tool uses is down > anything unhealthy or slow > all fine > nothing known.
-
-    `in_use` holds endpoint keys tools point at; without it (engine unknown) nothing counts as in use.
-    """
-    if not latest:
-        return TrayState.UNKNOWN
-    if any(key in latest and not latest[key].healthy for key in in_use or ()):
-        return TrayState.DOWN
-    if any(not r.healthy or r.status is HealthStatus.SLOW for r in latest.values()):
-        return TrayState.DEGRADED
-    return TrayState.OK
 
 
 def _fresh_in_history(history: HealthHistory, keys: set[str], max_age_s: float) -> dict[str, HealthResult]:

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from switchover.core.switching import JournalEntry, UndoResult
+from switchover.ui.health_format import status_label
 from switchover.ui.kit.palette import Tone
 from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table, page_title
@@ -59,7 +60,7 @@ def decision_rows(decisions: list[Any]) -> list[HistoryRow]:
     rows = []
     for d in decisions:
         evidence = "\n".join(
-            f"{r.provider}/{r.protocol}: {r.status.value} — {r.reason}" for r in d.evidence
+            f"{r.provider}/{r.protocol}: {status_label(r.status)} — {r.reason}" for r in d.evidence
         )
         tone = {"failed": "bad", "switched": "good", "accepted": "good", "suggested": "warn"}.get(
             d.action.value, "info")

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
+from switchover import APP_NAME
 from switchover.ui.safe_text import plain_box
 from switchover.ui.wizard.draft import needs_setup
 from switchover.ui.wizard.services import WizardServices
@@ -86,18 +87,43 @@ class SetupWizardHook(QObject):
         return wizard
 
     def _applied(self, notes: list[str]) -> None:
-        self.controller.state.reload()  # pages, tray and health monitor pick up the new setup
-        if notes:  # e.g. what "switch now" did, or why a tool was not switched
-            for note in notes:
-                log.info("setup: %s", note)
-            box = plain_box(QMessageBox(QMessageBox.Icon.Information, "Setup saved", "\n".join(notes),
-                                        QMessageBox.StandardButton.Ok, self.controller.window))
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-            box.open()  # not exec(): the app keeps running while it is shown
-            self.notes_box = box
+        controller = self.controller
+        controller.reload_and_check()  # pages, tray and health pick up the new setup; every endpoint is checked
+        draft = self.wizard.draft if self.wizard is not None else None
+        in_tray = bool(controller.tray is not None and (draft.show_tray if draft is not None else True))
+        message = finish_message(in_tray, bool(draft and draft.start_at_login),
+                                 controller.state.settings.check_interval_s // 60)
+        for note in notes:  # e.g. what "switch now" did, or why a tool was not switched
+            log.info("setup: %s", note)
+        text = "\n\n".join([message, *(["What happened:", "\n".join(notes)] if notes else [])])
+        box = plain_box(QMessageBox(QMessageBox.Icon.Information, "Setup saved", text,
+                                    QMessageBox.StandardButton.Ok, controller.window))
+        box.setObjectName("setup_finished")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()  # not exec(): the app keeps running while it is shown
+        self.notes_box = box
+        if in_tray and controller.tray is not None:
+            controller.tray.notify(f"{APP_NAME} is in the tray", "Click this icon for each tool's state and "
+                                   "one-click switches.")
 
     def _closed(self) -> None:
         self.wizard = None
+
+
+def finish_message(in_tray: bool, at_login: bool, interval_min: int) -> str:
+    """Where Switchover lives now and what it does from here (the Finish message)."""
+    every = f"every {interval_min} minutes" if interval_min > 1 else "every minute" if interval_min == 1 else \
+        "when you ask (automatic checks are off in Settings)"
+    does = (f"It checks each tool's provider {every} and says in words which tool is affected and why when "
+            "one fails, with a one-click switch.")
+    login = " It starts when you log in." if at_login else " Start it again from your applications menu " \
+        "after logging in, or turn on “Start at login” in Settings."
+    if in_tray:
+        return (f"{APP_NAME} now runs in the background and lives in your system tray: the icon near the clock. "
+                f"{does} Click the icon for the menu; “Open {APP_NAME}…” brings back this window, which you can "
+                f"close at any time.{login}")
+    return (f"{APP_NAME} runs in this window (no tray icon). {does} Closing the window asks whether to keep it "
+            f"running in the background.{login}")
 
 
 def _can_raise() -> bool:
