@@ -3,6 +3,7 @@ stacked bars per provider and per tool, the table with spend and forecasts, metr
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -72,8 +73,8 @@ def test_usage_page_shows_spend_per_day_and_forecast(qtbot: Any, service: Any) -
     assert model.index(1, 1).data() == "35 (7 failed)"
     assert model.index(2, 5).data() == "no price"
     assert model.index(0, 6).data().startswith("$40.00 left, about ")
-    assert model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole).startswith(
-        "At the last 7 days' rate, DeepSeek runs out in about ")
+    tip = model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole)  # shown as plain text (the table model escapes it)
+    assert "At the last 7 days' rate, DeepSeek runs out in about " in html.unescape(tip)
     assert "Last 7 days" in page.summary.text() and "requests" in page.summary.text()
     assert "No price for ollama/qwen3-coder" in page.notes.text()
 

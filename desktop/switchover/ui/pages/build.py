@@ -20,7 +20,8 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
 
     window.add_page("providers", "Providers", ProvidersPage(controller.state))
     window.add_page("health", "Health", HealthPage(controller.state, controller.health, controller.balances))
-    window.add_page("tools", "Tools", ToolsPage(controller.state, controller.tools, controller.health))
+    window.add_page("tools", "Tools", ToolsPage(controller.state, controller.tools, controller.health,
+                                                controller.status))
     history = HistoryPage(controller.state, controller.tools)
     window.add_page("history", "History", history)
     history.load()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QWidget
 
-from switchover.ui.kit.palette import Tone, css
+from switchover.ui.kit.palette import Tone, css, tint
 
 
 def make_table(parent: QWidget | None = None) -> QTableView:
@@ -29,3 +30,39 @@ def page_title(text: str, subtitle: str = "") -> QLabel:
     label = QLabel(html)
     label.setWordWrap(True)
     return label
+
+
+def wrap_column(view: QTableView, column: int) -> None:
+    """Let `column` take the remaining width and wrap its text (rows grow to fit), so a reason or a note is read
+    in full instead of being cut at the default width."""
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    header.sectionResized.connect(lambda *_a: view.resizeRowsToContents())
+
+
+class TableOrEmpty(QStackedWidget):
+    """A table, or, while it has no rows, a sentence saying what to do (an empty table says nothing)."""
+
+    def __init__(self, table: QTableView, message: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.message = QLabel(message)
+        self.message.setObjectName("empty_state")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setMargin(24)
+        tint(self.message, Tone.MUTED)
+        self.addWidget(table)
+        self.addWidget(self.message)
+
+    def show_rows(self, count: int, message: str | None = None) -> None:
+        if message is not None:
+            self.message.setText(message)
+        self.setCurrentWidget(self.table if count else self.message)
+
+    @property
+    def empty(self) -> bool:
+        return self.currentWidget() is self.message

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect
 from PySide6.QtGui import QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -18,69 +17,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from switchover.core.health.results import HealthResult
+from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.core.providers import endpoint_key
-from switchover.ui.health_format import ago_text, latency_text, status_colour, status_label
+from switchover.ui.health_format import ago_text, latency_text, status_label, status_tone
 from switchover.ui.health_monitor import HealthMonitor
 from switchover.ui.kit.palette import Tone, colour
-from switchover.ui.models import DISPLAY, RowsModel
-from switchover.ui.pages.common import make_table, page_title
-from switchover.ui.safe_text import show_error, tooltip
+from switchover.ui.kit.table import DATA_ROLE, Column, TableModel
+from switchover.ui.pages.common import TableOrEmpty, make_table, page_title, wrap_column
+from switchover.ui.safe_text import show_error
 from switchover.ui.state import AppState
 
-SPARK_ROLE = Qt.ItemDataRole.UserRole + 2
-STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+REASON_COLUMN = 5
+NO_PROVIDERS = ("No providers to check yet. Add one on the Providers page (or run Switchover ▸ Set up again…, "
+                "which can take over what your tools use now, keys included).")
 
 
-class HealthModel(RowsModel):
+class HealthModel(TableModel[str]):
     """Rows are endpoint keys ("provider/protocol"); cells read the monitor's latest result and history."""
 
-    headers = ("Endpoint", "Status", "Latency", "Recent", "Checked", "Reason")
     SPARK_COLUMN = 3
 
     def __init__(self, monitor: HealthMonitor, parent: Any = None) -> None:
-        super().__init__(parent)
         self.monitor = monitor
         self.urls: dict[str, str] = {}
+        super().__init__([
+            Column("Endpoint", lambda k: k, tooltip=self._url),
+            Column("Status", lambda k: status_label(self._status(k)), tone=lambda k: status_tone(self._status(k)),
+                   tooltip=self._reason),
+            Column("Latency", lambda k: latency_text(r.latency_ms) if (r := self.result(k)) else "—",
+                   align_right=True),
+            Column("Recent", lambda _k: "", data=lambda k: self.monitor.history_points.get(k, [])),
+            Column("Checked", lambda k: ago_text(r.checked_at) if (r := self.result(k)) else "—"),
+            Column("Reason", lambda k: r.reason if (r := self.result(k)) else "Not checked yet.",
+                   full_on_hover=True),
+        ], parent)
+
+    def _url(self, key: str) -> str | None:
+        return self.urls.get(key)  # `urls` is replaced on each refresh: looked up late
+
+    def result(self, key: str) -> HealthResult | None:
+        return self.monitor.latest.get(key)
+
+    def _status(self, key: str) -> HealthStatus | None:
+        result = self.result(key)
+        return result.status if result else None
+
+    def _reason(self, key: str) -> str | None:
+        result = self.result(key)
+        return result.reason if result else None
 
     def set_endpoints(self, keys: list[str], urls: dict[str, str]) -> None:
         self.urls = urls
         self.set_rows(keys)
 
     def update_endpoint(self, key: str) -> None:
-        if key in self._rows:
-            row = self._rows.index(key)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
-
-    def cell(self, obj: Any, column: int, role: int) -> Any:
-        key: str = obj
-        result: HealthResult | None = self.monitor.latest.get(key)
-        if role == DISPLAY:
-            if column == 0:
-                return key
-            if column == 1:
-                return status_label(result.status if result else None)
-            if column == 2:
-                return latency_text(result.latency_ms) if result else "—"
-            if column == 4:
-                return ago_text(result.checked_at) if result else "—"
-            if column == 5:
-                return result.reason if result else "Not checked yet."
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            return status_colour(result.status if result else None)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 0:
-                return tooltip(self.urls.get(key))
-            if column == 5 and result:
-                return tooltip(result.reason)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == SPARK_ROLE:
-            return self.monitor.history_points.get(key, [])
-        if role == STATUS_ROLE:
-            return result.status if result else None
-        return None
+        self.refresh_rows(lambda k: k == key)
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -90,7 +81,7 @@ class SparklineDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         super().paint(painter, option, index)
-        points: list[float | None] = index.data(SPARK_ROLE) or []
+        points: list[float | None] = index.data(DATA_ROLE) or []
         if not points:
             return
         rect: QRect = option.rect.adjusted(4, 4, -4, -4)
@@ -126,8 +117,8 @@ class HealthPage(QWidget):
         self.table = make_table(self)
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(HealthModel.SPARK_COLUMN, SparklineDelegate(self.table))
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        wrap_column(self.table, REASON_COLUMN)
+        self.body = TableOrEmpty(self.table, NO_PROVIDERS)
         self.check_button = QPushButton("&Check now")
         self.check_button.clicked.connect(self.check_now)
         self.progress = QProgressBar()
@@ -140,7 +131,7 @@ class HealthPage(QWidget):
         row.addWidget(self.summary, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Health", "Each endpoint's last check, why it failed, and recent latency."))
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.body, 1)
         layout.addLayout(row)
         if balances is not None:  # a self-contained section (ui/balance.py), hosted here
             from switchover.ui.balance import BalanceSection
@@ -160,9 +151,15 @@ class HealthPage(QWidget):
         urls = {endpoint_key(p.name, e.protocol): e.base_url for p in providers for e in p.endpoints}
         keys = list(urls)
         self.model.set_endpoints(keys, urls)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(HealthModel.SPARK_COLUMN, 110)
+        self.body.show_rows(len(keys))
+        self._fit()
         self._update_summary()
+
+    def _fit(self) -> None:
+        for column in range(REASON_COLUMN):
+            self.table.resizeColumnToContents(column)
+        self.table.setColumnWidth(HealthModel.SPARK_COLUMN, 110)
+        self.table.resizeRowsToContents()
 
     def check_now(self) -> None:
         self.monitor.check_now()
@@ -177,11 +174,14 @@ class HealthPage(QWidget):
     def _result(self, result: HealthResult) -> None:
         self.progress.setValue(self.progress.value() + 1)
         self.model.update_endpoint(result.endpoint_key)
+        row = self.model.row_of(lambda k: k == result.endpoint_key)
+        if row is not None:
+            self.table.resizeRowToContents(row)
 
     def _finished(self, _results: list[HealthResult]) -> None:
         self.check_button.setEnabled(True)
         self.progress.setVisible(False)
-        self.table.resizeColumnToContents(1)
+        self._fit()
         self._update_summary()
 
     def _failed(self, message: str) -> None:
@@ -194,7 +194,7 @@ class HealthPage(QWidget):
         results = [self.monitor.latest[k] for k in keys if k in self.monitor.latest]
         healthy = sum(1 for r in results if r.healthy)
         if not keys:
-            self.summary.setText("No providers yet: add one on the Providers page.")
+            self.summary.setText("")
         elif not results:
             self.summary.setText(f"{len(keys)} endpoints, not checked yet.")
         else:

@@ -13,7 +13,7 @@ from switchover.core.switching import JournalEntry, UndoResult
 from switchover.ui.health_format import status_label
 from switchover.ui.kit.palette import Tone
 from switchover.ui.kit.table import Column, TableModel
-from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.pages.common import TableOrEmpty, make_table, page_title
 from switchover.ui.safe_text import show_error, show_plain
 from switchover.ui.state import AppState
 from switchover.ui.switching import ToolsService
@@ -72,6 +72,10 @@ def decision_rows(decisions: list[Any]) -> list[HistoryRow]:
     return rows
 
 
+NO_HISTORY = ("Nothing has been switched yet. Switches made on the Tools page, from the tray or by failover appear "
+              "here, with the checks that led to them (hover a row), and the last one can be undone.")
+
+
 def _when(row: HistoryRow) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.at)) if row.at else "?"
 
@@ -111,7 +115,8 @@ class HistoryPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("History", "Switches, undos and failover decisions, with the evidence "
                                     "(hover a row)."))
-        layout.addWidget(self.table, 1)
+        self.body = TableOrEmpty(self.table, NO_HISTORY)
+        layout.addWidget(self.body, 1)
         layout.addLayout(row)
         from switchover.ui.gateway import GatewayRequestsBox  # a self-contained box (ui/gateway.py)
 
@@ -143,6 +148,7 @@ class HistoryPage(QWidget):
         rows = journal_rows(self.service.history, labels) + decision_rows(self.decisions)
         rows.sort(key=lambda r: r.at, reverse=True)
         self.model.set_rows(rows)
+        self.body.show_rows(len(rows))
         self.table.resizeColumnsToContents()
         self.undo_button.setEnabled(self.service.can_undo)
 

@@ -10,10 +10,14 @@ from switchover.core.providers import Provider
 from switchover.core.switching.usage import ProviderUsage, provider_usage, stranded_by
 from switchover.services.switching import make_engine
 from switchover.ui.kit.table import Column, TableModel
-from switchover.ui.pages.common import make_table, page_title
+from switchover.ui.pages.common import TableOrEmpty, make_table, page_title
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
 from switchover.ui.safe_text import plain_box, show_error, show_plain
 from switchover.ui.state import AppState
+
+NO_PROVIDERS = ("No providers yet. Press Add… for a preset (DeepSeek, Z.ai, Moonshot, OpenRouter, a local Ollama…) or "
+                "your own URLs; or run Switchover ▸ Set up again…, which also takes over what your tools use now, "
+                "keys included (switchover import does the same from a terminal).")
 
 
 def provider_columns() -> list[Column[Provider]]:
@@ -49,7 +53,8 @@ class ProvidersPage(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Providers", "Where your tools can send requests. Keys stay in the OS keychain."))
-        layout.addWidget(self.table, 1)
+        self.body = TableOrEmpty(self.table, NO_PROVIDERS)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -59,6 +64,7 @@ class ProvidersPage(QWidget):
 
     def refresh(self) -> None:
         self.model.set_rows(list(self.state.store.providers.values()))
+        self.body.show_rows(self.model.rowCount())
         self.table.resizeColumnsToContents()
         self._update_buttons()
 

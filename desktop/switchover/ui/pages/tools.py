@@ -6,24 +6,28 @@ status line: the health check of exactly what the tool now reads, ok with latenc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from switchover.core.providers import Provider, normalise_url
 from switchover.core.switching import SwitchResult, VerifyReport
-from switchover.ui.health_format import status_colour, status_label
+from switchover.services.tool_state import OPTIONAL_TOOLS, ToolHealth, ToolState
+from switchover.ui.health_format import status_label
 from switchover.ui.health_monitor import HealthMonitor
-from switchover.ui.kit.palette import Tone, colour
-from switchover.ui.models import DISPLAY, RowsModel
-from switchover.ui.pages.common import make_table, page_title
-from switchover.ui.safe_text import show_error, show_plain, tooltip
+from switchover.ui.kit.palette import Tone
+from switchover.ui.kit.table import Column, TableModel
+from switchover.ui.pages.common import TableOrEmpty, make_table, page_title, wrap_column
+from switchover.ui.safe_text import show_error, show_plain
 from switchover.ui.state import AppState
 from switchover.ui.switch_dialog import SwitchPreviewDialog
 from switchover.ui.switch_verdict import Verification, verdict_text
 from switchover.ui.switching import ToolRow, ToolsService, describe_result
+
+if TYPE_CHECKING:
+    from switchover.ui.status_board import StatusBoard
 
 
 def home_relative(path: Path) -> str:
@@ -34,49 +38,71 @@ def home_relative(path: Path) -> str:
         return str(path)
 
 
+NOTES_COLUMN = 4
+NO_TOOLS = ("No coding tools found on this computer. Install one (Claude Code, Codex CLI, Gemini CLI, OpenCode, "
+            "Qwen Code, Aider, Continue, Zed, Goose…) and press Refresh; or point other tools at your providers "
+            "with the shell environment file (switchover env).")
+
+
 def choice_key(provider: str, model: str | None) -> str:
     """Combo item data as a plain string ("provider/model"): Qt compares it reliably, unlike a tuple."""
     return f"{provider}/{model}" if model else provider
 
 
-class ToolsModel(RowsModel):
-    headers = ("Tool", "Uses now", "Health", "Config file", "Notes")
+STATE_TONES = {ToolHealth.OK: Tone.GOOD, ToolHealth.PROBLEM: Tone.BAD, ToolHealth.NOT_CHECKED: Tone.MUTED,
+               ToolHealth.UNKNOWN: Tone.MUTED}
 
-    def __init__(self, health: HealthMonitor, service: ToolsService, parent: Any = None) -> None:
-        super().__init__(parent)
+
+class ToolsModel(TableModel[ToolRow]):
+    """One row per known tool: what it uses, its state in words (see `services.tool_state`), its config file,
+    and notes that are read in full: conflicts with file and line, overrides, the post-switch verdict."""
+
+    def __init__(self, health: HealthMonitor, service: ToolsService, board: StatusBoard | None = None,
+                 parent: Any = None) -> None:
         self.health = health
         self.service = service
+        self.board = board
+        self._states: dict[str, ToolState] = {}
+        super().__init__([
+            Column("Tool", lambda r: r.label if r.installed else f"{r.label} (not installed)",
+                   tone=lambda r: None if r.installed else Tone.MUTED),
+            Column("Uses now", lambda r: r.status.error or r.describe(), tooltip=lambda r: r.base_url),
+            Column("State", self.state_text, tone=self.state_tone, tooltip=self.state_detail),
+            Column("Config file", self.config_text,
+                   tooltip=lambda r: "\n".join(str(p) for p in r.status.detection.config_paths)),
+            Column("Notes", self.notes, tooltip=lambda r: self.notes(r, full=True) or None,
+                   tone=lambda r: Tone.WARN if self._needs_warning(r) else None),
+        ], parent)
 
-    def cell(self, obj: Any, column: int, role: int) -> Any:
-        row: ToolRow = obj
-        result = self.health.latest.get(row.endpoint_key) if row.endpoint_key else None
-        if role == DISPLAY:
-            if column == 0:
-                return row.label if row.installed else f"{row.label} (not installed)"
-            if column == 1:
-                return row.status.error or row.describe()
-            if column == 2:
-                return status_label(result.status) if result else ("—" if not row.endpoint_key else "not checked")
-            if column == 3:
-                paths = row.status.detection.config_paths
-                return home_relative(paths[0]) if paths else "—"
-            if column == 4:
-                return self.notes(row)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == 2 and result:
-                return status_colour(result.status)
-            if not row.installed:
-                return status_colour(None)
-            if column == 4 and (row.status.existing_overrides or self._verdict_failed(row)):
-                return colour(Tone.WARN)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 3:
-                return tooltip("\n".join(str(p) for p in row.status.detection.config_paths))
-            if column == 4:
-                return tooltip(self.notes(row, full=True)) or None
-            if column == 1 and row.base_url:
-                return tooltip(row.base_url)
-        return None
+    def set_rows(self, rows: Sequence[ToolRow]) -> None:
+        self.refresh_states()
+        super().set_rows(rows)
+
+    def refresh_states(self) -> None:
+        self._states = {s.tool: s for s in self.board.states()} if self.board is not None else {}
+
+    def state(self, row: ToolRow) -> ToolState | None:
+        return self._states.get(row.tool)
+
+    def state_text(self, row: ToolRow) -> str:
+        state = self.state(row)
+        if state is None:
+            result = self.health.latest.get(row.endpoint_key) if row.endpoint_key else None
+            return status_label(result.status) if result else ("—" if not row.endpoint_key else "Not checked")
+        return state.why[:1].upper() + state.why[1:]
+
+    def state_tone(self, row: ToolRow) -> Tone | None:
+        state = self.state(row)
+        return STATE_TONES[state.health] if state is not None else None
+
+    def state_detail(self, row: ToolRow) -> str | None:
+        state = self.state(row)
+        return state.detail if state is not None and state.detail else None
+
+    @staticmethod
+    def config_text(row: ToolRow) -> str:
+        paths = row.status.detection.config_paths
+        return home_relative(paths[0]) if paths else "—"
 
     def _verdict(self, row: ToolRow) -> VerifyReport | None:
         """The last post-switch verdict, while the tool still reads what was verified (not after an undo)."""
@@ -86,37 +112,43 @@ class ToolsModel(RowsModel):
         same = normalise_url(row.base_url) == normalise_url(report.expected_base_url)
         return report if same and row.model == report.expected_model else None
 
-    def _verdict_failed(self, row: ToolRow) -> bool:
+    def _needs_warning(self, row: ToolRow) -> bool:
         report = self._verdict(row)
-        return report is not None and not report.ok
+        conflicts = self.board.conflicts_for(row.tool) if self.board is not None else []
+        return bool(row.status.existing_overrides or conflicts or (report is not None and not report.ok))
 
     def notes(self, row: ToolRow, full: bool = False) -> str:
         parts = []
         report = self._verdict(row)
         if report is not None:
             parts.append(f"after switch: {verdict_text(report)}")
+        for conflict in self.board.conflicts_for(row.tool) if self.board is not None else []:
+            parts.append(f"⚠ {conflict.advice()}" if full else f"⚠ {conflict.summary()}"
+                         + (" overrides it" if conflict.overrides else " is read too"))
         if row.status.existing_overrides:
-            files = ", ".join(str(p) for p in row.status.existing_overrides)
-            parts.append(f"⚠ overridden by {files}" if full else "⚠ project/managed settings override this")
+            files = ", ".join(home_relative(p) for p in row.status.existing_overrides)
+            parts.append(f"⚠ project or managed settings may override this: {files}")
         if row.via_gateway:
             parts.append(f"through Switchover's gateway; last request served by {row.last_served}"
                          if row.last_served else "through Switchover's gateway")
         elif row.status.current is not None and row.provider is None and row.base_url:
-            parts.append("not one of your providers")
+            parts.append("not one of your providers (switchover import adopts it, with its key)")
         parts.extend(getattr(row.status.detection, "notes", ()) if full else ())
-        return "; ".join(parts)
+        return "\n".join(parts) if full else "; ".join(parts)
 
 
 class ToolsPage(QWidget):
     def __init__(self, state: AppState, service: ToolsService, health: HealthMonitor,
-                 parent: QWidget | None = None) -> None:
+                 board: StatusBoard | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.service = service
-        self.model = ToolsModel(health, service, self)
+        self.board = board
+        self.model = ToolsModel(health, service, board, self)
         self.table = make_table(self)
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        wrap_column(self.table, NOTES_COLUMN)
+        self.body = TableOrEmpty(self.table, NO_TOOLS)
         self.choice_combo = QComboBox()
         self.choice_combo.setMinimumWidth(260)
         self.switch_button = QPushButton("&Switch selected…")
@@ -139,15 +171,18 @@ class ToolsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Tools", "Your coding tools and the provider each one uses. "
                                     "Every switch shows its diff first and can be undone."))
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.status_label)
         layout.addLayout(row)
         self.preview_dialog: SwitchPreviewDialog | None = None
         service.tools_loaded.connect(self._loaded)
         service.failed.connect(self._failed)
         service.verified.connect(self._verified)
+        service.undone.connect(self._undone)
         state.store_changed.connect(self._fill_choices)
-        health.result_arrived.connect(lambda _r: self.table.viewport().update())
+        health.result_arrived.connect(lambda _r: self._states_changed())
+        if board is not None:
+            board.changed.connect(self._states_changed)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self._fill_choices()
         self._loaded(service.rows)
@@ -155,10 +190,23 @@ class ToolsPage(QWidget):
     def _loaded(self, rows: list[ToolRow]) -> None:
         selected = self.selected_tool()
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        self._fit()
+        self.body.show_rows(sum(1 for r in rows if r.installed and not (r.tool in OPTIONAL_TOOLS and
+                                                                     r.status.current is None)))
         if selected:
             self.select_tool(selected)
         self._update_buttons()
+
+    def _fit(self) -> None:
+        for column in range(NOTES_COLUMN):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 280))
+        self.table.resizeRowsToContents()
+
+    def _states_changed(self) -> None:
+        self.model.refresh_states()
+        self.model.refresh_rows()
+        self.table.resizeRowsToContents()
 
     def _fill_choices(self) -> None:
         current = self.choice_combo.currentData()
@@ -243,6 +291,13 @@ class ToolsPage(QWidget):
             "every tool answers." if verification.ok else "a check failed.")
         show_plain(self.status_label, "\n".join([head, *verification.lines()]))
         self.table.viewport().update()
+
+    def _undone(self, result: object) -> None:
+        """The status line must not keep saying what the undone switch did."""
+        count = len(getattr(result, "files", ()))
+        show_plain(self.status_label, f"Undone: {count} file{'s' if count != 1 else ''} restored to how they were "
+                                      "before the last switch.")
+        self.model.refresh_rows()
 
     def _failed(self, message: str) -> None:
         show_error(self.status_label, message)

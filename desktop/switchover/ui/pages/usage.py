@@ -24,7 +24,7 @@ from switchover.core.spend.report import UsageReport
 from switchover.core.spend.usage import Group, GroupBy
 from switchover.ui.charts import DailyBarChart, make_series
 from switchover.ui.kit.palette import Tone, muted_label, span
-from switchover.ui.models import DISPLAY, RowsModel
+from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.common import make_table, page_title
 from switchover.ui.usage import UsageService, tokens_text
 
@@ -38,45 +38,35 @@ def cost_text(group: Group) -> str:
     return ("≈ " + text) if group.estimated and parts else text
 
 
-class UsageModel(RowsModel):
-    headers = ("Name", "Requests", "Input", "Cached", "Output", "Spend", "Outlook")
+_ESTIMATED = ("Part of this is at the list (peak) price: the time of those requests is no longer in the log, so "
+              "off-peak discounts cannot be applied. It may read higher than the bill.")
 
+
+class UsageModel(TableModel[Group]):
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
         self.report: UsageReport | None = None
         self.by = GroupBy.PROVIDER
+        super().__init__([
+            Column("Name", self._name),
+            Column("Requests", lambda g: f"{g.requests}" + (f" ({g.errors} failed)" if g.errors else ""),
+                   align_right=True),
+            Column("Input", lambda g: tokens_text(g.tokens.input), align_right=True),
+            Column("Cached", lambda g: tokens_text(g.tokens.cached_input), align_right=True),
+            Column("Output", lambda g: tokens_text(g.tokens.output), align_right=True),
+            Column("Spend", lambda g: cost_text(g) if g.cost else ("no price" if g.unpriced_tokens else "—"),
+                   tooltip=lambda g: _ESTIMATED if g.estimated else None, align_right=True),
+            Column("Outlook", self._outlook, tooltip=self._forecast),
+        ], parent)
 
     def show(self, report: UsageReport, by: GroupBy) -> None:
         self.report, self.by = report, by
         self.set_rows(report.groups.get(by, []))
 
-    def cell(self, obj: Any, column: int, role: int) -> Any:
-        group: Group = obj
-        report = self.report
-        if role == DISPLAY:
-            if column == 0:
-                return report.label(self.by, group.key) if report is not None else group.key
-            if column == 1:
-                errors = f" ({group.errors} failed)" if group.errors else ""
-                return f"{group.requests}{errors}"
-            if column == 2:
-                return tokens_text(group.tokens.input)
-            if column == 3:
-                return tokens_text(group.tokens.cached_input)
-            if column == 4:
-                return tokens_text(group.tokens.output)
-            if column == 5:
-                return cost_text(group) if group.cost else ("no price" if group.unpriced_tokens else "—")
-            if column == 6:
-                return self._outlook(group)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and report is not None:
-            return report.forecasts.get(group.key)
-        if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= column <= 5:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and group.estimated:
-            return ("Part of this is at the list (peak) price: the time of those requests is no longer in the "
-                    "log, so off-peak discounts cannot be applied. It may read higher than the bill.")
-        return None
+    def _name(self, group: Group) -> str:
+        return self.report.label(self.by, group.key) if self.report is not None else group.key
+
+    def _forecast(self, group: Group) -> str | None:
+        return self.report.forecasts.get(group.key) if self.report is not None else None
 
     def _outlook(self, group: Group) -> str:
         """"$24.60 left, about 44 days at the recent rate" (the full forecast sentence is the tooltip)."""
