@@ -48,6 +48,8 @@ def _one(server: ProviderServer, reply: Reply | None = None, preset: str = "deep
     (Reply.json({"is_available": True, "balance_infos": [{"currency": "CNY", "total_balance": "NaN"}]}),
      BalanceStatus.BAD_RESPONSE, "finite"),
     (Reply.json([1, 2, 3]), BalanceStatus.BAD_RESPONSE, "not a JSON object"),
+    # 100 000 levels: json.loads raises RecursionError (not ValueError); it must read as garbage, not crash
+    (Reply.text("[" * 100_000 + "]" * 100_000), BalanceStatus.BAD_RESPONSE, "not valid JSON"),
     (Reply.html(), BalanceStatus.BAD_RESPONSE, "HTML page"),
     (Reply.huge(50 * 1024 * 1024), BalanceStatus.BAD_RESPONSE, "larger than"),
     (Reply.truncated(DEEPSEEK_OK, keep=20), BalanceStatus.BAD_RESPONSE, "cut off"),

@@ -16,11 +16,11 @@ Shapes, verified against the providers' documentation on 2026-11-29 (see resourc
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from switchover.core import safejson
 from switchover.core.balance.results import BalanceStatus
 
 
@@ -65,7 +65,7 @@ def _object(data: Any, what: str) -> dict[str, Any]:
 
 def load(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return safejson.loads(body)
     except ValueError:
         raise ShapeError("the answer is not valid JSON") from None
 
