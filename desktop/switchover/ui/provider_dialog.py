@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -45,6 +46,7 @@ class ProviderDraft:
 
     provider: Provider
     key: str | None
+    add_to_chain: bool = False  # a new provider joins the end of the default fallback order
 
 
 class ProviderDialog(QDialog):
@@ -108,6 +110,11 @@ class ProviderDialog(QDialog):
         self.key_edit = self.credentials.key_edit
         self.env_edit = self.credentials.env_edit
 
+        self.chain_check = QCheckBox("Add it to the &fallback order (every tool without its own can fail over to "
+                                     "it)")
+        self.chain_check.setObjectName("add_to_chain")
+        self.chain_check.setChecked(existing is None)
+        self.chain_check.setVisible(existing is None)
         self.test_button = QPushButton("&Test")
         self.test_button.setToolTip("Check the endpoint and the key now (lists models; costs no tokens)")
         self.test_result = QLabel()
@@ -128,6 +135,7 @@ class ProviderDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(endpoints_box)
         layout.addWidget(key_box)
+        layout.addWidget(self.chain_check)
         layout.addLayout(test_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -228,7 +236,7 @@ class ProviderDialog(QDialog):
             models_url=self._existing.models_url if self._existing else (base.models_url if base else None),
             models_auth=self._existing.models_auth if self._existing else (base.models_auth if base else None),
         )
-        return ProviderDraft(provider, key or None)
+        return ProviderDraft(provider, key or None, self._existing is None and self.chain_check.isChecked())
 
     def accept(self) -> None:
         try:

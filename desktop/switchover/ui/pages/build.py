@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 
 def add_pages(window: MainWindow, controller: AppController) -> None:
+    from switchover.ui.pages.chains import ChainsPage
     from switchover.ui.pages.health import HealthPage
     from switchover.ui.pages.history import HistoryPage
     from switchover.ui.pages.providers import ProvidersPage
@@ -22,6 +23,7 @@ def add_pages(window: MainWindow, controller: AppController) -> None:
     window.add_page("health", "Health", HealthPage(controller.state, controller.health, controller.balances))
     window.add_page("tools", "Tools", ToolsPage(controller.state, controller.tools, controller.health,
                                                 controller.status))
+    window.add_page("chains", "Fallback order", ChainsPage(controller.state, controller.tools, controller.health))
     history = HistoryPage(controller.state, controller.tools)
     window.add_page("history", "History", history)
     history.load()

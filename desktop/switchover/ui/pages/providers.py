@@ -6,10 +6,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 
 from switchover.core.catalog import default_catalog
 from switchover.core.errors import ValidationError
+from switchover.core.failover.settings import DEFAULT_TOOL
 from switchover.core.providers import Provider
+from switchover.core.store import ChainEntry, Store
 from switchover.core.switching.usage import ProviderUsage, provider_usage, stranded_by
 from switchover.services.switching import make_engine
 from switchover.ui.kit.table import Column, TableModel
+from switchover.ui.pages.chains import offer_default_chain
 from switchover.ui.pages.common import TableOrEmpty, make_table, page_title
 from switchover.ui.provider_dialog import ProviderDialog, ProviderDraft
 from switchover.ui.safe_text import plain_box, show_error, show_plain
@@ -126,11 +129,17 @@ class ProvidersPage(QWidget):
             if draft.key:
                 state.keychain().set(draft.provider.name, draft.key)
 
-        def stored(_result: object) -> None:
-            state.edit(lambda store: store.add(draft.provider, replace=replace), on_done=saved)
+        def change(store: Store) -> ChainEntry | None:
+            store.add(draft.provider, replace=replace)
+            return offer_default_chain(store, draft.provider) if draft.add_to_chain else None
 
-        def saved(_result: object) -> None:
-            show_plain(self.status_label, f"Saved {draft.provider.display_name}.")
+        def stored(_result: object) -> None:
+            state.edit(change, on_done=saved)
+
+        def saved(added: ChainEntry | None) -> None:
+            where = f" It is number {len(state.store.chains.get(DEFAULT_TOOL, []))} in the fallback order " \
+                    "(Fallback order page)." if added is not None else ""
+            show_plain(self.status_label, f"Saved {draft.provider.display_name}.{where}")
             self.select_name(draft.provider.name)
 
         state.tasks.run(work, on_success=stored, on_failure=self._failed, serial=True, label="store key")
