@@ -67,6 +67,16 @@ def test_the_app_runs_the_gateway_when_enabled(controller: Any, qtbot: Any, isol
             return next((r.describe() for r in controller.tools.rows if r.tool == "claude-code"), "")
 
         qtbot.waitUntil(lambda: row_text() == "via gateway → bravo · model-b", timeout=WAIT_MS)  # the Tools page
+        from PySide6.QtWidgets import QMenu
+
+        from switchover.ui.tray_menu import ToolMenus
+
+        controller.tools.refresh()  # the request log is written off the event loop: read it once more
+        qtbot.waitUntil(lambda: any(r.last_served for r in controller.tools.rows), timeout=WAIT_MS)
+        menu = QMenu()
+        ToolMenus(controller).fill(menu)
+        title = next(a.text() for a in menu.actions() if a.text().startswith("Claude Code"))
+        assert title.endswith("(last request: alpha/model-a)"), title  # the tray says who served it last
         with qtbot.waitSignal(controller.gateway.status_changed, timeout=WAIT_MS) as stopped:
             enable(controller, qtbot, on=False)
         assert stopped.args[0] == "The gateway is off."

@@ -95,7 +95,8 @@ class ToolMenus:
             return
         for row in rows:
             state = states.get(row.tool)
-            sub = menu.addMenu(state.line if state is not None else f"{row.label} — {row.describe()}")
+            served = f" (last request: {row.last_served})" if row.via_gateway and row.last_served else ""
+            sub = menu.addMenu((state.line if state is not None else f"{row.label} — {row.describe()}") + served)
             sub.setToolTipsVisible(True)
             self._fill_tool(sub, row, state)
         everyone = menu.addMenu("Switch all tools to…")
