@@ -227,15 +227,16 @@ def test_dangling_symlink_creates_the_file_it_points_to(home: Path, tmp_path: Pa
     assert link.is_symlink() and not target.exists()
 
 
-def test_read_only_file_is_switched_and_stays_read_only(home: Path, tmp_path: Path) -> None:
+def test_read_only_file_is_refused_and_left_as_it_is(home: Path, tmp_path: Path) -> None:
+    """Issue 15, finding 7: a chmod 444 config was replaced through its writable folder (mode kept). The user
+    protected it on purpose: the switch is refused with a plain message, nothing is written."""
     path = home / CLAUDE
     path.parent.mkdir(parents=True)
     path.write_bytes(CLAUDE_SAMPLE)
     path.chmod(0o444)
-    engine = _switch_and_undo(home, tmp_path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o444  # the user's protection is kept
-    assert json.loads(path.read_text())["env"]["ANTHROPIC_MODEL"] == "hostile-model"
-    engine.undo()
+    engine = SwitchEngine(all_targets(), _env(home), tmp_path / "data")
+    with pytest.raises(SwitchoverError, match=r"is read-only \(mode 0444\), so Switchover leaves it as it is"):
+        engine.use(_request(), ["claude-code"])
     assert path.read_bytes() == CLAUDE_SAMPLE and stat.S_IMODE(path.stat().st_mode) == 0o444
 
 

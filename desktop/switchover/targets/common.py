@@ -46,7 +46,7 @@ class LoadedFile:
         after = to_bytes(self.doc)
         if after == self.before:
             return None
-        return FileChange(self.path, self.before, after, new_file_mode, holds_secret)
+        return FileChange(self.path, self.before, after, new_file_mode, holds_secret, self.doc.kind)
 
 
 # Tool configs are kilobytes; anything this big is not a config we should parse (a 50 MB file takes seconds

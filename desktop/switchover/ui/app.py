@@ -367,7 +367,11 @@ class AppController(QObject):
     def _undone(self, result: object) -> None:
         if self.tray is not None:
             files = len(getattr(result, "files", ()))
-            self.tray.notify("Undone", f"Restored {files} file{'s' if files != 1 else ''} to before the last switch.")
+            kept = len(getattr(result, "kept", ()))
+            text = f"Restored {files} file{'s' if files != 1 else ''} to before the last switch."
+            if kept:
+                text += f" Changes made since in {kept} of them were kept (only Switchover's settings went back)."
+            self.tray.notify("Undone", text)
 
     def _tools_failed(self, message: str) -> None:
         if self.tray is not None and self.window is None:

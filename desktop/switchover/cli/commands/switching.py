@@ -55,8 +55,12 @@ def register(subparsers: Any) -> None:
     add_json_flag(use)
     use.set_defaults(handler=run_use)
 
-    undo = subparsers.add_parser("undo", help="restore the files of the last switch exactly as they were")
-    undo.add_argument("--force", action="store_true", help="restore even files you edited after the switch")
+    undo = subparsers.add_parser(
+        "undo", help="take back the last switch: files restored exactly, or only Switchover's settings in a file "
+        "the tool changed since (the rest is kept; a diff shows what undo changed)")
+    undo.add_argument("--force", action="store_true",
+                      help="restore the files exactly as before the switch, even Switchover's settings you edited "
+                      "since and changes the tool made")
     add_json_flag(undo)
     undo.set_defaults(handler=run_undo)
 
@@ -299,13 +303,18 @@ def run_undo(args: argparse.Namespace, ctx: CliContext) -> int:
     result = make_engine().undo(force=args.force)
     if args.json:
         ctx.emit_json({"undo_id": result.switch_id, "undid": result.undid, "files": list(result.files),
-                       "recovered": list(result.recovered)})
+                       "recovered": list(result.recovered), "kept_changes": list(result.kept),
+                       "diff": result.diff})
         return 0
     for message in result.recovered:
         ctx.warn(message)
     ctx.out(f"Restored {len(result.files)} file(s) from switch {result.undid}:")
     for path in result.files:
-        ctx.out(f"  {path}")
+        kept = " (only Switchover's settings: changes made since the switch were kept)" if path in result.kept else ""
+        ctx.out(f"  {path}{kept}")
+    if result.diff:
+        ctx.out("What undo changed in those files:")
+        ctx.out(result.diff.rstrip("\n"))
     return 0
 
 

@@ -148,6 +148,9 @@ class FileChange:
     after: bytes
     new_file_mode: int = 0o644  # used only when the file is created
     holds_secret: bool = False  # the new content contains a plaintext key (listed by `switchover exposure`)
+    # The format edited key by key ("json", "toml", ...; `core.formats`), so undo can take back just the keys
+    # this change made when the tool rewrote the file since; "" for a file generated whole (byte-exact undo).
+    kind: str = ""
 
 
 @dataclass(frozen=True)

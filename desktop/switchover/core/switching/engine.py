@@ -7,8 +7,11 @@ so every tool gets the same guarantees:
 * a journal entry (state "in progress") exists before the first write, with a backup of every file;
 * each file is written atomically and re-checked just before: if the user changed it since we planned,
   the tool is re-planned from the new bytes (once), never clobbered;
-* a failure rolls back the files already written; a killed process is rolled back on the next start;
-* `undo` restores the last switch byte for byte (files we created are removed);
+* a read-only config (no owner write bit) is refused, never replaced through its folder;
+* a failure rolls back the files already written (and folders it created); a killed process is rolled back on
+  the next start;
+* `undo` restores the last switch byte for byte (files and folders we created are removed); a file the tool
+  changed since gets only Switchover's keys back, the rest kept (`semantic`); `--force` restores the backup;
 * one switch at a time across processes (the app and the CLI), via a lock file.
 
 Layering: the engine owns the target contract; core never imports `switchover.targets`, callers pass the
@@ -20,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -57,6 +61,7 @@ from switchover.core.switching.journal import (
     now_iso,
     sha256,
 )
+from switchover.core.switching.semantic import KeyChangedSince, owned_changes, restore
 from switchover.core.switching.trust import check_record, declared_files, require_private
 
 log = logging.getLogger(__name__)
@@ -81,6 +86,10 @@ class SwitchFailedError(SwitchoverError):
 
 
 class UndoError(SwitchoverError):
+    pass
+
+
+class _NotOursAlone(Exception):
     pass
 
 
@@ -130,6 +139,10 @@ class UndoResult:
     undid: str
     files: tuple[str, ...]
     recovered: tuple[str, ...] = ()
+    # Files changed since the switch (by the tool itself, or the user): only Switchover's keys went back, the
+    # rest was kept; `diff` shows what undo changed in them (files holding a key are named, not shown).
+    kept: tuple[str, ...] = ()
+    diff: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,7 @@ class _Op:
     new_file_mode: int = 0o644
     holds_secret: bool = False
     record: FileRecord | None = field(default=None, repr=False)
+    kind: str = ""  # the format, when edited key by key (for a semantic undo later)
 
 
 @dataclass
@@ -193,8 +207,10 @@ class _Backups:
         if op.before is not None:
             backup = str((self.root / f"{self.count:02d}-{op.real.name}").relative_to(self.data_dir))
             self.count += 1
+        changes = owned_changes(op.kind, op.real, op.before, op.after) if op.kind else None
         return FileRecord(op.tool, str(op.real), sha256(op.before), sha256(op.after), backup, op.holds_secret,
-                          self.exposure.get(str(op.real)), self.settled_sha256(op.tool, op.real, op.after))
+                          self.exposure.get(str(op.real)), self.settled_sha256(op.tool, op.real, op.after),
+                          op.kind or None, changes, _missing_folders(op.real.parent) if op.before is None else [])
 
     def write(self, op: _Op) -> None:
         if op.record is not None and op.record.backup is not None and op.before is not None:
@@ -311,6 +327,7 @@ class SwitchEngine:
             return f"{real} (edited {when}; left as is)"
         if record.before_sha256 is None:
             real.unlink(missing_ok=True)
+            _remove_empty_folders(record.created_dirs)
             return None
         if record.backup is None:
             return f"{real} (no backup)"
@@ -411,7 +428,10 @@ class SwitchEngine:
         plans: list[tuple[Target, SwitchPlan]] = []
         for target in selected:
             try:
-                plans.append((target, target.plan(self.env, request)))
+                plan = target.plan(self.env, request)
+                for change in plan.changes:
+                    _refuse_read_only(change.path, change.before is not None, target.label)
+                plans.append((target, plan))
             except SwitchoverError as exc:  # TargetRefusal, ConfigFileError (file left untouched)
                 status = "error" if isinstance(exc, ConfigFileError) else "refused"
                 outcomes[target.id] = ToolOutcome(target.id, target.label, status, str(exc))
@@ -423,7 +443,7 @@ class SwitchEngine:
 
     def _op(self, tool: str, change: FileChange) -> _Op:
         return _Op(tool, change.path, resolve_target(change.path), change.before, change.after,
-                   change.new_file_mode, change.holds_secret)
+                   change.new_file_mode, change.holds_secret, kind=change.kind)
 
     def _secrets(self, ops: list[_Op], request: SwitchRequest) -> tuple[str, ...]:
         if not any(op.holds_secret for op in ops):
@@ -634,22 +654,24 @@ class SwitchEngine:
                 raise UndoError("Nothing was changed: " + "; ".join(refusals) + ".")
             ops: list[_Op] = []
             conflicts = []
+            kept: list[tuple[FileRecord, bytes | None, bytes | None]] = []
             for record in target.files:
                 real = Path(record.path)
                 current = _read(real)
-                if self._changed_since(record, current):
-                    conflicts.append(str(real))
-                if record.before_sha256 is None:
-                    after = None
-                else:
-                    after = _read(self.data_dir / record.backup) if record.backup else None
-                    if after is None or sha256(after) != record.before_sha256:
-                        raise UndoError(
-                            f"The backup of {real} from {target.started} is gone (only the last "
-                            f"{self.max_backups} switches keep backups); nothing was changed."
-                        )
+                after = self._backup_of(record, target)
+                if self._changed_since(record, current) and not force:
+                    try:  # the tool (or the user) changed it since: take back only Switchover's keys
+                        after = self._semantic(record, after, current)
+                    except _NotOursAlone as why:
+                        conflicts.append(f"{real} ({why})")
+                        continue
+                    kept.append((record, current, after))
                 if current == after:
                     continue
+                protected = _write_protected(real) if current is not None else None
+                if protected is not None:
+                    raise UndoError(f"{real} {protected} now, so undo leaves it as it is; nothing was changed. Make it "
+                                    f"writable (chmod u+w {real}) and undo again.")
                 # Bytes that held a key we wrote (exposure_before) go back private, whatever the mode is now.
                 op = _Op(record.tool, real, real, current, after, 0o644, bool(record.exposure_before))
                 ops.append(op)
@@ -666,7 +688,34 @@ class SwitchEngine:
             # Undo restores each file's exposure to what it was before the switch being undone.
             by_path = {r.path: r for r in target.files}
             self._apply_undo(entry, ops, by_path)
-            return UndoResult(entry.id, target.id, tuple(str(op.real) for op in ops), recovered)
+            for record in target.files:  # folders the switch created for a file that is gone again
+                if record.before_sha256 is None and not Path(record.path).exists():
+                    _remove_empty_folders(record.created_dirs)
+            return UndoResult(entry.id, target.id, tuple(str(op.real) for op in ops), recovered,
+                              tuple(r.path for r, _, _ in kept), _kept_diff(kept))
+
+    def _backup_of(self, record: FileRecord, switch: JournalEntry) -> bytes | None:
+        """The bytes before the switch (None: it created the file), checked against the journal."""
+        if record.before_sha256 is None:
+            return None
+        data = _read(self.data_dir / record.backup) if record.backup else None
+        if data is None or sha256(data) != record.before_sha256:
+            raise UndoError(
+                f"The backup of {record.path} from {switch.started} is gone (only the last {self.max_backups} "
+                "switches keep backups); nothing was changed."
+            )
+        return data
+
+    def _semantic(self, record: FileRecord, before: bytes | None, current: bytes | None) -> bytes | None:
+        """The file as it is now with Switchover's keys as they were before the switch (`semantic.restore`)."""
+        if record.changes is None or not record.kind:
+            raise _NotOursAlone("changed since the switch")
+        try:
+            return restore(record.kind, Path(record.path), before, current, record.changes)
+        except KeyChangedSince as exc:
+            raise _NotOursAlone(f"{exc.key} changed since the switch") from None
+        except ConfigFileError as exc:
+            raise _NotOursAlone(f"no longer parses: {exc.detail}") from None
 
     def _apply_undo(self, entry: JournalEntry, ops: list[_Op], originals: dict[str, FileRecord]) -> None:
         self._apply(entry, ops, None, entry.provider)
@@ -788,6 +837,59 @@ def _remove_folder(folder: Path) -> None:
         file.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def _kept_diff(kept: Sequence[tuple[FileRecord, bytes | None, bytes | None]]) -> str:
+    """What undo changed in files whose later changes it kept; a file that holds a key is only named."""
+    shown = [(Path(r.path), now, new) for r, now, new in kept if not (r.holds_secret or r.exposure_before)]
+    hidden = [r.path for r, _, _ in kept if r.holds_secret or r.exposure_before]
+    return unified_diff(shown) + "".join(f"(not shown: {path} holds a key)\n" for path in hidden)
+
+
+def _missing_folders(folder: Path) -> list[str]:
+    """The folders that do not exist yet on the way to `folder`, deepest first (a write creates them)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(str(folder))
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty_folders(folders: Sequence[str]) -> None:
+    """Remove folders a switch created, deepest first, while they are empty (a tool may have filled them)."""
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+
+
+def _write_protected(path: Path) -> str | None:
+    """Why the file must not be replaced although its folder would let a rename do it, or None.
+
+    A config without its owner's write bit (chmod 444), or another user's file we cannot write, is protected
+    on purpose; replacing it through the folder would override that silently. (A file the system refuses to
+    replace, e.g. `chattr +i`, fails at the write instead and the switch is rolled back.)
+    """
+    real = resolve_target(path)
+    try:
+        info = real.stat()
+    except OSError:
+        return None
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & stat.S_IWUSR:
+        return f"is read-only (mode {mode:04o})"
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid() and not os.access(real, os.W_OK):
+        return f"belongs to another user and is not writable by you (mode {mode:04o})"
+    return None
+
+
+def _refuse_read_only(path: Path, exists: bool, label: str) -> None:
+    """A read-only config is the user's way of saying "leave it": refuse, with how to proceed."""
+    why = _write_protected(path) if exists else None
+    if why is not None:
+        raise ConfigFileError(path, f"{why}, so Switchover leaves it as it is. To switch {label}, make it writable "
+                                    f"first (chmod u+w {path}), or leave {label} out")
 
 
 def _remove_temp_files(directory: Path) -> None:

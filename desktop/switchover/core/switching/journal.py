@@ -48,6 +48,11 @@ class FileRecord:
     exposure_before: dict[str, Any] | None = None  # the exposure record of this file before the switch
     # sha256 of the target's `settled_form` of what was written (None: the tool never rewrites the file)
     after_settled_sha256: str | None = None
+    kind: str | None = None  # the file's format, when the switch edited it key by key (`core.formats`)
+    # The keys the switch changed, as `core.switching.semantic.owned_changes` lists them (hashes, no values),
+    # so undo can take back just those when something else changed the file since; None: byte-exact only.
+    changes: list[dict[str, Any]] | None = None
+    created_dirs: list[str] = field(default_factory=list)  # folders the switch created for it, deepest first
 
     @property
     def existed(self) -> bool:

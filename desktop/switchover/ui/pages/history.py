@@ -159,7 +159,11 @@ class HistoryPage(QWidget):
 
     def _undone(self, result: UndoResult) -> None:
         count = len(result.files)
-        show_plain(self.status_label, f"Restored {count} file{'s' if count != 1 else ''}.")
+        text = f"Restored {count} file{'s' if count != 1 else ''}."
+        if result.kept:  # the tool changed them since the switch: only Switchover's settings went back
+            text += (f" In {', '.join(result.kept)} only Switchover's settings went back; changes made there "
+                     "since the switch were kept.")
+        show_plain(self.status_label, text)
 
     def _failed(self, message: str) -> None:
         self.undo_button.setEnabled(self.service.can_undo)
