@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "desktop")]
 
 from switchover.core.health.http import HttpLimits  # noqa: E402
-from switchover.core.health.probes import CheckTarget  # noqa: E402
+from switchover.core.health.probes import Probe  # noqa: E402
 from switchover.core.health.results import Tier  # noqa: E402
 from switchover.core.health.runner import CheckOptions, check_many_sync  # noqa: E402
 from switchover.core.providers import AuthStyle, Protocol  # noqa: E402
@@ -41,9 +41,9 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
         conn.recv()  # wait until the benchmark is done
 
 
-def _targets(url: str, count: int) -> list[CheckTarget]:
+def _targets(url: str, count: int) -> list[Probe]:
     return [
-        CheckTarget(f"p{i}", Protocol.OPENAI_CHAT, f"{url}/p{i}/v1", AuthStyle.BEARER, ("m",), key="sk-bench")
+        Probe(f"p{i}", Protocol.OPENAI_CHAT, f"{url}/p{i}/v1", AuthStyle.BEARER, ("m",), key="sk-bench")
         for i in range(count)
     ]
 

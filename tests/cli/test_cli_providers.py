@@ -160,7 +160,7 @@ def test_status_lists_tools_and_last_health(cli: Any, isolated_home: Path) -> No
     health = after["providers"][0]["health"]
     assert [h["status"] for h in health] == ["unreachable"] and health[0]["protocol"] == "anthropic"
     text = cli(["status"]).stdout
-    assert "Provider   box: anthropic unreachable" in text and "Tool       Claude Code: box / m1" in text
+    assert "Provider   box: anthropic: Cannot reach the provider" in text and "Tool       Claude Code: box / m1" in text
 
 
 def test_forced_backend_that_cannot_start_is_reported_not_a_crash(cli: Any, monkeypatch: Any) -> None:

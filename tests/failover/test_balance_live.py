@@ -56,7 +56,7 @@ def test_low_balance_suggests_the_next_entry_before_requests_fail(scenario: Scen
     [(at, suggestion)] = [(t, d) for t, d in seen if d.kind is DecisionKind.LOW_BALANCE]
     assert 400 < at <= 600 and suggestion.action is Action.SUGGESTED
     assert suggestion.message.startswith("Claude Code: Primary's balance is low ($3.20 left, below $5.00)")
-    assert "Switch to Backup test-model (ok, " in suggestion.message
+    assert "Switch to Backup test-model (works, " in suggestion.message
     assert suggestion.message.endswith("before it runs out?")
     assert [b.status for b in suggestion.balance] == [BalanceStatus.LOW]
     assert all(r.status.is_healthy for _, results in checker.rounds for r in results)  # no request failed

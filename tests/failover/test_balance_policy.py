@@ -83,7 +83,7 @@ def test_low_balance_is_a_suggestion_even_in_auto_mode_then_accept_switches() ->
     assert suggestion.to_choice is not None and str(suggestion.to_choice) == "zai/glm-5.2"
     assert suggestion.message == (
         "Claude Code: Anthropic's balance is low ($3.20 left, below $5.00). At the last 7 days' rate, Anthropic "
-        "runs out in about 2 days. Switch to Z.ai glm-5.2 (ok, 310 ms) before it runs out?")
+        "runs out in about 2 days. Switch to Z.ai glm-5.2 (works, 310 ms) before it runs out?")
     assert switcher.calls == []
     assert monitor.tick() == []  # asked once, not every round
     accepted = monitor.accept(suggestion)

@@ -150,7 +150,7 @@ def test_watch_prints_suggestions_and_stops_cleanly_on_signals(scenario: Scenari
         _read_until(process, "Watching")
         scenario.play("primary", "region_blocked")
         lines = _read_until(process, "Switch to Backup")
-        assert "Claude Code: Primary is region-blocked. Switch to Backup test-model (ok, " in lines[-1]
+        assert "Claude Code: Primary is region-blocked. Switch to Backup test-model (works, " in lines[-1]
         process.send_signal(sig)
         out, err = _finish(process)
     assert process.returncode == 0, err
@@ -182,7 +182,7 @@ def test_one_shot_failover_switches_the_real_config_through_the_engine(scenario:
     scenario.play("primary", "quota_exhausted")
     done = cli(["failover", "--tool", "claude-code"])
     assert done.returncode == 0, done.stderr
-    assert "Claude Code: Primary is out of quota. Switched to Backup test-model (ok, " in done.stdout
+    assert "Claude Code: Primary is out of quota. Switched to Backup test-model (works, " in done.stdout
     assert scenario.claude_base_url() == scenario.url("backup")
     settings = json.loads(scenario.settings_path.read_text())
     assert settings["env"]["MY_OWN_VAR"] == "keep me" and settings["permissions"] == {"allow": ["Bash(ls:*)"]}
@@ -200,7 +200,7 @@ def test_one_shot_failover_with_nothing_healthy_exits_1(scenario: Scenario, cli:
     done = cli(["failover", "--json"])
     assert done.returncode == 1
     (decision,) = json.loads(done.stdout)["decisions"]
-    assert decision["kind"] == "no_candidate" and "Backup: auth_failed" in decision["message"]
+    assert decision["kind"] == "no_candidate" and "Backup: wrong key" in decision["message"]
     assert scenario.claude_base_url() == scenario.url("primary")
 
 

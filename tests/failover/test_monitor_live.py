@@ -85,7 +85,7 @@ def test_suggest_mode_suggests_within_one_interval_and_accept_switches(scenario:
     at, suggestion = suggestions[0]
     assert 90 < at <= 90 + 60
     assert suggestion.is_suggestion
-    assert suggestion.message.startswith("Claude Code: Primary is region-blocked. Switch to Backup test-model (ok, ")
+    assert suggestion.message.startswith("Claude Code: Primary is region-blocked. Switch to Backup test-model (works, ")
     assert {r.provider for r in suggestion.evidence} == {"primary", "backup"}
     assert switcher.calls == [] and scenario.claude_base_url() == scenario.url("primary")
 

@@ -6,9 +6,10 @@ import itertools
 from dataclasses import replace
 
 from switchover.core.failover.decisions import Action, DecisionKind
-from switchover.core.failover.policy import FailoverPolicy, HealthLedger, ToolState, ToolView, failure_class
+from switchover.core.failover.policy import FailoverPolicy, HealthLedger, ToolState, ToolView
 from switchover.core.failover.settings import FailoverSettings, Mode
 from switchover.core.health.results import HealthStatus as S
+from switchover.core.health.statuses import failure_class
 from switchover.core.store import ChainEntry
 from tests.failover.helpers import ANTHROPIC, DEEPSEEK, OLLAMA, ZAI, candidates, result
 
@@ -58,7 +59,7 @@ def test_one_hard_failure_is_not_enough_two_are() -> None:
     assert decision.kind is DecisionKind.FAILOVER and decision.action is Action.SUGGESTED
     assert decision.to_choice == ChainEntry("zai", "glm-5.2")
     assert decision.from_choice == ChainEntry("anthropic", "claude-sonnet-4-6")
-    assert decision.message == "Claude Code: Anthropic is region-blocked. Switch to Z.ai glm-5.2 (ok, 310 ms)?"
+    assert decision.message == "Claude Code: Anthropic is region-blocked. Switch to Z.ai glm-5.2 (works, 310 ms)?"
     # Evidence: both failing results of the active endpoint, and the candidate's healthy one.
     assert [r.status for r in decision.evidence] == [S.REGION_BLOCKED, S.REGION_BLOCKED, S.OK]
     assert decision.evidence[-1].provider == "zai"
@@ -94,7 +95,7 @@ def test_a_slow_candidate_is_still_usable() -> None:
     world.observe((ANTHROPIC, S.UNREACHABLE), (ZAI, S.SLOW))
     decision = world.observe((ANTHROPIC, S.UNREACHABLE), (ZAI, S.SLOW), latency_ms=5200)
     assert decision is not None and decision.to_choice == ChainEntry("zai", "glm-5.2")
-    assert decision.message.endswith("Switch to Z.ai glm-5.2 (slow, 5200 ms)?")
+    assert decision.message.endswith("Switch to Z.ai glm-5.2 (works but slowly, 5200 ms)?")
 
 
 def test_a_stale_healthy_result_does_not_count() -> None:
@@ -114,7 +115,7 @@ def test_no_candidate_is_reported_once_then_failover_when_one_recovers() -> None
                          (OLLAMA, S.UNREACHABLE))
     assert none is not None and none.kind is DecisionKind.NO_CANDIDATE
     assert "no other choice in its chain is healthy" in none.message
-    assert "Z.ai: timeout" in none.message
+    assert "Z.ai: no answer in time" in none.message
     assert world.observe((ANTHROPIC, S.TLS_ERROR), (ZAI, S.TIMEOUT)) is None  # not repeated
     later = world.observe((ANTHROPIC, S.TLS_ERROR), (OLLAMA, S.OK))
     assert later is not None and later.kind is DecisionKind.FAILOVER
@@ -138,7 +139,7 @@ def test_recovery_is_announced_once_after_a_suggestion() -> None:
     assert world.observe((ANTHROPIC, S.REGION_BLOCKED), (ZAI, S.OK)) is not None
     recovered = world.observe((ANTHROPIC, S.OK), (ZAI, S.OK), latency_ms=120)
     assert recovered is not None and recovered.kind is DecisionKind.RECOVERED
-    assert recovered.message == "Claude Code: Anthropic is healthy again (ok, 120 ms)."
+    assert recovered.message == "Claude Code: Anthropic is healthy again (works, 120 ms)."
     assert world.state.open_suggestion is None
     assert world.observe((ANTHROPIC, S.OK), (ZAI, S.OK)) is None
 
@@ -148,7 +149,7 @@ def test_auto_switches_then_dwell_prevents_flapping() -> None:
     world.observe((ANTHROPIC, S.UNREACHABLE), (ZAI, S.OK))
     first = world.observe((ANTHROPIC, S.UNREACHABLE), (ZAI, S.OK))
     assert first is not None and first.action is Action.SWITCHED
-    assert first.message == "Claude Code: Anthropic is unreachable. Switched to Z.ai glm-5.2 (ok, 310 ms)."
+    assert first.message == "Claude Code: Anthropic is unreachable. Switched to Z.ai glm-5.2 (works, 310 ms)."
     world.switched(first, 1)
     # Now Z.ai fails while Anthropic is fine again: a switch is due, but the dwell time has not passed.
     world.observe((ZAI, S.UNREACHABLE), (ANTHROPIC, S.OK))
@@ -213,7 +214,7 @@ def test_switch_back_in_suggest_mode_is_a_suggestion() -> None:
     world.observe((ZAI, S.OK), (ANTHROPIC, S.OK))
     back = world.observe((ZAI, S.OK), (ANTHROPIC, S.OK), step=60)
     assert back is not None and back.kind is DecisionKind.SWITCH_BACK and back.is_suggestion
-    assert back.message.endswith("Switch back from Z.ai glm-5.2 to Anthropic claude-sonnet-4-6 (ok, 310 ms)?")
+    assert back.message.endswith("Switch back from Z.ai glm-5.2 to Anthropic claude-sonnet-4-6 (works, 310 ms)?")
 
 
 def test_a_manual_choice_is_never_switched_back() -> None:

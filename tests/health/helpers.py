@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.runner import CheckOptions
 from switchover.core.providers import DEFAULT_AUTH, AuthStyle, Protocol
 from tests.support.provider_server import ProviderServer
@@ -20,9 +20,9 @@ def target_for(
     key: str | None = KEY,
     auth: AuthStyle | None = None,
     base_url: str | None = None,
-) -> CheckTarget:
+) -> Probe:
     proto = Protocol(protocol)
-    return CheckTarget(
+    return Probe(
         provider=name,
         protocol=proto,
         base_url=base_url or server.base_url(protocol),

@@ -71,8 +71,9 @@ def test_check_table_output(cli: Any, two_providers: Any) -> None:
     assert run.returncode == 1
     header, *lines = run.stdout.splitlines()
     assert header.split()[:5] == ["PROVIDER", "PROTOCOL", "STATUS", "LATENCY", "HTTP"]
-    assert lines[0].split()[:3] == ["good", "openai-chat", "ok"]
-    assert lines[1].split()[:3] == ["blocked", "anthropic", "region_blocked"]
+    # People read the vocabulary's labels; `--json` keeps the codes (test above).
+    assert lines[0].split()[:3] == ["good", "openai-chat", "Works"]
+    assert lines[1].split()[:5] == ["blocked", "anthropic", "Blocked", "in", "your"]
 
 
 def test_check_timeout_flag_bounds_a_stalled_endpoint(cli: Any, provider_server: Server) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.runner import check_many, check_many_sync, iter_checks
 from tests.health.helpers import MODEL, fast_options, target_for
@@ -17,7 +17,7 @@ from tests.support.provider_server import ProviderServer, Reply
 Server = Callable[..., ProviderServer]
 
 
-def _delayed_targets(server: ProviderServer, count: int, delay_s: float) -> list[CheckTarget]:
+def _delayed_targets(server: ProviderServer, count: int, delay_s: float) -> list[Probe]:
     targets = []
     for i in range(count):
         server.on("GET", f"/p{i}/v1/models", Reply.json({"data": [{"id": MODEL}]}, delay_s=delay_s))
@@ -41,7 +41,7 @@ def test_fifty_endpoints_at_200ms_run_concurrently(provider_server: Server) -> N
 def test_results_stream_out_as_they_finish(provider_server: Server) -> None:
     server = provider_server()
     slow = _delayed_targets(server, 1, 2.5)[0]
-    slow = CheckTarget(**{**slow.__dict__, "provider": "slow"})
+    slow = Probe(**{**slow.__dict__, "provider": "slow"})
     fast = [target_for(server, "openai-chat", name=f"fast{i}") for i in range(5)]
     server.play("openai-chat", "ok")
     arrivals: dict[str, float] = {}

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable
 
 from switchover.core.health.discovery import GENERIC_KIND, default_ports, discover_local_sync
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import HealthStatus, Tier
 from switchover.core.health.runner import check_one
 from switchover.core.providers import AuthStyle, Protocol
@@ -82,11 +82,11 @@ def test_discovered_servers_become_keyless_providers_that_check_ok(provider_serv
     assert {e.protocol for e in provider.endpoints} == {Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OLLAMA}
     assert all(f"127.0.0.1:{ollama.port}" in e.base_url for e in provider.endpoints)
     assert provider.models_url == f"http://127.0.0.1:{ollama.port}/api/tags"
-    result = asyncio.run(check_one(CheckTarget.from_provider(provider, None), Tier.AUTH, fast_options()))
+    result = asyncio.run(check_one(Probe.from_provider(provider, None), Tier.AUTH, fast_options()))
     assert result.status is HealthStatus.OK, result.reason
 
     vllm_provider = found["vllm"].to_provider(name="gpu-box")
-    target = CheckTarget.from_provider(vllm_provider, None)
+    target = Probe.from_provider(vllm_provider, None)
     assert vllm_provider.name == "gpu-box" and target.auth is AuthStyle.NONE  # keyless: nothing to send
     assert asyncio.run(check_one(target, Tier.AUTH, fast_options())).status is HealthStatus.OK
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from switchover.core.catalog import default_catalog
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import HealthStatus, Tier
 from switchover.core.health.runner import check_one
 from tests.health.helpers import KEY, MODEL, fast_options, target_for
@@ -23,7 +23,7 @@ def _key_info(remaining: float | None) -> Reply:
                                 "limit_remaining": remaining, "is_free_tier": False}})
 
 
-def _openrouter_like(server: ProviderServer, key_reply: Reply) -> CheckTarget:
+def _openrouter_like(server: ProviderServer, key_reply: Reply) -> Probe:
     server.play("openai-chat", "ok")
     server.on("GET", "/api/v1/key", key_reply)
     return replace(target_for(server, "openai-chat"), key_check_url=server.url + "/api/v1/key")
@@ -31,9 +31,9 @@ def _openrouter_like(server: ProviderServer, key_reply: Reply) -> CheckTarget:
 
 def test_catalog_openrouter_gets_its_key_check_from_data() -> None:
     provider = default_catalog().get("openrouter").to_provider("or")
-    target = CheckTarget.from_provider(provider, KEY)
+    target = Probe.from_provider(provider, KEY)
     assert target.key_check_url == "https://openrouter.ai/api/v1/key"
-    assert CheckTarget.from_provider(default_catalog().get("deepseek").to_provider("ds"), KEY).key_check_url is None
+    assert Probe.from_provider(default_catalog().get("deepseek").to_provider("ds"), KEY).key_check_url is None
 
 
 @pytest.mark.parametrize(

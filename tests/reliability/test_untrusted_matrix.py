@@ -25,7 +25,7 @@ from switchover.core import shell_script, validation
 from switchover.core.catalog import load_catalog
 from switchover.core.errors import ConfigFileError
 from switchover.core.health.discovery import discover_local_sync
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import Tier
 from switchover.core.health.runner import CheckOptions, check_many_sync
 from switchover.core.providers import Credential, Protocol, Provider
@@ -104,7 +104,7 @@ def _model_list(_: Path, provider_server: Server) -> Outcome:
     server.on("GET", "/v1/models", Reply.json({"data": [{"id": v} for v in VALUES]}))
     provider = Provider("p", (custom("p", {Protocol.OPENAI_CHAT: server.url + "/v1"}).endpoints[0],),
                         credential=Credential.none())
-    [result] = check_many_sync([CheckTarget.from_provider(provider, None)], Tier.AUTH, CheckOptions(trust_env=False))
+    [result] = check_many_sync([Probe.from_provider(provider, None)], Tier.AUTH, CheckOptions(trust_env=False))
     listed = set(result.models)
     out = Outcome({v: v for v in VALUES if v in listed}, {})
     for value in VALUES:

@@ -20,7 +20,7 @@ from switchover.services import keys as keys_module
 from switchover.services.failover import EngineSwitcher
 from switchover.services.keys import KeySource, key_helper_command
 from switchover.services.switching import all_targets, switch_request
-from switchover.ui.wizard.services import EngineSwitcher as WizardSwitcher
+from switchover.ui.wizard.services import EngineSetupSwitcher
 from tests.support.cli import REPO_ROOT
 
 KEY = "sk-fake-HELPER-0123456789abcdef"
@@ -93,7 +93,7 @@ def test_every_surface_writes_the_same_key_helper(cli: Any, isolated_home: Path)
     helpers["failover"] = _helper(isolated_home)
 
     (isolated_home / ".claude" / "settings.json").unlink()
-    note = WizardSwitcher(all_targets(), ToolEnv.current(), Keychain).switch("claude-code", _provider(), "m-1")
+    note = EngineSetupSwitcher(all_targets(), ToolEnv.current(), Keychain).switch("claude-code", _provider(), "m-1")
     assert note.startswith("Claude Code now uses")
     helpers["wizard"] = _helper(isolated_home)
 

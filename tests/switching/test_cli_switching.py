@@ -84,7 +84,7 @@ def test_tools_reports_current_choice_and_project_override(cli: Any, deepseek: N
     used = cli(["use", "deepseek", "--tool", "claude-code"])
     # Written, but the post-switch health check cannot reach api.deepseek.com from this sandbox: exit 1, and why.
     assert used.returncode == 1 and "Switched to DeepSeek deepseek-chat" in used.stdout
-    assert "CHECK FAILED: unreachable: The name api.deepseek.com could not be resolved" in used.stdout
+    assert "CHECK FAILED: cannot reach the provider: The name api.deepseek.com could not be resolved" in used.stdout
     project = tmp_path / ".claude" / "settings.json"  # the tests run with cwd = tmp_path
     project.parent.mkdir(parents=True)
     project.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://elsewhere.example"}}\n')
@@ -176,7 +176,7 @@ def test_use_verifies_each_tool_with_a_health_check_of_what_it_now_reads(
     used = cli(["use", "gw/model-a", "--tool", "claude-code", "--json"])
     assert used.returncode == 0, used.stderr
     verify = json.loads(used.stdout)["verify"]
-    assert verify[0]["ok"] is True and verify[0]["health"].startswith("ok")
+    assert verify[0]["ok"] is True and verify[0]["health"].startswith("works, ")
     listed = good.requests_to("/v1/models")
     assert len(listed) == 1 and listed[0].headers["x-api-key"] == key
 
@@ -188,5 +188,5 @@ def test_use_verifies_each_tool_with_a_health_check_of_what_it_now_reads(
     assert again.returncode == 1
     assert len(bad.requests_to("/v1/models")) == 1
     report = json.loads(again.stdout)["verify"][0]
-    assert report["ok"] is False and any("auth_failed" in p for p in report["problems"])
+    assert report["ok"] is False and any(p.startswith("wrong key: ") for p in report["problems"])
     assert key not in again.stdout + again.stderr

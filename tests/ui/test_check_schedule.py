@@ -15,7 +15,7 @@ import pytest
 
 from switchover.core.failover.settings import FailoverSettings, Mode, save_settings
 from switchover.core.health.history import HealthHistory
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import Tier
 from switchover.core.health.runner import check_many_sync
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
@@ -87,7 +87,7 @@ def test_timer_skips_endpoints_another_process_checked_recently(
 ) -> None:
     """`switchover watch` in another process records to the shared history; the app reads it, not the network."""
     store = load_store()
-    elsewhere = check_many_sync([CheckTarget.from_provider(store.providers["primary"], None)], Tier.AUTH)
+    elsewhere = check_many_sync([Probe.from_provider(store.providers["primary"], None)], Tier.AUTH)
     HealthHistory().record(elsewhere)
     before = counts(servers)
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):

@@ -69,7 +69,7 @@ def test_suggestion_notification_click_switches(qapp: Any, qtbot: Any, isolated_
         assert written["theme"] == "dark"
         # verified like any switch: the notification says how the endpoint Claude Code now reads answers
         qtbot.waitUntil(lambda: shown[-1][0] == "Switched", timeout=15000)
-        assert re.search(r"^Claude Code: ✓ ok, \d+ ms$", shown[-1][1], re.MULTILINE), shown[-1][1]
+        assert re.search(r"^Claude Code: ✓ works, \d+ ms$", shown[-1][1], re.MULTILINE), shown[-1][1]
     finally:
         controller.shutdown()
         qapp.aboutToQuit.disconnect(controller.shutdown)

@@ -72,7 +72,7 @@ def test_check_now_streams_classified_rows(controller: Any, qtbot: Any, servers:
     assert servers["blocked"].requests[0].headers["authorization"] == "Bearer sk-farco-0123456789abcdef"
 
     ok = row_of(model, "local/anthropic")
-    assert model.index(ok, 1).data() in ("Works", "Works, but slowly")
+    assert model.index(ok, 1).data() in ("Works", "Works but slowly")
     assert model.index(ok, 2).data().endswith(("ms", " s"))
     assert page.check_button.isEnabled()
     assert "1 of 2" in page.summary.text()
@@ -135,4 +135,4 @@ def test_a_locked_keychain_reads_the_same_on_the_health_page_as_in_switchover_ch
     assert (shown_status, shown_reason) == (status_label(HealthStatus(cli_result["status"])), cli_result["reason"])
     assert servers["blocked"].requests == []  # no request went out without the key
     ok = row_of(page.model, "local/anthropic")
-    assert page.model.index(ok, 1).data() in ("Works", "Works, but slowly")  # a keyless provider is still checked
+    assert page.model.index(ok, 1).data() in ("Works", "Works but slowly")  # a keyless provider is still checked

@@ -66,7 +66,7 @@ def test_low_balance_notification_offers_the_next_entry_and_click_switches(
         qtbot.waitUntil(lambda: any(t == "Balance running low" for t, _ in shown), timeout=15000)
         text = next(t for title, t in shown if title == "Balance running low")
         assert text.startswith("Claude Code: Primary's balance is low ($3.20 left, below $5.00).")
-        assert "Switch to Backup test-model (ok, " in text and text.endswith("before it runs out? Click to switch.")
+        assert "Switch to Backup test-model (works, " in text and text.endswith("before it runs out? Click to switch.")
         # auto mode, but a low balance only suggests unless the settings say otherwise; nothing failed
         settings_path = isolated_home / ".claude" / "settings.json"
         assert json.loads(settings_path.read_text())["env"]["ANTHROPIC_BASE_URL"] == servers["primary"].url

@@ -99,11 +99,11 @@ def test_tools_page_switch_to_a_healthy_server_shows_ok_with_latency(
     assert verification.ok and verification.source == "switch"
     [report] = verification.reports
     assert report.tool == "claude-code" and report.ok
-    assert re.fullmatch(r"ok, \d+ ms", report.health or ""), report.health
+    assert re.fullmatch(r"works, \d+ ms", report.health or ""), report.health
     assert healthy.requests, "the check reached the server the tool now reads"
-    assert re.search(r"Claude Code: ✓ ok, \d+ ms", page.status_label.text()), page.status_label.text()
+    assert re.search(r"Claude Code: ✓ works, \d+ ms", page.status_label.text()), page.status_label.text()
     qtbot.waitUntil(lambda: claude_row(controller).provider is not None, timeout=10000)
-    assert re.search(r"after switch: ✓ ok, \d+ ms", claude_notes(page)), claude_notes(page)
+    assert re.search(r"after switch: ✓ works, \d+ ms", claude_notes(page)), claude_notes(page)
 
     with qtbot.waitSignal(controller.tools.undone, timeout=10000):
         controller.undo()
@@ -128,7 +128,7 @@ def test_tray_switch_to_a_server_rejecting_the_key_notifies_the_reason(
     verification = verified.args[0]
     assert not verification.ok
     [report] = verification.reports
-    assert not report.ok and report.problems[0].startswith("auth_failed: ")
+    assert not report.ok and report.problems[0].startswith("wrong key: ")
     sent = [r.headers.get("x-api-key") for r in rejecting.requests]
     assert BAD_KEY in sent, "checked with the provider's key, as the tool will be"
     [(title, text)] = [n for n in seen if n[0].startswith("Switched")]

@@ -275,7 +275,7 @@ def test_switch_now_previews_then_switches_only_the_managed_tool(
     notes = finish(qtbot, wizard)
     assert len(notes) == 1
     # verified like `switchover use`: the auth-tier check of what Claude Code now reads answered
-    expected = r"Claude Code now uses Ollama \(local\) qwen3-coder:latest\. Check: ✓ ok, \d+ ms"
+    expected = r"Claude Code now uses Ollama \(local\) qwen3-coder:latest\. Check: ✓ works, \d+ ms"
     assert re.fullmatch(expected, notes[0]), notes
     settings = json.loads(claude_settings.read_text())
     assert settings["env"]["ANTHROPIC_BASE_URL"] == world_server(wizard).base_url

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -178,9 +178,6 @@ class Provider:
 
     def _first_auth(self) -> AuthStyle:
         return self.endpoints[0].auth if self.endpoints else AuthStyle.BEARER
-
-    def with_models(self, models: tuple[str, ...], small_model: str | None = None) -> Provider:
-        return replace(self, models=models, small_model=small_model or self.small_model)
 
 
 def endpoint_key(provider: str, protocol: Protocol | str) -> str:

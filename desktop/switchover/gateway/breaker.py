@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from switchover.core.failover.policy import FailureClass, failure_class
 from switchover.core.health.results import HealthStatus
+from switchover.core.health.statuses import FailureClass, failure_class
 
 
 class CircuitState(StrEnum):

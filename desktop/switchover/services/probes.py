@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.health.history import HealthHistory
-from switchover.core.health.probes import CheckTarget, build_request
+from switchover.core.health.probes import Probe, build_request
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.providers import Protocol, Provider, endpoint_key
 from switchover.core.secrets import KeychainError, MissingKeyError
@@ -50,7 +50,7 @@ class ProbeSpec:
 
 @dataclass
 class ProbeSet:
-    probes: list[CheckTarget] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)
     unresolved: list[HealthResult] = field(default_factory=list)  # the key could not be read: says why
     keychain_unusable: set[str] = field(default_factory=set)  # endpoint keys whose keychain is locked/absent
     order: dict[str, int] = field(default_factory=dict)  # endpoint key -> position among the specs
@@ -97,7 +97,7 @@ def build_probes(
         if provider.name not in outcome:
             outcome[provider.name] = _read_key(provider, tier, keys, typed)
         key = outcome[provider.name]
-        target = CheckTarget.from_provider(provider, None if isinstance(key, KeychainError) else key, spec.protocol)
+        target = Probe.from_provider(provider, None if isinstance(key, KeychainError) else key, spec.protocol)
         if spec.models is not None:
             target = replace(target, models=spec.models)
         if isinstance(key, KeychainError):
@@ -120,7 +120,7 @@ def _read_key(provider: Provider, tier: Tier, keys: KeySource, typed: Mapping[st
         return exc
 
 
-def _unresolved(target: CheckTarget, tier: Tier, problem: KeychainError) -> HealthResult:
+def _unresolved(target: Probe, tier: Tier, problem: KeychainError) -> HealthResult:
     from switchover.core.health.runner import public_url
 
     return HealthResult(

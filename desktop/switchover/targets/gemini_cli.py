@@ -29,7 +29,6 @@ BASE_URL_VAR = "GOOGLE_GEMINI_BASE_URL"
 KEY_VAR = "GEMINI_API_KEY"
 AUTH_TYPE = "gemini-api-key"
 OWNED_SETTINGS = (("security", "auth", "selectedType"), ("model", "name"))
-OWNED_ENV = ((BASE_URL_VAR,), (KEY_VAR,))
 MODEL_VAR = "GEMINI_MODEL"
 SYSTEM_SETTINGS = Path("/etc/gemini-cli/settings.json")
 _DECIDING: dict[DocPath, str] = {

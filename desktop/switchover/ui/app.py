@@ -195,7 +195,6 @@ class AppController(QObject):
         start-up check does not hit them a second time; `STARTUP_CHECK_FALLBACK_MS` bounds the wait.
         """
         from switchover.core.failover.settings import Mode
-        from switchover.ui.settings import default_mode
 
         if not self.state.store.providers:
             return  # nothing to check yet (first launch: the wizard runs); try again when the store changes
@@ -204,7 +203,7 @@ class AppController(QObject):
             return
         failover = self.state.failover_settings()
         self._startup_check_pending = True
-        if default_mode(failover) is Mode.OFF and all(m is Mode.OFF for m in failover.modes.values()):
+        if failover.mode_of_other_tools is Mode.OFF and all(m is Mode.OFF for m in failover.modes.values()):
             self._startup_check()
         else:
             QTimer.singleShot(STARTUP_CHECK_FALLBACK_MS, self._startup_check)
@@ -307,10 +306,9 @@ class AppController(QObject):
     def set_failover_mode(self, mode: str) -> None:
         """The default mode for every tool (per-tool modes are on the Settings page)."""
         from switchover.core.failover.settings import Mode, load_settings, save_settings
-        from switchover.ui.settings import with_default_mode
 
         def change(store: Store) -> None:
-            save_settings(store, with_default_mode(load_settings(store), Mode(mode)))
+            save_settings(store, load_settings(store).with_default_mode(Mode(mode)))
 
         self.state.edit(change)
 
@@ -322,9 +320,8 @@ class AppController(QObject):
             self.open_window()
         elif self.state.settings.show_tray and not self.tray.shown and self._started:
             self.tray.show()
-        from switchover.ui.settings import default_mode
 
-        self.tray.failover_mode = default_mode(self.state.failover_settings()).value
+        self.tray.failover_mode = self.state.failover_settings().mode_of_other_tools.value
         self.update_tray()
 
     def in_use_endpoints(self) -> set[str]:

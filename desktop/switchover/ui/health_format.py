@@ -7,18 +7,16 @@ from html import escape
 
 from PySide6.QtGui import QColor
 
+from switchover.core.health import statuses
 from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.ui.kit.palette import Tone, colour, span
 
-_WARN = {HealthStatus.SLOW, HealthStatus.RATE_LIMITED, HealthStatus.OVERLOADED}
+_TONES = {statuses.Severity.GOOD: Tone.GOOD, statuses.Severity.WARN: Tone.WARN, statuses.Severity.BAD: Tone.BAD}
 
 
 def status_tone(status: HealthStatus | None) -> Tone:
-    if status is None:
-        return Tone.MUTED
-    if status is HealthStatus.OK:
-        return Tone.GOOD
-    return Tone.WARN if status in _WARN else Tone.BAD
+    """The palette tone of the status's severity (the one status vocabulary, `core.health.statuses`)."""
+    return Tone.MUTED if status is None else _TONES[statuses.severity(status)]
 
 
 def status_colour(status: HealthStatus | None) -> QColor:
@@ -28,11 +26,10 @@ def status_colour(status: HealthStatus | None) -> QColor:
 def status_label(status: HealthStatus | None) -> str:
     """The status in words ("Blocked in your region"), the same everywhere in the app; "Not checked" for none.
 
-    One vocabulary for the pages, the tray and the wizard (the wizard's titles); JSON and logs keep the codes.
+    One vocabulary (`core.health.statuses`) for the pages, the tray, the wizard and the CLI's human output;
+    JSON and logs keep the codes.
     """
-    from switchover.ui.wizard.draft import verdict_title
-
-    return "Not checked" if status is None else verdict_title(status)
+    return "Not checked" if status is None else statuses.label(status)
 
 
 def latency_text(ms: float | None) -> str:

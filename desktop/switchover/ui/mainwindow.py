@@ -123,5 +123,3 @@ class MainWindow(QMainWindow):
         event.ignore()
         self.close_requested.emit()
 
-
-PageFactory = Callable[[], QWidget]

@@ -2,16 +2,16 @@
 
 Failover modes are not here: they belong to the failover policy's `[failover]` table
 (`switchover.core.failover.settings`), which the CLI's `watch` reads too; the wizard, the tray and the Settings
-page read and write only that table (`default_mode` / `with_default_mode` below keep its "default" entry
-consistent). A stale `[app].failover_mode` from older versions is ignored and dropped on the next save.
+page read and write only that table (`FailoverSettings.mode_of_other_tools` / `with_default_mode` keep its
+"default" entry consistent). A stale `[app].failover_mode` from older versions is ignored and dropped on the next save.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from switchover.core.failover.settings import DEFAULT_TOOL, FailoverSettings, Mode
+from switchover.core.failover.settings import Mode
 from switchover.core.store import Store
 
 SECTION = "app"
@@ -47,14 +47,3 @@ class AppSettings:
         section = store.section(SECTION)
         section.clear()
         section.update(data)
-
-
-def default_mode(settings: FailoverSettings) -> Mode:
-    """The mode of every tool without its own: `[failover].modes.default` when set, else `[failover].mode`."""
-    return settings.mode_for(DEFAULT_TOOL)
-
-
-def with_default_mode(settings: FailoverSettings, mode: Mode) -> FailoverSettings:
-    """Set the default mode; a `modes.default` entry (which would win over `mode`) goes, per-tool modes stay."""
-    modes = {tool: m for tool, m in settings.modes.items() if tool != DEFAULT_TOOL}
-    return replace(settings, default_mode=mode, modes=modes)

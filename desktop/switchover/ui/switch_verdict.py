@@ -29,7 +29,7 @@ class Verification:
         return self.error is None and all(r.ok for r in self.reports)
 
     def lines(self) -> list[str]:
-        """"Claude Code: ✓ ok, 42 ms" or "Claude Code: ✗ auth_failed: the key was rejected"."""
+        """"Claude Code: ✓ works, 42 ms" or "Claude Code: ✗ wrong key: the key was rejected"."""
         if self.error is not None:
             return [f"Could not verify the switch: {self.error}"]
         return [f"{self.labels.get(r.tool, r.tool)}: {verdict_text(r)}" for r in self.reports]

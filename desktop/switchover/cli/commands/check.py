@@ -8,6 +8,7 @@ from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core.catalog import default_catalog
+from switchover.core.health import statuses
 from switchover.core.health.discovery import default_ports, discover_local_sync
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.http import HttpLimits
@@ -83,7 +84,7 @@ def _print_table(results: list[HealthResult], ctx: CliContext) -> None:
         [
             r.provider,
             r.protocol,
-            r.status.value,
+            statuses.label(r.status),
             f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-",
             str(r.http_status) if r.http_status is not None else "-",
             r.reason,

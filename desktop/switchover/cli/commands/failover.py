@@ -13,7 +13,7 @@ from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain, with_default_models
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
-from switchover.core.failover.monitor import ToolStatus
+from switchover.core.failover.monitor import FailoverStatus
 from switchover.core.failover.policy import health_phrase
 from switchover.core.failover.settings import (
     DEFAULT_TOOL,
@@ -112,8 +112,8 @@ def run_chain_mode(args: argparse.Namespace, ctx: CliContext) -> int:
     tool = _tool_or_default(args.tool)
     with edit_store() as store:
         settings = load_settings(store)
-        if tool == DEFAULT_TOOL:
-            settings = replace(settings, default_mode=Mode(args.mode))
+        if tool == DEFAULT_TOOL:  # the same rule as the app's Settings page: a `modes.default` entry goes too
+            settings = settings.with_default_mode(Mode(args.mode))
         else:
             settings = replace(settings, modes={**settings.modes, tool: Mode(args.mode)})
         save_settings(store, settings)
@@ -245,7 +245,7 @@ def _print_banner(ctx: CliContext, args: argparse.Namespace) -> None:
     ctx.stdout.flush()
 
 
-def _status_json(row: ToolStatus) -> dict[str, Any]:
+def _status_json(row: FailoverStatus) -> dict[str, Any]:
     return {
         "tool": row.tool,
         "label": row.label,

@@ -8,7 +8,9 @@ from typing import Any
 from switchover import __version__
 from switchover.cli.context import CliContext, add_json_flag
 from switchover.core import paths
+from switchover.core.health import statuses
 from switchover.core.health.history import HealthHistory
+from switchover.core.health.results import HealthStatus
 from switchover.core.providers import Provider
 from switchover.core.terminal import terminal_safe
 
@@ -116,7 +118,8 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     if not data["providers"]:
         ctx.out("Providers: none yet. Add one: switchover provider add NAME --preset PRESET --key-stdin")
     for provider in data["providers"]:
-        checks = ", ".join(f"{h['protocol']} {h['status']}" for h in provider["health"]) or "not checked yet"
+        checks = ", ".join(f"{h['protocol']}: {statuses.label(HealthStatus(h['status']))}"
+                           for h in provider["health"]) or "not checked yet"
         ctx.out(f"Provider   {provider['name']}: {checks}")
     for tool in data["tools"]:
         if tool["error"]:

@@ -244,7 +244,7 @@ def _print_use(ctx: CliContext, engine: SwitchEngine, result: SwitchResult, repo
 
 
 def _outcome_line(outcome: ToolOutcome, report: VerifyReport | None) -> str:
-    """"Claude Code: switched; verified (ok, 42 ms)", "Codex: refused — why", or "…: switched but not in
+    """"Claude Code: switched; verified (works, 42 ms)", "Codex: refused — why", or "…: switched but not in
     effect: what ranks higher"."""
     if report is not None and not report.in_effect and report.actual is not None:
         return f"{outcome.label}: switched but not in effect: " + "; ".join(

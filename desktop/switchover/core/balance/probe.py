@@ -20,7 +20,7 @@ from switchover.core.balance.results import BalanceResult, BalanceStatus
 from switchover.core.balance.spec import BalanceApi, BalanceTarget
 from switchover.core.health.classify import classify_answer, classify_exception
 from switchover.core.health.http import FetchedResponse, HttpLimits, fetch, make_client
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import Tier
 from switchover.core.health.runner import CheckOptions, public_url
 from switchover.core.health.scrub import scrub
@@ -57,9 +57,9 @@ def balance_options(options: CheckOptions | None = None) -> CheckOptions:
                         ssl_context=options.ssl_context, trust_env=options.trust_env, signatures=options.signatures)
 
 
-def _check_target(target: BalanceTarget, key: str | None) -> CheckTarget:
+def _check_target(target: BalanceTarget, key: str | None) -> Probe:
     """The health-check view of this request, so failures are classified by the same rules and words."""
-    return CheckTarget(provider=target.provider, protocol=Protocol.OPENAI_CHAT, base_url=target.url,
+    return Probe(provider=target.provider, protocol=Protocol.OPENAI_CHAT, base_url=target.url,
                        auth=AuthStyle.BEARER, key=key)
 
 
@@ -118,7 +118,7 @@ async def check_balance(
     return result(status, reading.reason, reading, fetched.status, latency)
 
 
-def _failure(check: CheckTarget, fetched: FetchedResponse, options: CheckOptions) -> tuple[BalanceStatus, str] | None:
+def _failure(check: Probe, fetched: FetchedResponse, options: CheckOptions) -> tuple[BalanceStatus, str] | None:
     """A non-2xx answer, a truncated or HTML body, classified; None when the body is worth parsing."""
     host = httpx.URL(check.base_url).host
     if 200 <= fetched.status < 300:

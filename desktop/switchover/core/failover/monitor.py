@@ -121,7 +121,9 @@ DecisionObserver = Callable[[Decision], None]
 
 
 @dataclass(frozen=True)
-class ToolStatus:
+class FailoverStatus:
+    """One monitored tool as the last round saw it (`chain show`, `failover`, the app's failover view)."""
+
     tool: str
     label: str
     mode: Mode
@@ -209,7 +211,6 @@ class Monitor:
         self.last_error: str | None = None
         self.woke_at: float | None = None
         self.exclusive_lock = exclusive_lock
-        self.standing_by = False
         self.balance_checker = balance_checker
         self._balance_due_at: float | None = None  # monotonic; None = at the next round
         self._balance_observers: list[Callable[[list[BalanceResult]], None]] = []
@@ -220,9 +221,6 @@ class Monitor:
     def add_observer(self, observer: DecisionObserver) -> None:
         """`observer(decision)` runs on the monitor's thread after each decision; a Qt UI re-emits it."""
         self._observers.append(observer)
-
-    def remove_observer(self, observer: DecisionObserver) -> None:
-        self._observers.remove(observer)
 
     def _notify(self, decisions: Sequence[Decision]) -> None:
         for decision in decisions:
@@ -557,12 +555,10 @@ class Monitor:
                 try:
                     stack.enter_context(locked(self.exclusive_lock, timeout=0, what="failover"))
                 except LockBusyError:
-                    self.standing_by = True
                     self._set_problem(STANDBY_MESSAGE)
                     self.clock.wait(self.settings.interval_s, self._interrupt)
                     self._interrupt.clear()
                     continue
-                self.standing_by = False
                 self._loop()
 
     def _loop(self) -> None:
@@ -642,7 +638,7 @@ class Monitor:
 
     # ------------------------------------------------------------ status
 
-    def status(self) -> list[ToolStatus]:
+    def status(self) -> list[FailoverStatus]:
         """What the last round saw, per monitored tool (for the app's failover page and `chain show`)."""
         with self._lock:
             rows = []
@@ -650,9 +646,9 @@ class Monitor:
                 state = self._states.get(view.tool, ToolState())
                 active_health = self.ledger.get(view.active.endpoint_key).last if view.active else None
                 chain = tuple((c.choice, self.ledger.get(c.endpoint_key).last) for c in view.candidates)
-                rows.append(ToolStatus(view.tool, view.label, view.mode, view.active.choice if view.active else None,
-                                       active_health, chain, state.open_suggestion,
-                                       tuple(self._round.notes.get(view.tool, ()))))
+                active = view.active.choice if view.active else None
+                rows.append(FailoverStatus(view.tool, view.label, view.mode, active, active_health, chain,
+                                           state.open_suggestion, tuple(self._round.notes.get(view.tool, ()))))
             return rows
 
 

@@ -14,51 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
 from switchover.core.balance.forecast import result_forecast
 from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
 from switchover.core.failover.chains import Candidate
 from switchover.core.failover.decisions import Action, Decision, DecisionKind
 from switchover.core.failover.settings import FailoverSettings, Mode
+from switchover.core.health import statuses
 from switchover.core.health.results import HealthResult, HealthStatus
+from switchover.core.health.statuses import STATUSES, FailureClass, failure_class
 from switchover.core.store import ChainEntry
 
-
-class FailureClass(StrEnum):
-    HARD = "hard"  # needs the user or the provider to act; will not clear by waiting a minute
-    SOFT = "soft"  # usually clears by itself
-
-
-HARD_STATUSES = frozenset(
-    {
-        HealthStatus.REGION_BLOCKED,
-        HealthStatus.AUTH_FAILED,
-        HealthStatus.QUOTA_EXHAUSTED,
-        HealthStatus.UNREACHABLE,
-        HealthStatus.TIMEOUT,
-        HealthStatus.TLS_ERROR,
-        # Not named in issue 5, but just as final for the tool: access refused, or the model is gone.
-        HealthStatus.FORBIDDEN,
-        HealthStatus.MODEL_MISSING,
-    }
-)
-SOFT_STATUSES = frozenset(
-    {
-        HealthStatus.OVERLOADED,
-        HealthStatus.SERVER_ERROR,
-        HealthStatus.RATE_LIMITED,
-        HealthStatus.BAD_RESPONSE,  # often a proxy or captive portal hiccup
-    }
-)
-
-
-def failure_class(status: HealthStatus) -> FailureClass | None:
-    if status in HARD_STATUSES:
-        return FailureClass.HARD
-    if status in SOFT_STATUSES:
-        return FailureClass.SOFT
-    return None
+# The failure classes are part of the one status vocabulary (`core.health.statuses`), re-exported here.
+HARD_STATUSES = frozenset(s for s, info in STATUSES.items() if info.failure is FailureClass.HARD)
+SOFT_STATUSES = frozenset(s for s, info in STATUSES.items() if info.failure is FailureClass.SOFT)
 
 
 # ---------------------------------------------------------------- per-endpoint health memory
@@ -242,35 +211,14 @@ def match_position(candidates: Sequence[Candidate], provider: str, model: str | 
     return next((c.position for c in candidates if c.provider.name == provider), None)
 
 
-_TROUBLE = {
-    HealthStatus.REGION_BLOCKED: "region-blocked",
-    HealthStatus.AUTH_FAILED: "rejecting the key",
-    HealthStatus.QUOTA_EXHAUSTED: "out of quota",
-    HealthStatus.UNREACHABLE: "unreachable",
-    HealthStatus.TIMEOUT: "timing out",
-    HealthStatus.TLS_ERROR: "failing TLS",
-    HealthStatus.FORBIDDEN: "refusing access",
-    HealthStatus.MODEL_MISSING: "missing the model",
-    HealthStatus.OVERLOADED: "overloaded",
-    HealthStatus.SERVER_ERROR: "returning server errors",
-    HealthStatus.RATE_LIMITED: "rate-limiting",
-    HealthStatus.BAD_RESPONSE: "answering with something unexpected",
-}
-
-
 def trouble_phrase(result: HealthResult | None) -> str:
-    if result is None:
-        return "failing"
-    return _TROUBLE.get(result.status, result.status.value.replace("_", " "))
+    """"region-blocked", as in "DeepSeek is region-blocked" (the status vocabulary's phrase)."""
+    return "failing" if result is None else statuses.phrase(result.status)
 
 
 def health_phrase(result: HealthResult | None) -> str:
-    """"ok, 310 ms": the status and latency a notification shows for a candidate."""
-    if result is None:
-        return "not checked"
-    if result.latency_ms is None:
-        return result.status.value
-    return f"{result.status.value}, {result.latency_ms:.0f} ms"
+    """"works, 310 ms": the status (the vocabulary's label, mid-sentence) and latency a notification shows."""
+    return "not checked" if result is None else statuses.in_sentence(result.status, result.latency_ms)
 
 
 def _duration(seconds: float) -> str:
@@ -329,7 +277,7 @@ class FailoverPolicy:
         state.outage = key
         if target is None:
             others = [c for c in view.candidates if c.endpoint_key != key]
-            detail = ", ".join(
+            detail = "; ".join(
                 f"{c.provider.display_name}: {health_phrase(ledger.get(c.endpoint_key).last)}" for c in others
             )
             message = f"{trouble}, and no other choice in its chain is healthy" + (f" ({detail})." if detail else ".")

@@ -51,6 +51,17 @@ class FailoverSettings:
         return self.modes.get(tool, self.modes.get(DEFAULT_TOOL, self.default_mode))
 
     @property
+    def mode_of_other_tools(self) -> Mode:
+        """The mode of every tool without its own: `modes.default` when set, else `mode`."""
+        return self.mode_for(DEFAULT_TOOL)
+
+    def with_default_mode(self, mode: Mode) -> FailoverSettings:
+        """Set the mode of every tool without its own. A `modes.default` entry (which would win over `mode`)
+        goes; per-tool modes stay. The CLI, the Settings page, the tray and the wizard all set it this way."""
+        modes = {tool: m for tool, m in self.modes.items() if tool != DEFAULT_TOOL}
+        return replace(self, default_mode=mode, modes=modes)
+
+    @property
     def fast_interval_s(self) -> float:
         """How soon to re-check after a failure: quick enough to confirm an outage within one interval."""
         return max(0.05, min(self.retry_interval_s, self.interval_s / 4))

@@ -331,6 +331,3 @@ class JsonDocument(ConfigDocument):
             raise self.shape_error(path, node.value, line)
         self._insert_entry(node, lambda indent: self._render(value, indent))
 
-
-def parse_json(text: str, path: Path) -> JsonDocument:
-    return JsonDocument(text, path)

@@ -3,7 +3,7 @@
 Public API (Qt-free):
 - `results`: `Tier` (reach/auth/deep), `HealthStatus` (fixed vocabulary; `.is_healthy`, `.is_transient`),
   `HealthResult` (frozen; `.to_json()`, `.from_json()`, `.healthy`, `.endpoint_key`).
-- `probes.CheckTarget.from_provider(provider, key, protocol=None)` (keys are read by `switchover.services.probes`).
+- `probes.Probe.from_provider(provider, key, protocol=None)` (keys are read by `switchover.services.probes`).
 - `runner`: `check_one`, `iter_checks` (async, streams as checks finish), `check_many(..., on_result=)`,
   `check_many_sync` (for worker threads), `CheckOptions` (limits, slow threshold, parallelism, TLS context).
 - `history.HealthHistory`: bounded per-endpoint history on disk, `summary()` for uptime % and median latency.

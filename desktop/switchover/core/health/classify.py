@@ -13,14 +13,16 @@ import httpx
 
 from switchover.core import safejson
 from switchover.core.health.http import FetchedResponse, IncompleteBodyError, RedirectRefusedError
-from switchover.core.health.probes import DEEP_SUCCESS_KEY, CheckTarget, missing_models, read_model_list
+from switchover.core.health.probes import DEEP_SUCCESS_KEY, Probe, missing_models, read_model_list
 from switchover.core.health.results import HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, parse_provider_error
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Classification:
+    """What one answer (or failure) means: a status from the vocabulary and a sentence saying why."""
+
     status: HealthStatus
     reason: str
     error_code: str | None = None
@@ -28,43 +30,43 @@ class Verdict:
     models: tuple[str, ...] = ()
 
 
-def classify_exception(exc: BaseException, target: CheckTarget, limits_total_s: float) -> Verdict:
+def classify_exception(exc: BaseException, probe: Probe, limits_total_s: float) -> Classification:
     """Network-level failures: DNS, refused, reset, TLS, timeouts, truncation, refused redirects."""
-    host = httpx.URL(target.base_url).host
+    host = httpx.URL(probe.base_url).host
     if isinstance(exc, RedirectRefusedError):
         if exc.why == "offsite":
-            return Verdict(
+            return Classification(
                 HealthStatus.BAD_RESPONSE,
                 f"The endpoint redirects to {exc.target}. Switchover never sends your key to another host; "
                 "if that address is the right one, use it as the base URL.",
             )
         if exc.why == "downgrade":
-            return Verdict(
+            return Classification(
                 HealthStatus.BAD_RESPONSE,
                 f"The endpoint redirects to plain http ({exc.target}); the key would travel unencrypted, "
                 "so the redirect was not followed. Check the base URL.",
             )
-        return Verdict(HealthStatus.BAD_RESPONSE, "The endpoint redirects in a loop; check the base URL.")
+        return Classification(HealthStatus.BAD_RESPONSE, "The endpoint redirects in a loop; check the base URL.")
     if isinstance(exc, IncompleteBodyError):
-        return Verdict(
+        return Classification(
             HealthStatus.BAD_RESPONSE,
             "The answer was cut off part-way (connection closed mid-body). A proxy or an unstable server "
             "may be in the way; try again.",
         )
     if isinstance(exc, TimeoutError):
-        return Verdict(
+        return Classification(
             HealthStatus.TIMEOUT,
             f"No complete answer from {host} within {limits_total_s:g} s; the server is stalled or far too "
             "slow. Try again later or switch provider.",
         )
     if isinstance(exc, httpx.ConnectTimeout):
-        return Verdict(
+        return Classification(
             HealthStatus.TIMEOUT,
             f"Could not connect to {host} in time. The host may be down, or blocked by a firewall on this "
             "network.",
         )
     if isinstance(exc, httpx.TimeoutException):
-        return Verdict(
+        return Classification(
             HealthStatus.TIMEOUT,
             f"Connected to {host}, but it stopped answering. The server is stalled or overloaded; try again "
             "later or switch provider.",
@@ -73,81 +75,81 @@ def classify_exception(exc: BaseException, target: CheckTarget, limits_total_s: 
     if tls is not None:
         detail = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or type(tls).__name__
         if isinstance(tls, ssl.SSLCertVerificationError):
-            return Verdict(
+            return Classification(
                 HealthStatus.TLS_ERROR,
                 f"The TLS certificate of {host} is not trusted ({detail}). Something on this network may be "
                 "intercepting the connection, or the system's certificates are out of date.",
             )
-        return Verdict(
+        return Classification(
             HealthStatus.TLS_ERROR,
             f"The secure (TLS) connection to {host} failed ({detail}). A proxy or filter may be interfering, "
             "or the URL points at a non-TLS port.",
         )
     if _find_cause(exc, socket.gaierror) is not None or "name or service not known" in str(exc).lower():
-        return Verdict(
+        return Classification(
             HealthStatus.UNREACHABLE,
             f"The name {host} could not be resolved (DNS). Check the URL and your network or DNS settings.",
         )
     if _find_cause(exc, ConnectionRefusedError) is not None or "connect call failed" in str(exc).lower():
-        return Verdict(
+        return Classification(
             HealthStatus.UNREACHABLE,
             f"Connection to {host} was refused: nothing is listening there. Is the server running, and the "
             "port right?",
         )
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return Verdict(
+        return Classification(
             HealthStatus.UNREACHABLE,
             f"{host} closed or reset the connection before answering. A firewall or proxy may be cutting it; "
             "try again or switch provider.",
         )
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return Verdict(HealthStatus.BAD_RESPONSE, f"The URL {target.base_url} cannot be requested: {exc}.")
+        return Classification(HealthStatus.BAD_RESPONSE, f"The URL {probe.base_url} cannot be requested: {exc}.")
     if isinstance(exc, httpx.HTTPError | OSError):
-        return Verdict(
+        return Classification(
             HealthStatus.UNREACHABLE,
-            f"Could not reach {host}: {scrub(str(exc), target.key) or type(exc).__name__}.",
+            f"Could not reach {host}: {scrub(str(exc), probe.key) or type(exc).__name__}.",
         )
-    return Verdict(
+    return Classification(
         HealthStatus.BAD_RESPONSE,
         f"Unexpected error while checking ({type(exc).__name__}); see the log.",
     )
 
 
 def classify_answer(
-    target: CheckTarget,
+    probe: Probe,
     tier: Tier,
     fetched: FetchedResponse,
     book: SignatureBook,
-) -> Verdict:
+) -> Classification:
     """An HTTP answer arrived: decide whether it is the protocol working, and if not, why."""
     if tier is Tier.REACH:
-        return Verdict(HealthStatus.OK, f"{target.base_url} answered (HTTP {fetched.status}).")
+        return Classification(HealthStatus.OK, f"{probe.base_url} answered (HTTP {fetched.status}).")
     if 200 <= fetched.status < 300:
-        return _classify_success(target, tier, fetched)
-    return _classify_error(target, fetched, book)
+        return _classify_success(probe, tier, fetched)
+    return _classify_error(probe, fetched, book)
 
 
-def _classify_success(target: CheckTarget, tier: Tier, fetched: FetchedResponse) -> Verdict:
+def _classify_success(probe: Probe, tier: Tier, fetched: FetchedResponse) -> Classification:
     if fetched.body_truncated:
-        return Verdict(
+        return Classification(
             HealthStatus.BAD_RESPONSE,
             f"The answer was larger than {len(fetched.body) // (1024 * 1024)} MiB, far more than this API "
             "sends; the URL probably points at something else.",
         )
     data, problem = _json_or_problem(fetched)
     if problem:
-        return Verdict(HealthStatus.BAD_RESPONSE, problem)
+        return Classification(HealthStatus.BAD_RESPONSE, problem)
     if tier is Tier.AUTH:
         listed = read_model_list(data)
         models = list(listed[0]) if listed is not None else None
         if models is None:
-            return Verdict(
+            return Classification(
                 HealthStatus.BAD_RESPONSE,
                 "The answer is JSON but not a model list; the base URL or protocol is probably wrong.",
             )
-        missing = missing_models(target.models, models)
+        missing = missing_models(probe.models, models)
         if missing:
-            return Verdict(
+            return Classification(
                 HealthStatus.MODEL_MISSING,
                 f"The key works, but the provider does not list {', '.join(missing)}. Pick models from its "
                 f"list ({_sample(models)}).",
@@ -157,31 +159,32 @@ def _classify_success(target: CheckTarget, tier: Tier, fetched: FetchedResponse)
         ignored = ""
         if dropped:  # a server listed ids no tool config may hold: say so, keep only the valid ones
             ignored = f" {dropped[0]}" + (f" ({len(dropped) - 1} more ignored.)" if len(dropped) > 1 else "")
-        return Verdict(HealthStatus.OK, f"Key accepted; {len(models)} models listed.{ignored}", models=tuple(models))
-    expected = DEEP_SUCCESS_KEY[target.protocol]
+        return Classification(HealthStatus.OK, f"Key accepted; {len(models)} models listed.{ignored}",
+                              models=tuple(models))
+    expected = DEEP_SUCCESS_KEY[probe.protocol]
     if not isinstance(data, dict) or expected not in data:
-        return Verdict(
+        return Classification(
             HealthStatus.BAD_RESPONSE,
-            f"The answer is JSON but not a {target.protocol.value} reply (no {expected!r}); the base URL or "
+            f"The answer is JSON but not a {probe.protocol.value} reply (no {expected!r}); the base URL or "
             "protocol is probably wrong.",
         )
-    model = target.models[0] if target.models else "the model"
-    return Verdict(HealthStatus.OK, f"{model} answered a 1-token request: key, quota and region all work.")
+    model = probe.models[0] if probe.models else "the model"
+    return Classification(HealthStatus.OK, f"{model} answered a 1-token request: key, quota and region all work.")
 
 
-def _classify_error(target: CheckTarget, fetched: FetchedResponse, book: SignatureBook) -> Verdict:
+def _classify_error(probe: Probe, fetched: FetchedResponse, book: SignatureBook) -> Classification:
     error = parse_provider_error(fetched.body)
     retry_after = parse_retry_after(fetched.headers.get("retry-after"))
     found = book.classify(
-        provider=target.provider,
-        protocol=target.protocol.value,
+        provider=probe.provider,
+        protocol=probe.protocol.value,
         http_status=fetched.status,
         error=error,
         has_retry_after=retry_after is not None,
     )
     if found is None:
         status = HealthStatus.SERVER_ERROR if fetched.status >= 500 else HealthStatus.BAD_RESPONSE
-        found_reason = f"{target.provider} answered HTTP {fetched.status}, which a health check does not expect."
+        found_reason = f"{probe.provider} answered HTTP {fetched.status}, which a health check does not expect."
         found_code = error.primary_code
     else:
         status, found_reason, found_code = found.status, found.reason, found.error_code
@@ -189,10 +192,10 @@ def _classify_error(target: CheckTarget, fetched: FetchedResponse, book: Signatu
     if status is HealthStatus.RATE_LIMITED and retry_after is not None:
         reason += f" Retry after {retry_after:g} s."
     if error.message:
-        reason += f" The provider said: “{scrub(error.message, target.key)}”."
+        reason += f" The provider said: “{scrub(error.message, probe.key)}”."
     elif _looks_html(fetched):
         reason += " (The answer was an HTML page, not the API's JSON: a proxy or firewall may have answered.)"
-    return Verdict(status, reason, found_code and scrub(found_code, target.key), retry_after)
+    return Classification(status, reason, found_code and scrub(found_code, probe.key), retry_after)
 
 
 def _json_or_problem(fetched: FetchedResponse) -> tuple[Any, str | None]:
@@ -249,10 +252,10 @@ def _sample(models: list[str], limit: int = 5) -> str:
     return shown + (f", … {len(models) - limit} more" if len(models) > limit else "")
 
 
-def classify_key_check(target: CheckTarget, fetched: FetchedResponse, book: SignatureBook) -> Verdict | None:
+def classify_key_check(probe: Probe, fetched: FetchedResponse, book: SignatureBook) -> Classification | None:
     """A verdict that overrides the model list's, or None when the key check found nothing wrong."""
     if not 200 <= fetched.status < 300:
-        return _classify_error(target, fetched, book)
+        return _classify_error(probe, fetched, book)
     try:
         data = safejson.loads(fetched.body)
     except ValueError:
@@ -260,9 +263,9 @@ def classify_key_check(target: CheckTarget, fetched: FetchedResponse, book: Sign
     info = data.get("data") if isinstance(data, dict) else None
     remaining = info.get("limit_remaining") if isinstance(info, dict) else None
     if isinstance(remaining, int | float) and not isinstance(remaining, bool) and remaining <= 0:
-        return Verdict(
+        return Classification(
             HealthStatus.QUOTA_EXHAUSTED,
-            f"The key works, but its credit limit on {target.provider} is used up. Raise the key's limit or "
+            f"The key works, but its credit limit on {probe.provider} is used up. Raise the key's limit or "
             "add credit.",
         )
     return None

@@ -33,7 +33,7 @@ DEEP_SUCCESS_KEY: dict[Protocol, str] = {
 
 
 @dataclass(frozen=True)
-class CheckTarget:
+class Probe:
     """One endpoint to probe. The key is kept out of repr and never copied into results."""
 
     provider: str
@@ -47,8 +47,8 @@ class CheckTarget:
     key_check_url: str | None = None  # for public model lists: a URL that proves the key (data-driven)
 
     @classmethod
-    def from_provider(cls, provider: Provider, key: str | None, protocol: Protocol | None = None) -> CheckTarget:
-        """The target for `protocol` (default: the provider's first endpoint) with an explicit key."""
+    def from_provider(cls, provider: Provider, key: str | None, protocol: Protocol | None = None) -> Probe:
+        """The probe for `protocol` (default: the provider's first endpoint) with an explicit key."""
         endpoint = provider.endpoint(protocol) if protocol else (provider.endpoints[0] if provider.endpoints else None)
         if endpoint is None:
             wanted = protocol.value if protocol else "any protocol"
@@ -101,32 +101,32 @@ def auth_headers(style: AuthStyle, key: str | None, protocol: Protocol) -> dict[
     return headers
 
 
-def key_check_request(target: CheckTarget) -> ProbeRequest | None:
-    if not target.key_check_url or not target.key:
+def key_check_request(probe: Probe) -> ProbeRequest | None:
+    if not probe.key_check_url or not probe.key:
         return None
-    _, style = target.model_list_request()
-    headers = {"Accept": "application/json", **auth_headers(style, target.key, target.protocol)}
-    return ProbeRequest("GET", target.key_check_url, headers, sends_key=True)
+    _, style = probe.model_list_request()
+    headers = {"Accept": "application/json", **auth_headers(style, probe.key, probe.protocol)}
+    return ProbeRequest("GET", probe.key_check_url, headers, sends_key=True)
 
 
-def build_request(target: CheckTarget, tier: Tier, *, chat_tokens_field: str = "max_tokens") -> ProbeRequest:
+def build_request(probe: Probe, tier: Tier, *, chat_tokens_field: str = "max_tokens") -> ProbeRequest:
     """The request for `tier`; reach sends no key at all (it only proves the network path)."""
     if tier is Tier.REACH:
-        return ProbeRequest("GET", target.base_url + "/", {"Accept": "*/*"})
+        return ProbeRequest("GET", probe.base_url + "/", {"Accept": "*/*"})
     if tier is Tier.AUTH:
-        url, style = target.model_list_request()
-        headers = {"Accept": "application/json", **auth_headers(style, target.key, target.protocol)}
+        url, style = probe.model_list_request()
+        headers = {"Accept": "application/json", **auth_headers(style, probe.key, probe.protocol)}
         return ProbeRequest("GET", url, headers, sends_key=style is not AuthStyle.NONE)
-    model = target.models[0] if target.models else ""
-    headers = {"Accept": "application/json", **auth_headers(target.auth, target.key, target.protocol)}
-    url, body = _deep_call(target, model, chat_tokens_field)
-    return ProbeRequest("POST", url, headers, body, sends_key=target.auth is not AuthStyle.NONE)
+    model = probe.models[0] if probe.models else ""
+    headers = {"Accept": "application/json", **auth_headers(probe.auth, probe.key, probe.protocol)}
+    url, body = _deep_call(probe, model, chat_tokens_field)
+    return ProbeRequest("POST", url, headers, body, sends_key=probe.auth is not AuthStyle.NONE)
 
 
-def _deep_call(target: CheckTarget, model: str, chat_tokens_field: str) -> tuple[str, dict[str, Any]]:
-    base = target.base_url
+def _deep_call(probe: Probe, model: str, chat_tokens_field: str) -> tuple[str, dict[str, Any]]:
+    base = probe.base_url
     messages = [{"role": "user", "content": PING_TEXT}]
-    match target.protocol:
+    match probe.protocol:
         case Protocol.ANTHROPIC:
             return base + "/v1/messages", {"model": model, "max_tokens": 1, "messages": messages}
         case Protocol.OPENAI_CHAT:
@@ -145,7 +145,7 @@ def _deep_call(target: CheckTarget, model: str, chat_tokens_field: str) -> tuple
                 "stream": False,
                 "options": {"num_predict": 1},
             }
-    raise ValueError(f"unknown protocol {target.protocol!r}")  # pragma: no cover - exhaustive above
+    raise ValueError(f"unknown protocol {probe.protocol!r}")  # pragma: no cover - exhaustive above
 
 
 def read_model_list(data: Any) -> tuple[tuple[str, ...], tuple[str, ...]] | None:

@@ -41,20 +41,14 @@ class HealthStatus(StrEnum):
 
     @property
     def is_transient(self) -> bool:
-        """Failures likely to clear by themselves (retry later) rather than needing the user to act."""
-        return self in _TRANSIENT
+        """Failures likely to clear by themselves (retry later) rather than needing the user to act: the
+        failover policy's soft failures (`statuses.FailureClass.SOFT`), so both always agree."""
+        from switchover.core.health.statuses import status_info
+
+        return status_info(self).transient
 
 
 _HEALTHY = frozenset({HealthStatus.OK, HealthStatus.SLOW})
-_TRANSIENT = frozenset(
-    {
-        HealthStatus.RATE_LIMITED,
-        HealthStatus.OVERLOADED,
-        HealthStatus.TIMEOUT,
-        HealthStatus.SERVER_ERROR,
-        HealthStatus.UNREACHABLE,
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from switchover.core.health.classify import Verdict, classify_answer, classify_exception, classify_key_check
+from switchover.core.health.classify import Classification, classify_answer, classify_exception, classify_key_check
 from switchover.core.health.http import HttpLimits, fetch, make_client
-from switchover.core.health.probes import CheckTarget, build_request, key_check_request
+from switchover.core.health.probes import Probe, build_request, key_check_request
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, default_signatures
@@ -40,7 +40,7 @@ class CheckOptions:
 
 
 async def check_one(
-    target: CheckTarget,
+    probe: Probe,
     tier: Tier = Tier.AUTH,
     options: CheckOptions | None = None,
     client: httpx.AsyncClient | None = None,
@@ -49,36 +49,36 @@ async def check_one(
     options = options or CheckOptions()
     if client is None:
         async with make_client(options.ssl_context, 4, options.trust_env) as own_client:
-            return await check_one(target, tier, options, own_client)
+            return await check_one(probe, tier, options, own_client)
     started = time.time()
-    url = build_request(target, tier).url
-    precheck = _precheck(target, tier)
+    url = build_request(probe, tier).url
+    precheck = _precheck(probe, tier)
     if precheck is not None:
-        return _result(target, tier, url, precheck, started)
+        return _result(probe, tier, url, precheck, started)
     book = options.signatures or default_signatures()
     try:
-        verdict, fetched_status, latency = await _probe(target, tier, options, client, book)
+        verdict, fetched_status, latency = await _probe(probe, tier, options, client, book)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # every failure mode becomes a classified result
-        log.debug("check %s/%s failed: %s", target.provider, target.protocol, scrub(repr(exc), target.key))
-        verdict = classify_exception(exc, target, options.limits.total_timeout_s)
-        return _result(target, tier, url, verdict, started)
+        log.debug("check %s/%s failed: %s", probe.provider, probe.protocol, scrub(repr(exc), probe.key))
+        verdict = classify_exception(exc, probe, options.limits.total_timeout_s)
+        return _result(probe, tier, url, verdict, started)
     if verdict.status is HealthStatus.OK and latency > options.slow_ms:
-        verdict = Verdict(
+        verdict = Classification(
             HealthStatus.SLOW,
             f"{verdict.reason} But it took {latency:.0f} ms (slow above {options.slow_ms:.0f} ms).",
             verdict.error_code,
             verdict.retry_after_s,
             verdict.models,
         )
-    return _result(target, tier, url, verdict, started, latency, fetched_status)
+    return _result(probe, tier, url, verdict, started, latency, fetched_status)
 
 
 async def _probe(
-    target: CheckTarget, tier: Tier, options: CheckOptions, client: httpx.AsyncClient, book: SignatureBook
-) -> tuple[Verdict, int, float]:
-    request = build_request(target, tier)
+    probe: Probe, tier: Tier, options: CheckOptions, client: httpx.AsyncClient, book: SignatureBook
+) -> tuple[Classification, int, float]:
+    request = build_request(probe, tier)
     fetched = await fetch(
         client,
         request.method,
@@ -88,72 +88,72 @@ async def _probe(
         json_body=request.json_body,
         follow_redirects=tier is not Tier.REACH,
     )
-    if _wants_max_completion_tokens(target, tier, fetched.status, fetched.body):
+    if _wants_max_completion_tokens(probe, tier, fetched.status, fetched.body):
         # Newer OpenAI models reject max_tokens; ask once more the way they want.
-        request = build_request(target, tier, chat_tokens_field="max_completion_tokens")
+        request = build_request(probe, tier, chat_tokens_field="max_completion_tokens")
         fetched = await fetch(
             client, request.method, request.url, limits=options.limits, headers=request.headers,
             json_body=request.json_body,
         )
     latency = fetched.ttfb_ms if tier is Tier.REACH else fetched.elapsed_ms
-    verdict = classify_answer(target, tier, fetched, book)
-    key_check = key_check_request(target) if tier is Tier.AUTH and verdict.status.is_healthy else None
+    verdict = classify_answer(probe, tier, fetched, book)
+    key_check = key_check_request(probe) if tier is Tier.AUTH and verdict.status.is_healthy else None
     if key_check is not None:
         # The model list was public: ask the provider about the key itself.
         checked = await fetch(client, "GET", key_check.url, limits=options.limits, headers=key_check.headers)
         latency += checked.elapsed_ms
-        override = classify_key_check(target, checked, book)
+        override = classify_key_check(probe, checked, book)
         if override is not None:
             return override, checked.status, latency
-        verdict = Verdict(verdict.status, verdict.reason.replace("Key accepted;", "Key accepted (checked at "
+        verdict = Classification(verdict.status, verdict.reason.replace("Key accepted;", "Key accepted (checked at "
                           f"{httpx.URL(key_check.url).host});"), verdict.error_code, verdict.retry_after_s,
                           verdict.models)
     return verdict, fetched.status, latency
 
 
-def _wants_max_completion_tokens(target: CheckTarget, tier: Tier, status: int, body: bytes) -> bool:
+def _wants_max_completion_tokens(probe: Probe, tier: Tier, status: int, body: bytes) -> bool:
     return (
         tier is Tier.DEEP
-        and target.protocol is Protocol.OPENAI_CHAT
+        and probe.protocol is Protocol.OPENAI_CHAT
         and status == 400
         and b"max_completion_tokens" in body
     )
 
 
-def _precheck(target: CheckTarget, tier: Tier) -> Verdict | None:
+def _precheck(probe: Probe, tier: Tier) -> Classification | None:
     """Failures we can name without touching the network."""
     if tier is Tier.REACH:
         return None
-    if target.needs_key and not target.key:
-        return Verdict(
+    if probe.needs_key and not probe.key:
+        return Classification(
             HealthStatus.AUTH_FAILED,
-            f"No key is available for {target.provider}; store one with "
-            f"`switchover provider key {target.provider} --key-stdin` (or set its environment variable).",
+            f"No key is available for {probe.provider}; store one with "
+            f"`switchover provider key {probe.provider} --key-stdin` (or set its environment variable).",
         )
-    if tier is Tier.DEEP and not target.models:
-        return Verdict(
+    if tier is Tier.DEEP and not probe.models:
+        return Classification(
             HealthStatus.MODEL_MISSING,
-            f"No model is configured for {target.provider}, so there is nothing to send a test request to.",
+            f"No model is configured for {probe.provider}, so there is nothing to send a test request to.",
         )
     return None
 
 
 def _result(
-    target: CheckTarget,
+    probe: Probe,
     tier: Tier,
     url: str,
-    verdict: Verdict,
+    verdict: Classification,
     started: float,
     latency_ms: float | None = None,
     http_status: int | None = None,
 ) -> HealthResult:
     return HealthResult(
-        provider=target.provider,
-        protocol=target.protocol.value,
+        provider=probe.provider,
+        protocol=probe.protocol.value,
         url=public_url(url),
         tier=tier,
         status=verdict.status,
-        reason=scrub(verdict.reason, target.key, max_chars=None),
+        reason=scrub(verdict.reason, probe.key, max_chars=None),
         latency_ms=latency_ms,
         http_status=http_status,
         error_code=verdict.error_code,
@@ -169,7 +169,7 @@ def public_url(url: str) -> str:
 
 
 async def iter_checks(
-    targets: Iterable[CheckTarget],
+    probes: Iterable[Probe],
     tier: Tier = Tier.AUTH,
     options: CheckOptions | None = None,
 ) -> AsyncGenerator[HealthResult, None]:
@@ -178,17 +178,17 @@ async def iter_checks(
     Closing the iterator early cancels the checks still running.
     """
     options = options or CheckOptions()
-    target_list = list(targets)
-    if not target_list:
+    probe_list = list(probes)
+    if not probe_list:
         return
     gate = asyncio.Semaphore(max(1, options.max_parallel))
     async with make_client(options.ssl_context, options.max_parallel, options.trust_env) as client:
 
-        async def gated(target: CheckTarget) -> HealthResult:
+        async def gated(probe: Probe) -> HealthResult:
             async with gate:
-                return await check_one(target, tier, options, client)
+                return await check_one(probe, tier, options, client)
 
-        tasks = [asyncio.create_task(gated(t)) for t in target_list]
+        tasks = [asyncio.create_task(gated(t)) for t in probe_list]
         try:
             for next_done in asyncio.as_completed(tasks):
                 yield await next_done
@@ -199,27 +199,27 @@ async def iter_checks(
 
 
 async def check_many(
-    targets: Iterable[CheckTarget],
+    probes: Iterable[Probe],
     tier: Tier = Tier.AUTH,
     options: CheckOptions | None = None,
     *,
     on_result: ResultCallback | None = None,
 ) -> list[HealthResult]:
-    """Check all targets concurrently; `on_result` fires as each finishes. Returns results in input order."""
-    target_list = list(targets)
+    """Check all probes concurrently; `on_result` fires as each finishes. Returns results in input order."""
+    probe_list = list(probes)
     results: list[HealthResult] = []
-    async with aclosing(iter_checks(target_list, tier, options)) as stream:
+    async with aclosing(iter_checks(probe_list, tier, options)) as stream:
         async for result in stream:
             results.append(result)
             if on_result is not None:
                 on_result(result)
-    order = {id(t): i for i, t in enumerate(target_list)}
-    position = {(t.provider, t.protocol.value): order[id(t)] for t in target_list}
+    order = {id(t): i for i, t in enumerate(probe_list)}
+    position = {(t.provider, t.protocol.value): order[id(t)] for t in probe_list}
     return sorted(results, key=lambda r: position.get((r.provider, r.protocol), len(order)))
 
 
 def check_many_sync(
-    targets: Iterable[CheckTarget],
+    probes: Iterable[Probe],
     tier: Tier = Tier.AUTH,
     options: CheckOptions | None = None,
     *,
@@ -229,4 +229,4 @@ def check_many_sync(
 
     `on_result` is called on this worker thread; a Qt caller should re-emit it as a queued signal.
     """
-    return asyncio.run(check_many(list(targets), tier, options, on_result=on_result))
+    return asyncio.run(check_many(list(probes), tier, options, on_result=on_result))

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from switchover.core.errors import SwitchoverError
+from switchover.core.health import statuses
 from switchover.core.health.history import HealthHistory
-from switchover.core.health.probes import CheckTarget
+from switchover.core.health.probes import Probe
 from switchover.core.health.results import HealthResult, Tier
 from switchover.core.health.runner import CheckOptions, check_many_sync
 from switchover.core.providers import Provider
@@ -39,7 +40,7 @@ def make_health_hook(
             except SwitchoverError as exc:
                 return False, str(exc)
             target = replace(
-                CheckTarget.from_provider(provider, key, plan.endpoint.protocol),
+                Probe.from_provider(provider, key, plan.endpoint.protocol),
                 protocol=protocol,
                 base_url=base_url,
                 models=(model,),
@@ -49,8 +50,7 @@ def make_health_hook(
             checked[cache_key] = result
         result = checked[cache_key]
         if result.healthy:
-            latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
-            return True, f"{result.status.value}{latency}"
-        return False, f"{result.status.value}: {result.reason}"
+            return True, statuses.in_sentence(result.status, result.latency_ms)
+        return False, f"{statuses.in_sentence(result.status)}: {result.reason}"
 
     return hook

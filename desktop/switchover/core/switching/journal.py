@@ -54,10 +54,6 @@ class FileRecord:
     changes: list[dict[str, Any]] | None = None
     created_dirs: list[str] = field(default_factory=list)  # folders the switch created for it, deepest first
 
-    @property
-    def existed(self) -> bool:
-        return self.before_sha256 is not None
-
 
 @dataclass
 class JournalEntry:

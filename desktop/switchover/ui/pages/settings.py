@@ -24,7 +24,7 @@ from switchover.ui.autostart import Autostart
 from switchover.ui.kit.palette import Tone, tint
 from switchover.ui.pages.common import page_title
 from switchover.ui.safe_text import show_error
-from switchover.ui.settings import MODE_LABELS, AppSettings, default_mode, with_default_mode
+from switchover.ui.settings import MODE_LABELS, AppSettings
 from switchover.ui.state import AppState
 
 
@@ -116,7 +116,7 @@ class SettingsPage(QWidget):
         self.interval_spin.setValue(s.check_interval_s // 60)
         self.slow_spin.setValue(s.slow_threshold_ms)
         failover = self.state.failover_settings()
-        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(default_mode(failover).value)))
+        self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(failover.mode_of_other_tools.value)))
         for tool, combo in self.tool_mode_combos.items():
             mode = failover.modes.get(tool)
             combo.setCurrentIndex(max(0, combo.findData(mode.value if mode else None)))
@@ -138,7 +138,7 @@ class SettingsPage(QWidget):
 
         modes = {tool: Mode(str(combo.currentData())) for tool, combo in self.tool_mode_combos.items()
                  if combo.currentData()}
-        entered = with_default_mode(load_settings(store), Mode(str(self.failover_combo.currentData())))
+        entered = load_settings(store).with_default_mode(Mode(str(self.failover_combo.currentData())))
         return replace(entered, modes=modes)
 
     def save(self) -> None:

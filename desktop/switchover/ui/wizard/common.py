@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QWidget, QWizardPage
 
+from switchover.core.health import statuses
 from switchover.core.health.results import HealthStatus
 from switchover.ui.health_format import status_tone
 from switchover.ui.kit.palette import Tone, span, tint
-from switchover.ui.wizard.draft import Verdict, verdict_title
+from switchover.ui.wizard.draft import Verdict
 
 if TYPE_CHECKING:
     from switchover.ui.wizard.wizard import SetupWizard
@@ -41,14 +42,14 @@ def verdict_html(verdict: Verdict | None, pending: bool = False) -> str:
         return span("Checking…", Tone.MUTED)
     if verdict is None:
         return span("Not checked yet", Tone.MUTED)
-    title = verdict.title or verdict_title(verdict.status)
+    title = verdict.title or statuses.label(verdict.status)
     return f"{span(title, status_tone(verdict.status), bold=True)} — {html.escape(verdict.reason)}"
 
 
 def status_text(status: HealthStatus | None, verdict: Verdict | None = None) -> str:
     if verdict is not None and verdict.title:
         return verdict.title
-    return "not checked" if status is None else verdict_title(status)
+    return "not checked" if status is None else statuses.label(status)
 
 
 def help_label(text: str, parent: QWidget | None = None) -> QLabel:

@@ -18,6 +18,7 @@ from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings, save_settings
+from switchover.core.health import statuses
 from switchover.core.health.discovery import LocalServer
 from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.core.providers import (
@@ -32,7 +33,6 @@ from switchover.core.providers import (
 from switchover.core.store import ChainEntry, Store
 from switchover.core.switching.contract import CurrentChoice
 from switchover.gateway.settings import SECTION as GATEWAY_SECTION
-from switchover.ui.settings import default_mode, with_default_mode
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
 APP_SECTION = "app"  # the desktop app's settings table (see switchover.ui.settings)
@@ -83,28 +83,6 @@ class Verdict:
             return cls(bad.status, bad.reason, bad.models)
         models = tuple(dict.fromkeys(m for r in results for m in r.models))
         return cls(results[0].status, results[0].reason, models)
-
-
-VERDICT_TITLES: dict[HealthStatus, str] = {
-    HealthStatus.OK: "Works",
-    HealthStatus.SLOW: "Works, but slowly",
-    HealthStatus.AUTH_FAILED: "Wrong key",
-    HealthStatus.REGION_BLOCKED: "Blocked in your region",
-    HealthStatus.QUOTA_EXHAUSTED: "Out of quota or credit",
-    HealthStatus.RATE_LIMITED: "Rate limited right now",
-    HealthStatus.FORBIDDEN: "Key lacks permission",
-    HealthStatus.MODEL_MISSING: "Model not available",
-    HealthStatus.OVERLOADED: "Provider overloaded",
-    HealthStatus.UNREACHABLE: "Cannot reach the provider",
-    HealthStatus.TIMEOUT: "No answer in time",
-    HealthStatus.TLS_ERROR: "Secure connection failed",
-    HealthStatus.BAD_RESPONSE: "Unexpected answer",
-    HealthStatus.SERVER_ERROR: "Provider error",
-}
-
-
-def verdict_title(status: HealthStatus) -> str:
-    return VERDICT_TITLES.get(status, status.value)
 
 
 MISSING_KEY_TITLE = "No key yet"
@@ -168,11 +146,6 @@ class ProviderChoice:
         return self.verdict_current and self.verdict is not None and self.verdict.ok
 
 
-class SwitchOutcome(StrEnum):
-    LEAVE = "leave"
-    SWITCH = "switch"
-
-
 @dataclass(frozen=True)
 class SetupPlan:
     """Everything Finish writes: the store edit (providers, chains, settings) and the keys for the keychain."""
@@ -204,7 +177,7 @@ class SetupPlan:
                 del modes[tool]
         for tool in self.unmanaged_tools:
             modes[tool] = Mode.OFF  # Switchover leaves the tools the user did not pick alone
-        save_settings(store, with_default_mode(replace(settings, modes=modes), self.failover_mode))
+        save_settings(store, replace(settings, modes=modes).with_default_mode(self.failover_mode))
         app = store.section(APP_SECTION)
         app["start_at_login"] = self.start_at_login
         app["show_tray"] = self.show_tray
@@ -253,7 +226,7 @@ class SetupDraft:
         self.choices: dict[str, ProviderChoice] = {}
         self.chains: dict[str, list[ChainEntry]] = {}
         self.chains_edited: set[str] = set()
-        self.failover_mode: Mode = default_mode(load_settings(self.existing))  # the `[failover]` table only
+        self.failover_mode: Mode = load_settings(self.existing).mode_of_other_tools  # the `[failover]` table only
         app = self.existing.sections.get(APP_SECTION, {})
         self.start_at_login = bool(app.get("start_at_login", False))
         self.show_tray = bool(app.get("show_tray", True))
@@ -498,7 +471,7 @@ class SetupDraft:
             elif not choice.verdict_current:
                 problems.append(f"{label}: not checked yet.")
             elif choice.verdict is not None and not choice.verdict.ok:
-                title = choice.verdict.title or verdict_title(choice.verdict.status)
+                title = choice.verdict.title or statuses.label(choice.verdict.status)
                 problems.append(f"{label}: {title}. {choice.verdict.reason}")
         return problems
 

@@ -60,7 +60,7 @@ class SwitchPreview:
         return "\n".join(lines)
 
 
-class Switcher(Protocol):
+class SetupSwitcher(Protocol):
     """Re-points tools. `preview` writes nothing; `switch` writes through the engine (backups, journal, undo)."""
 
     def preview(self, tool: str, provider: Provider, model: str) -> SwitchPreview: ...
@@ -68,7 +68,7 @@ class Switcher(Protocol):
     def switch(self, tool: str, provider: Provider, model: str) -> str: ...
 
 
-class EngineSwitcher:
+class EngineSetupSwitcher:
     """"Switch now" through `switchover.core.switching` (plan all, back up, journal, atomic writes, undo)."""
 
     def __init__(self, targets: Sequence[Target], env: ToolEnv, keychain: Callable[[], Keychain],
@@ -133,13 +133,13 @@ class WizardServices:
     check_options: CheckOptions = field(default_factory=CheckOptions)
     store_path: Path | None = None
     start_at_login: StartAtLogin | None = None
-    switcher: Switcher | None = None
+    switcher: SetupSwitcher | None = None
     can_switch: bool = True  # offer "switch now" on the last page
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def __post_init__(self) -> None:
         if self.switcher is None:
-            self.switcher = EngineSwitcher(self.targets, self.tool_env, self.keychain)
+            self.switcher = EngineSetupSwitcher(self.targets, self.tool_env, self.keychain)
 
     def resolved_store_path(self) -> Path:
         return self.store_path or paths.store_file()
