@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
@@ -13,6 +15,7 @@ from switchover.core import paths
 from switchover.core.store import load_store
 from switchover.ui.pages.providers import ProvidersPage
 from switchover.ui.provider_dialog import ProviderDialog
+from tests.support.provider_server import ProviderServer
 
 
 def keyring_entries() -> dict[str, str]:
@@ -34,13 +37,30 @@ def click_save(dialog: ProviderDialog, qtbot: Any) -> None:
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
 
 
-def test_add_preset_provider_writes_store_and_keychain(controller: Any, qtbot: Any) -> None:
+def point_at_loopback(dialog: ProviderDialog, server: ProviderServer) -> None:
+    """Save checks the provider: its URLs go to a local server, so no test request leaves the machine."""
+    for protocol, edit in dialog.url_edits.items():
+        if edit.text():
+            edit.setText(server.base_url(protocol.value))
+
+
+@pytest.fixture
+def accepting() -> Iterator[ProviderServer]:
+    with ProviderServer() as server:
+        for protocol in ("anthropic", "openai-chat", "openai-responses"):
+            server.play(protocol, "ok", ("deepseek-chat",))
+        yield server
+
+
+def test_add_preset_provider_writes_store_and_keychain(controller: Any, qtbot: Any,
+                                                       accepting: ProviderServer) -> None:
     window = controller.open_window("providers")
     page = window.pages["providers"]
     dialog = open_add_dialog(page, qtbot)
     dialog.select_preset("deepseek")
     assert dialog.name_edit.text() == "deepseek"
     assert dialog.url_edits[next(iter(dialog.url_edits))].text() == "https://api.deepseek.com/anthropic"
+    point_at_loopback(dialog, accepting)
     qtbot.keyClicks(dialog.key_edit, "sk-test-0123456789abcdef")
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
         click_save(dialog, qtbot)
@@ -88,10 +108,11 @@ def test_local_provider_without_key(controller: Any, qtbot: Any, local_server: A
     assert keyring_entries() == {}
 
 
-def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any) -> None:
+def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any, accepting: ProviderServer) -> None:
     page = controller.open_window("providers").pages["providers"]
     dialog = open_add_dialog(page, qtbot)
     dialog.select_preset("openai")
+    point_at_loopback(dialog, accepting)
     dialog.key_edit.setText("sk-proj-abcdefghijklmnop")
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
         click_save(dialog, qtbot)
@@ -101,6 +122,7 @@ def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any) -> No
     edit = page.findChild(ProviderDialog)
     assert edit is not None and edit.name_edit.isReadOnly()
     edit.models_edit.setText("gpt-5.1")
+    point_at_loopback(edit, accepting)
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
         click_save(edit, qtbot)
     assert load_store().get("openai").models == ("gpt-5.1",)
@@ -139,3 +161,38 @@ def test_test_button_checks_entered_key_without_saving(controller: Any, qtbot: A
         assert server.requests[0].headers["authorization"] == "Bearer sk-wrong-0123456789abcdef"
     assert not paths.store_file().exists()  # testing saves nothing
     assert keyring_entries() == {}
+
+
+def test_save_says_when_the_key_is_rejected_and_keeps_a_provider_that_is_down(controller: Any, qtbot: Any) -> None:
+    """Issue 14, finding 2: a key that gets a 401 is not saved without a word; a provider blocked in your region
+    is saved (to switch back to later) and the page says what the check found."""
+    from switchover.core.providers import Protocol
+
+    with ProviderServer() as rejecting, ProviderServer() as blocked:
+        rejecting.play("openai-chat", "auth_failed")
+        blocked.play("openai-chat", "region_blocked")
+        page = controller.open_window("providers").pages["providers"]
+        dialog = open_add_dialog(page, qtbot)
+        dialog.name_edit.setText("mirror")
+        dialog.url_edits[Protocol.OPENAI_CHAT].setText(rejecting.base_url("openai-chat"))
+        dialog.models_edit.setText("test-model")
+        dialog.key_edit.setText("sk-wrong-0123456789abcdef")
+        click_save(dialog, qtbot)
+        qtbot.waitUntil(lambda: "rejected this key" in dialog.error_label.text(), timeout=10000)
+        assert dialog.isVisible() and not paths.store_file().exists(), "not saved without a word"
+        assert dialog.save_button.text() == "Save an&yway"
+        assert "sk-wrong" not in dialog.error_label.text()
+        with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+            click_save(dialog, qtbot)  # the user keeps it anyway
+        assert load_store().get("mirror").models == ("test-model",)
+
+        dialog = open_add_dialog(page, qtbot)
+        dialog.name_edit.setText("far")
+        dialog.url_edits[Protocol.OPENAI_CHAT].setText(blocked.base_url("openai-chat"))
+        dialog.models_edit.setText("test-model")
+        dialog.key_edit.setText("sk-region-0123456789abcdef")
+        with qtbot.waitSignal(controller.state.store_changed, timeout=10000):
+            click_save(dialog, qtbot)
+        qtbot.waitUntil(lambda: "Saved far" in page.status_label.text(), timeout=5000)
+        assert "Right now: Blocked in your region" in page.status_label.text()
+        assert "far" in load_store().providers

@@ -146,7 +146,9 @@ def test_stale_preset_models_are_replaced_by_the_listed_ones() -> None:
     assert choice.provider.small_model is None
 
 
-def test_chains_offer_only_reachable_choices_the_tool_can_speak() -> None:
+def test_chains_keep_providers_that_are_down_for_later_but_never_a_wrong_key() -> None:
+    """Issue 14, finding 2: a provider blocked in your region or unreachable is kept in the order (failover
+    switches back to it once it works); a rejected key is not; "switch now" never goes where the check failed."""
     draft = SetupDraft(default_catalog())
     draft.set_detected([tool("claude-code", "http://127.0.0.1:4000", "m"),
                         tool("aider", "http://127.0.0.1:5000/v1", "a", protocols=CHAT)])
@@ -157,15 +159,21 @@ def test_chains_offer_only_reachable_choices_the_tool_can_speak() -> None:
     assert zai is not None
     draft.set_key("zai", draft.default_key_source, "sk-region-0123456789abcdef")
     draft.record_check("zai", Verdict(HealthStatus.REGION_BLOCKED, "not in your region"))
+    moonshot = draft.pick_preset("moonshot")
+    assert moonshot is not None
+    draft.set_key("moonshot", draft.default_key_source, "sk-wrong-0123456789abcdef")
+    draft.record_check("moonshot", Verdict(HealthStatus.AUTH_FAILED, "the key was rejected"))
+    assert [b.split(":")[1].strip() for b in draft.cloud_blockers()] == ["Wrong key. the key was rejected"]
+    assert not any(b.startswith("Z.ai") for b in draft.cloud_blockers()), "blocked in your region is kept"
     draft.shared_chain = False
     claude = draft.chain("claude-code")
     assert claude[0] == ChainEntry("claude-code-current", "m")
-    assert {e.provider for e in claude} == {"claude-code-current", "ollama"}, "zai failed, aider's is down"
+    assert {e.provider for e in claude} == {"claude-code-current", "ollama", "zai"}, "moonshot's key is wrong"
     aider = draft.candidates("aider")
-    assert all(e.provider == "ollama" for e in aider), "aider speaks openai-chat only and its own is down"
-    draft.set_chain("claude-code", [ChainEntry("ollama", "qwen3-coder:latest")])
-    assert draft.chain("claude-code") == [ChainEntry("ollama", "qwen3-coder:latest")]
-    assert draft.switch_target("claude-code") == ChainEntry("ollama", "qwen3-coder:latest")
+    assert {e.provider for e in aider} == {"aider-current", "ollama", "zai"}, "down for now: kept for later"
+    draft.set_chain("claude-code", [ChainEntry("zai", zai.provider.default_model), ChainEntry("ollama",
+                                                                                          "qwen3-coder:latest")])
+    assert draft.switch_target("claude-code") == ChainEntry("ollama", "qwen3-coder:latest"), "never onto zai now"
 
 
 def test_plan_edits_the_store_in_place_and_keeps_everything_else() -> None:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import (
+    AuthStyle,
     Credential,
     Endpoint,
     Protocol,
@@ -304,25 +305,14 @@ def _new_provider(target: Target, current: CurrentChoice, found: FoundKey | None
     assert current.base_url is not None and current.protocol is not None
     preset = preset_at(catalog, current.base_url, current.protocol)
     local = is_loopback_url(current.base_url)
-    value = found.value if found is not None and not found.ours else None
-    key: str | None = None
-    if value is not None and keychain_usable:
-        credential, key, state = Credential.keychain(), value, "to-keychain"
-    elif found is not None and found.env_var and not found.ours:
-        credential, state = Credential.env(found.env_var), "env"
-    elif local and value is None:
-        credential, state = Credential.none(), "none"
-    elif value is not None:  # a key, but nowhere safe to keep it
-        credential, state = Credential.keychain(), "no-keychain"
-    else:
-        credential, state = Credential.keychain(), "missing"
+    credential, key, state = adopted_credential(found, local, keychain_usable)
     models = tuple(dict.fromkeys(m for m in (current.model, *(preset.models if preset else ())) if m))
     if preset is not None:
         provider = preset.to_provider(free_name(preset.id, pool), models=models, credential=credential)
         if current.small_model and not provider.small_model:
             provider = replace(provider, small_model=current.small_model)
         return provider, key, state
-    auth = found.auth if found is not None and found.auth is not None and not local else None
+    auth = adopted_auth(found, local)
     host = urlsplit(current.base_url).hostname or "provider"
     provider = Provider(
         name=free_name(host_name(current.base_url), pool),
@@ -333,6 +323,29 @@ def _new_provider(target: Target, current: CurrentChoice, found: FoundKey | None
         label=f"{host} (from {target.label})"[:60],
     )
     return provider, key, state
+
+
+def adopted_credential(found: FoundKey | None, local: bool, keychain_usable: bool) -> tuple[Credential, str | None,
+                                                                                            str]:
+    """How a newly adopted provider gets its key: (credential, key for the keychain, key state).
+
+    A key the tool uses goes to the keychain (when there is a usable one); a variable the tool names is kept as
+    the provider's variable; a local server needs none; otherwise the key is missing and says so."""
+    value = found.value if found is not None and not found.ours else None
+    if value is not None and keychain_usable:
+        return Credential.keychain(), value, "to-keychain"
+    if found is not None and found.env_var and not found.ours:
+        return Credential.env(found.env_var), None, "env"
+    if local and value is None:
+        return Credential.none(), None, "none"
+    if value is not None:  # a key, but nowhere safe to keep it
+        return Credential.keychain(), None, "no-keychain"
+    return Credential.keychain(), None, "missing"
+
+
+def adopted_auth(found: FoundKey | None, local: bool) -> AuthStyle | None:
+    """How the tool sends its key (Claude Code's AUTH_TOKEN is a bearer token), for the adopted endpoint."""
+    return found.auth if found is not None and found.auth is not None and not local else None
 
 
 # -- applying ---------------------------------------------------------------------------------------------
@@ -407,6 +420,8 @@ __all__ = [
     "Adoption",
     "AdoptionOutcome",
     "AdoptionPlan",
+    "adopted_auth",
+    "adopted_credential",
     "apply_adoption",
     "free_name",
     "host_name",

@@ -6,6 +6,7 @@ keychain writes happen in the caller through the task manager, never here on the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -27,9 +28,12 @@ from PySide6.QtWidgets import (
 from switchover.core import validation
 from switchover.core.catalog import Catalog, Preset
 from switchover.core.errors import SwitchoverError, ValidationError
+from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.core.providers import Endpoint, Protocol, Provider, validate_name
+from switchover.ui.health_format import status_html
 from switchover.ui.kit.credentials import CredentialEditor, CredentialSource
 from switchover.ui.kit.palette import Tone, tint
+from switchover.ui.safe_text import show_error, show_html, show_plain
 
 PROTOCOL_LABELS = {
     Protocol.ANTHROPIC: "&Anthropic API",
@@ -40,6 +44,9 @@ PROTOCOL_LABELS = {
 }
 
 
+KEY_PROBLEMS = frozenset({HealthStatus.AUTH_FAILED, HealthStatus.FORBIDDEN})
+
+
 @dataclass(frozen=True)
 class ProviderDraft:
     """What the user asked for: the provider to save and, if typed, a key for the keychain."""
@@ -47,6 +54,9 @@ class ProviderDraft:
     provider: Provider
     key: str | None
     add_to_chain: bool = False  # a new provider joins the end of the default fallback order
+
+
+SaveCheck = Callable[[ProviderDraft, Callable[[list[HealthResult]], None]], object]
 
 
 class ProviderDialog(QDialog):
@@ -128,6 +138,10 @@ class ProviderDialog(QDialog):
         self.error_label.setWordWrap(True)
         tint(self.error_label, Tone.BAD)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_check: SaveCheck | None = None  # set by `provider_test.attach_test_button`
+        self.check_results: list[HealthResult] = []  # what the check on Save found (shown after saving)
+        self._confirmed: tuple[object, ...] | None = None  # input whose rejected key the user chose to keep
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -239,9 +253,47 @@ class ProviderDialog(QDialog):
         return ProviderDraft(provider, key or None, self._existing is None and self.chain_check.isChecked())
 
     def accept(self) -> None:
+        """Save: check the provider as entered first (when a checker is attached). A rejected key stops here and
+        says so; pressing Save again (now "Save anyway") keeps it. Any other failure is saved: a provider blocked
+        in your region today is the one to switch back to later."""
         try:
-            self.draft = self.build()
+            draft = self.build()
         except SwitchoverError as exc:
             self.error_label.setText(str(exc))
             return
+        fingerprint = (draft.provider, draft.key)
+        if self.save_check is None or fingerprint == self._confirmed:
+            self._save(draft)
+            return
+        self.error_label.clear()
+        self.buttons.setEnabled(False)
+        show_plain(self.test_result, "Checking the key before saving…")
+        self.save_check(draft, lambda results: self._checked(draft, fingerprint, results))
+
+    def _checked(self, draft: ProviderDraft, fingerprint: tuple[object, ...], results: list[HealthResult]) -> None:
+        self.buttons.setEnabled(True)
+        self.check_results = results
+        show_html(self.test_result, "<br>".join(status_html(r) for r in results) or "Nothing to check.")
+        rejected = [r for r in results if r.status in KEY_PROBLEMS]
+        if rejected:
+            self._confirmed = fingerprint
+            self.save_button.setText("Save an&yway")
+            self.error_label.setText(f"{draft.provider.display_name} rejected this key: {rejected[0].reason} Fix the "
+                                     "key, or press Save anyway to keep it as it is.")
+            return
+        self._save(draft)
+
+    def check_failed(self, exc: BaseException) -> None:
+        """The check could not run at all: nothing is known against the key, so it is saved as entered."""
+        self.buttons.setEnabled(True)
+        try:
+            draft = self.build()
+        except SwitchoverError as error:
+            self.error_label.setText(str(error))
+            return
+        show_error(self.test_result, f"The check could not run ({exc}); saved without it.")
+        self._save(draft)
+
+    def _save(self, draft: ProviderDraft) -> None:
+        self.draft = draft
         super().accept()

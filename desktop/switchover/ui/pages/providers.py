@@ -7,10 +7,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from switchover.core.catalog import default_catalog
 from switchover.core.errors import ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL
+from switchover.core.health.results import HealthResult
 from switchover.core.providers import Provider
 from switchover.core.store import ChainEntry, Store
 from switchover.core.switching.usage import ProviderUsage, provider_usage, stranded_by
 from switchover.services.switching import make_engine
+from switchover.ui.health_format import status_label
 from switchover.ui.kit.table import Column, TableModel
 from switchover.ui.pages.chains import offer_default_chain
 from switchover.ui.pages.common import TableOrEmpty, make_table, page_title
@@ -107,11 +109,12 @@ class ProvidersPage(QWidget):
     def run_dialog(self, dialog: ProviderDialog) -> None:
         """Open the dialog (non-blocking); on Save, write key and store in the background."""
         replace = dialog._existing is not None
-        dialog.accepted.connect(lambda: self.save(dialog.draft, replace) if dialog.draft else None)
+        dialog.accepted.connect(
+            lambda: self.save(dialog.draft, replace, dialog.check_results) if dialog.draft else None)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def save(self, draft: ProviderDraft, replace: bool) -> None:
+    def save(self, draft: ProviderDraft, replace: bool, checked: list[HealthResult] | None = None) -> None:
         state = self.state
         show_plain(self.status_label, f"Saving {draft.provider.name}…")
         old = state.store.providers.get(draft.provider.name) if replace else None
@@ -139,7 +142,10 @@ class ProvidersPage(QWidget):
         def saved(added: ChainEntry | None) -> None:
             where = f" It is number {len(state.store.chains.get(DEFAULT_TOOL, []))} in the fallback order " \
                     "(Fallback order page)." if added is not None else ""
-            show_plain(self.status_label, f"Saved {draft.provider.display_name}.{where}")
+            failing = [r for r in checked or [] if not r.healthy]
+            now = f" Right now: {status_label(failing[0].status)} — {failing[0].reason} It is kept, to switch back " \
+                  "to once it works." if failing else ""
+            show_plain(self.status_label, f"Saved {draft.provider.display_name}.{where}{now}")
             self.select_name(draft.provider.name)
 
         state.tasks.run(work, on_success=stored, on_failure=self._failed, serial=True, label="store key")

@@ -273,7 +273,9 @@ class CloudPage(WizardPage):
                 self.details.setTitle(choice.provider.display_name)
                 where = ", ".join(f"{e.protocol.value}: {e.base_url}" for e in choice.provider.endpoints)
                 used_by = ", ".join(draft.tools[t].label for t in choice.imported_for if t in draft.tools)
-                self.notes.setText(f"{'Used today by ' + used_by + '. ' if used_by else ''}{where}")
+                key = (f" Its key, taken over from {choice.key_from}, goes to the keychain when you press Finish."
+                       if choice.adopted_key else "")
+                self.notes.setText(f"{'Used today by ' + used_by + '. ' if used_by else ''}{where}.{key}")
             else:
                 assert self.current_id is not None
                 preset = draft.catalog.get(self.current_id)

@@ -31,8 +31,9 @@ from switchover.core.providers import (
     validate_name,
 )
 from switchover.core.store import ChainEntry, Store
-from switchover.core.switching.contract import CurrentChoice
+from switchover.core.switching.contract import CurrentChoice, FoundKey
 from switchover.gateway.settings import SECTION as GATEWAY_SECTION
+from switchover.services.adoption import COMMAND_KEY_TOOLS, adopted_auth, adopted_credential
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
 APP_SECTION = "app"  # the desktop app's settings table (see switchover.ui.settings)
@@ -85,6 +86,14 @@ class Verdict:
         return cls(results[0].status, results[0].reason, models)
 
 
+KEY_PROBLEMS = frozenset({HealthStatus.AUTH_FAILED, HealthStatus.FORBIDDEN})
+
+
+def wrong_key(verdict: Verdict) -> bool:
+    """The key itself is the problem (rejected, lacking permission, or not there): fix it before keeping it."""
+    return verdict.status in KEY_PROBLEMS
+
+
 MISSING_KEY_TITLE = "No key yet"
 
 
@@ -100,6 +109,7 @@ class DetectedTool:
     current: CurrentChoice | None = None
     problem: str | None = None  # e.g. its config does not parse (named file and line)
     present: bool = False  # its binary is on PATH or one of its config files exists (ticked by default)
+    found_key: FoundKey | None = None  # the key it uses now (`Target.current_key`): adopted with its provider
 
     def describe_current(self) -> str:
         if self.problem:
@@ -124,6 +134,13 @@ class ProviderChoice:
     verdict: Verdict | None = None
     verdict_for: tuple[Any, ...] | None = field(default=None, repr=False)  # what the verdict was checked with
     imported_for: tuple[str, ...] = ()  # tools whose current setup this provider is
+    key_from: str = ""  # the key was taken over from a tool ("~/.claude/settings.json env.ANTHROPIC_AUTH_TOKEN")
+    plaintext_in: dict[str, str] = field(default_factory=dict)  # tool -> file holding that key in plaintext
+
+    @property
+    def adopted_key(self) -> bool:
+        """Its key is the one a tool uses today (not typed here): nothing to prove before keeping it."""
+        return bool(self.key_from) and self.key is not None
 
     @property
     def name(self) -> str:
@@ -160,6 +177,9 @@ class SetupPlan:
     start_at_login: bool
     show_tray: bool
     switch_tools: tuple[tuple[str, ChainEntry], ...] = ()  # (tool, where to point it) for "switch now"
+    # (tool, what it uses now): re-pointed at the same provider so the plaintext key in its file becomes the
+    # key command (through the engine: backed up, journaled, undoable)
+    replace_plaintext: tuple[tuple[str, ChainEntry], ...] = ()
     use_gateway: bool = False  # run the gateway in the app; "switch now" points tools at their gateway route
 
     def apply_to(self, store: Store) -> None:
@@ -221,6 +241,8 @@ class SetupDraft:
         self.environ: Mapping[str, str] = environ if environ is not None else {}
         self.keychain_usable: bool | None = None  # None: not known yet
         self.keychain_problem: str | None = None
+        self.stored_keys: set[str] | None = None  # keychain providers whose key is there (None: not looked)
+        self.replace_plaintext = False  # Finish also takes adopted keys out of tool files (command-key tools)
         self.tools: dict[str, DetectedTool] = {}
         self.managed: dict[str, bool] = {}
         self.choices: dict[str, ProviderChoice] = {}
@@ -310,38 +332,64 @@ class SetupDraft:
             return None
         providers = [c.provider for c in self.choices.values()]
         match = provider_at(providers, current.base_url, current.protocol) or provider_at(providers, current.base_url)
+        found = detected.found_key if detected is not None else None
         if match is not None:
             known = match[0]
             if current.model and current.model not in known.models:
                 # Keep the model the tool uses as a choice, without reordering the provider's own list.
                 updated = replace(known, models=(*known.models, current.model))
                 self.choices[known.name].provider = updated
+            self._adopt_key(self.choices[known.name], tool, found)
             return known.name
         try:
-            provider = self.provider_for_current(tool, current)
+            provider, key = self.provider_for_current(tool, current)
         except ValidationError:  # e.g. plain http to a remote host: nothing Switchover would save
             return None
-        self.choices[provider.name] = ProviderChoice(provider, Origin.IMPORTED, imported_for=(tool,))
+        choice = ProviderChoice(provider, Origin.IMPORTED, key=key, imported_for=(tool,))
+        if key is not None and found is not None:
+            choice.key_from = found.where
+            if found.plaintext_in is not None:
+                choice.plaintext_in[tool] = str(found.plaintext_in)
+        self.choices[provider.name] = choice
         return provider.name
 
-    def provider_for_current(self, tool: str, current: CurrentChoice) -> Provider:
+    def _adopt_key(self, choice: ProviderChoice, tool: str, found: FoundKey | None) -> None:
+        """A provider already known (kept from before, or imported for another tool) that has no key yet takes
+        the one this tool uses: without it, switching the tool back would have no key to give it."""
+        value = found.value if found is not None and not found.ours else None
+        if value is None or choice.provider.credential.kind != "keychain" or self.keychain_usable is False:
+            return
+        if choice.key is None and not self.has_stored_key(choice) and found is not None:
+            choice.key, choice.key_from = value, found.where
+        if choice.key == value and found is not None and found.plaintext_in is not None:
+            choice.plaintext_in[tool] = str(found.plaintext_in)
+
+    def provider_for_current(self, tool: str, current: CurrentChoice) -> tuple[Provider, str | None]:
+        """A new provider for what `tool` uses now, with the key it uses (for the keychain) when one is found."""
         assert current.base_url is not None and current.protocol is not None
         taken = self.choices.keys()
         preset = preset_at(self.catalog, current.base_url, current.protocol)
         models = tuple(dict.fromkeys(m for m in (current.model, *(preset.models if preset else ())) if m))
-        if preset is not None:
-            credential = Credential.none() if not preset.needs_key else self._preset_credential(preset)
-            return preset.to_provider(free_name(preset.id, taken), models=models, credential=credential)
         local = is_loopback_url(current.base_url)
+        detected = self.tools.get(tool)
+        found = detected.found_key if detected is not None else None
+        credential, key, _state = adopted_credential(found, local, self.keychain_usable is not False)
+        if preset is not None:
+            if not preset.needs_key:
+                credential, key = Credential.none(), None
+            elif key is None and credential.kind == "keychain":
+                credential = self._preset_credential(preset)
+            return preset.to_provider(free_name(preset.id, taken), models=models, credential=credential), key
         label = self.tools[tool].label if tool in self.tools else tool
-        return Provider(
+        provider = Provider(
             name=free_name(f"{tool}-current", taken),
-            endpoints=(Endpoint.make(current.protocol, current.base_url),),
+            endpoints=(Endpoint.make(current.protocol, current.base_url, adopted_auth(found, local)),),
             models=models,
             small_model=current.small_model,
-            credential=Credential.none() if local else Credential.keychain(),
+            credential=credential,
             label=f"{label}'s current provider",
         )
+        return provider, key
 
     def _preset_credential(self, preset: Preset) -> Credential:
         if preset.key_env and self.environ.get(preset.key_env):
@@ -453,15 +501,21 @@ class SetupDraft:
                        f"these are used: {', '.join(models)}.", listed)
 
     def has_stored_key(self, choice: ProviderChoice) -> bool:
-        """An existing provider whose key is already in the keychain needs no new key to keep working."""
-        return (choice.origin is Origin.EXISTING and choice.provider.credential.kind == "keychain"
-                and choice.key is None)
+        """An existing provider whose key is already in the keychain needs no new key to keep working (when the
+        wizard could look, `stored_keys` says which really have one)."""
+        if choice.origin is not Origin.EXISTING or choice.provider.credential.kind != "keychain" or choice.key:
+            return False
+        return self.stored_keys is None or choice.name in self.stored_keys
 
     def cloud_blockers(self) -> list[str]:
-        """Why the cloud page cannot be left yet: a picked cloud provider not (yet) proven to work."""
+        """Why the cloud page cannot be left yet: a newly typed key that is missing, not checked yet, or rejected.
+
+        A provider that is down for other reasons (blocked in your region, unreachable, out of quota, overloaded)
+        is kept: it is exactly the one to switch back to once it works again, and its state is shown. A key
+        taken over from a tool needs no proof either: the tool uses it today."""
         problems = []
         for choice in self.choices.values():
-            if not choice.picked or (choice.origin is not Origin.CLOUD and choice.key is None):
+            if not choice.picked or (choice.origin is not Origin.CLOUD and choice.key is None) or choice.adopted_key:
                 continue  # only new providers and newly typed keys need proof
             label = choice.provider.display_name
             if choice.provider.credential.kind == "keychain" and not choice.key:
@@ -470,7 +524,7 @@ class SetupDraft:
                 problems.append(f"{label}: no usable keychain; use an environment variable instead.")
             elif not choice.verdict_current:
                 problems.append(f"{label}: not checked yet.")
-            elif choice.verdict is not None and not choice.verdict.ok:
+            elif choice.verdict is not None and wrong_key(choice.verdict):
                 title = choice.verdict.title or statuses.label(choice.verdict.status)
                 problems.append(f"{label}: {title}. {choice.verdict.reason}")
         return problems
@@ -481,11 +535,16 @@ class SetupDraft:
         return [c for c in self.choices.values() if c.picked]
 
     def reachable(self, choice: ProviderChoice) -> bool:
-        """Usable in a chain: proven to work, or not disproven (an existing/imported one not checked yet)."""
+        """Can stand in a chain: not shown to have a wrong or missing key. A provider blocked in your region or
+        down for now stays (failover switches back to it when it works); a new cloud one must have been checked."""
         if not choice.picked:
             return False
-        if choice.origin is Origin.CLOUD:
-            return choice.verified
+        if choice.origin is Origin.CLOUD and not choice.verdict_current and not choice.adopted_key:
+            return False
+        return not (choice.verdict_current and choice.verdict is not None and wrong_key(choice.verdict))
+
+    def works_now(self, choice: ProviderChoice) -> bool:
+        """Known to answer now, or not known to fail (for "switch now": never onto a provider that just failed)."""
         return not (choice.verdict_current and choice.verdict is not None and not choice.verdict.ok)
 
     def candidates(self, tool: str | None) -> list[ChainEntry]:
@@ -581,6 +640,9 @@ class SetupDraft:
         managed = tuple(self.managed_tools)
         unmanaged = tuple(t for t in self.tools if t not in managed)
         switch = tuple((t, e) for t in managed if self.switch_now and (e := self.switch_target(t)) is not None)
+        switched = {t for t, _e in switch}
+        replace_plaintext = tuple((t, e) for t, e in self.plaintext_keys() if self.replace_plaintext and
+                                  t not in switched)
         return SetupPlan(
             providers=tuple(providers),
             keys=keys,
@@ -593,7 +655,21 @@ class SetupDraft:
             show_tray=self.show_tray,
             switch_tools=switch,
             use_gateway=self.use_gateway,
+            replace_plaintext=replace_plaintext,
         )
+
+    def plaintext_keys(self) -> list[tuple[str, ChainEntry]]:
+        """Managed tools whose adopted key sits in plaintext in their own file and that can fetch it by command
+        instead (Claude Code, Codex): (tool, what it uses now)."""
+        found = []
+        for tool in self.managed_tools:
+            entry = self.current_entry(tool)
+            choice = self.choices.get(entry.provider) if entry is not None else None
+            if entry is not None and entry.model and choice is not None and choice.picked and \
+                    tool in choice.plaintext_in and tool in COMMAND_KEY_TOOLS and \
+                    choice.provider.credential.kind == "keychain":
+                found.append((tool, entry))
+        return found
 
     def switch_target(self, tool: str) -> ChainEntry | None:
         """Where "switch now" would point `tool`: the first entry of its chain it can speak, unless that is what
@@ -601,7 +677,8 @@ class SetupDraft:
         protocols = set(self.tools[tool].protocols) if tool in self.tools else set()
         for entry in self.chain(tool):
             choice = self.choices.get(entry.provider)
-            if choice is not None and (not protocols or set(choice.provider.protocols) & protocols):
+            if choice is not None and (not protocols or set(choice.provider.protocols) & protocols) and \
+                    self.works_now(choice):
                 return None if entry == self.current_entry(tool) else entry
         return None
 

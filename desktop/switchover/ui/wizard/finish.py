@@ -50,18 +50,23 @@ class FinishPage(WizardPage):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
-        self.login_box = QCheckBox("Start Switchover when I log in")
+        self.login_box = QCheckBox("Start Switchover when I &log in")
         self.login_box.setObjectName("start_at_login")
-        self.tray_box = QCheckBox("Show the tray icon")
+        self.tray_box = QCheckBox("Show the tra&y icon")
         self.tray_box.setObjectName("show_tray")
-        self.gateway_box = QCheckBox("Route tools through Switchover's gateway (recommended): running sessions keep "
+        self.gateway_box = QCheckBox("Route tools through Switchover's &gateway (recommended): running sessions keep "
                                      "working through an outage, and tools hold no provider key")
         self.gateway_box.setObjectName("use_gateway")
         self.gateway_box.setToolTip("Runs a local gateway in the app (127.0.0.1). “Switch my tools now” then points "
                                     "each tool at its gateway route once; later switches and failover re-route it "
                                     "there without touching its files.")
-        self.switch_box = QCheckBox("Switch my tools now to the first choice of their order")
+        self.switch_box = QCheckBox("&Switch my tools now to the first choice of their order")
         self.switch_box.setObjectName("switch_now")
+        self.plaintext_box = QCheckBox()
+        self.plaintext_box.setObjectName("replace_plaintext")
+        self.plaintext_box.setToolTip("Re-points the tool at the same provider and model through the switching "
+                                      "engine: its file then names `switchover key NAME` instead of the key. Backed "
+                                      "up first; `switchover undo` puts the file back.")
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("switch_preview")
         self.preview.setReadOnly(True)
@@ -81,6 +86,7 @@ class FinishPage(WizardPage):
         layout.addWidget(self.summary)
         layout.addLayout(options)
         layout.addWidget(self.gateway_box)
+        layout.addWidget(self.plaintext_box)
         layout.addWidget(self.switch_box)
         layout.addWidget(self.preview, 2)
         layout.addWidget(self.apply_status)
@@ -88,6 +94,7 @@ class FinishPage(WizardPage):
         self.tray_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "show_tray", on))
         self.switch_box.toggled.connect(self._switch_toggled)
         self.gateway_box.toggled.connect(self._gateway_toggled)
+        self.plaintext_box.toggled.connect(lambda on: setattr(self.wizard_.draft, "replace_plaintext", on))
         self.checking = False
         self.previewing = False
         self.last_previews: list[SwitchPreview] = []
@@ -104,6 +111,13 @@ class FinishPage(WizardPage):
         if not can_switch:
             self.switch_box.setToolTip("The switching engine is not available in this build.")
         self.switch_box.setChecked(draft.switch_now and can_switch)
+        plaintext = draft.plaintext_keys()
+        labels = [draft.tools[t].label for t, _e in plaintext if t in draft.tools]
+        self.plaintext_box.setText(
+            f"Take the &plaintext key out of {' and '.join(labels)}'s settings: "
+            f"{'it fetches' if len(labels) == 1 else 'they fetch'} it from the keychain instead")
+        self.plaintext_box.setVisible(bool(plaintext) and can_switch)
+        self.plaintext_box.setChecked(draft.replace_plaintext and bool(plaintext))
         self.apply_status.clear()
         self._update_summary()
         self.run_checks()

@@ -163,6 +163,16 @@ class WizardServices:
             return False, f"The keychain could not be opened: {type(exc).__name__}: {exc}"
         return status.usable, status.problem
 
+    def stored_keys(self, store: Store) -> set[str] | None:
+        """Which keychain providers really have a key stored (None when the keychain cannot be read)."""
+        try:
+            keychain = self.keychain()
+            return {p.name for p in store.providers.values()
+                    if p.credential.kind == "keychain" and keychain.get(p.name)}
+        except Exception as exc:  # locked or broken: the wizard assumes stored keys are there, as before
+            log.info("cannot list stored keys: %s", exc)
+            return None
+
     def detect_tools(self) -> list[DetectedTool]:
         found = []
         for target in self.targets:
@@ -176,13 +186,15 @@ class WizardServices:
                 present = detection.binary is not None or any(p.exists() for p in detection.config_paths)
             except (SwitchoverError, OSError) as exc:
                 installed, config, problem = False, None, str(exc)
+            found_key = None
             if problem is None:
                 try:
                     current = target.current(self.tool_env)
+                    found_key = target.current_key(self.tool_env) if current is not None else None
                 except Exception as exc:  # one odd file: that tool is "unreadable", the wizard goes on
                     problem = str(exc) if isinstance(exc, SwitchoverError) else f"{type(exc).__name__}: {exc}"
             found.append(DetectedTool(target.id, target.label, target.protocols, installed, config, current,
-                                      problem, present and installed))
+                                      problem, present and installed, found_key))
         return found
 
     def check(self, items: Sequence[tuple[Provider, str | None]], on_result: ResultSink | None = None,
@@ -246,6 +258,16 @@ class WizardServices:
                     notes.append(self.switcher.switch(tool, store.get(entry.provider), _model(store, entry), **via))
                 except SwitchoverError as exc:
                     notes.append(f"{tool}: not switched: {exc}")
+        for tool, entry in plan.replace_plaintext:
+            say(f"Taking the plaintext key out of {tool}'s settings…")
+            assert self.switcher is not None
+            try:
+                store = self.load_store()
+                note = self.switcher.switch(tool, store.get(entry.provider), _model(store, entry))
+                notes.append(f"{note} Its key now comes from the keychain (the plaintext copy is gone from its "
+                             "file; `switchover undo` puts it back).")
+            except SwitchoverError as exc:
+                notes.append(f"{tool}: the plaintext key stays in its file: {exc}")
         return notes
 
 

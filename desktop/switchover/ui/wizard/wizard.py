@@ -88,15 +88,16 @@ class SetupWizard(QWizard):
     def _load(self) -> None:
         services = self.services
 
-        def work(_p: Progress) -> tuple[Store, bool, str | None]:
+        def work(_p: Progress) -> tuple[Store, bool, str | None, set[str] | None]:
             store = services.load_store()
             usable, problem = services.keychain_status()
-            return store, usable, problem
+            return store, usable, problem, services.stored_keys(store) if usable else None
 
-        def done(value: tuple[Store, bool, str | None]) -> None:
-            store, usable, problem = value
+        def done(value: tuple[Store, bool, str | None, set[str] | None]) -> None:
+            store, usable, problem, stored = value
             self.draft = SetupDraft(services.catalog, store, services.environ)
             self.draft.set_keychain(usable, problem)
+            self.draft.stored_keys = stored
             self.rerun = not needs_setup(store)
             self.is_loaded = True
             self.loaded.emit()
