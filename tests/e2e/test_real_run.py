@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -109,9 +110,16 @@ def test_run_goes_through_the_running_gateway_with_its_token_and_direct_bypasses
             assert_turn_served(run, chosen, model, key, "/v1/chat/completions")  # the gateway used the key
             assert other.requests == []
             assert "through the Switchover gateway (route run-copilot" in run.stderr, run.explain()
-        log = run_switchover(["gateway", "log", "--tool", "run-copilot", "--json"])
-        assert log.returncode == 0, log.stderr
-        served_by = [entry.get("provider") for entry in json.loads(log.stdout)]
+        # The gateway writes its log from a background thread in batches (no disk I/O on the request path),
+        # so the newest request reaches the file a moment after the tool has its answer.
+        deadline = time.monotonic() + 15
+        while True:
+            log = run_switchover(["gateway", "log", "--tool", "run-copilot", "--json"])
+            assert log.returncode == 0, log.stderr
+            served_by = [entry.get("provider") for entry in json.loads(log.stdout)]
+            if {"alpha", "bravo"} <= set(served_by) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert "alpha" in served_by and "bravo" in served_by, served_by  # both runs went through the route
         direct = run_command("copilot", [*SWITCHOVER, "run", "--direct", "--provider", "alpha", "--model",
                                          "model-a", "--", *argv], workdir, extra)
