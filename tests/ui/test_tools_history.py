@@ -112,6 +112,21 @@ def test_project_override_is_warned(controller: Any, qtbot: Any, claude_home: Pa
     assert "override" in page.model.index(row, 4).data()
 
 
+def test_a_tool_that_uses_something_else_says_what_and_where(controller: Any, qtbot: Any, claude_home: Path,
+                                                             tmp_path: Path, local_provider: ProviderServer) -> None:
+    """Issue 15: the row shows what Claude Code really uses and which file says so."""
+    project = tmp_path / ".claude" / "settings.json"  # the test's cwd is tmp_path
+    project.parent.mkdir()
+    project.write_text('{"env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}}\n')
+    reload(controller, qtbot)
+    page = controller.open_window("tools").pages["tools"]
+    row = next(r for r in page.model.rows() if r.tool == "claude-code")
+    assert row.base_url == "http://127.0.0.1:9"
+    notes = page.model.notes(row, full=True)
+    assert "⚠ it uses something else: this project's .claude/settings.json sets the endpoint" in notes
+    assert f"({project}: env.ANTHROPIC_BASE_URL)" in notes
+
+
 def test_switch_from_tray_menu(qapp: Any, qtbot: Any, claude_home: Path, local_provider: ProviderServer) -> None:
     from switchover.ui.app import AppController
 

@@ -115,7 +115,8 @@ class ToolsModel(TableModel[ToolRow]):
     def _needs_warning(self, row: ToolRow) -> bool:
         report = self._verdict(row)
         conflicts = self.board.conflicts_for(row.tool) if self.board is not None else []
-        return bool(row.status.existing_overrides or conflicts or (report is not None and not report.ok))
+        overridden = row.status.current is not None and not row.status.current.in_effect
+        return bool(row.status.existing_overrides or conflicts or overridden or (report is not None and not report.ok))
 
     def notes(self, row: ToolRow, full: bool = False) -> str:
         parts = []
@@ -125,7 +126,10 @@ class ToolsModel(TableModel[ToolRow]):
         for conflict in self.board.conflicts_for(row.tool) if self.board is not None else []:
             parts.append(f"⚠ {conflict.advice()}" if full else f"⚠ {conflict.summary()}"
                          + (" overrides it" if conflict.overrides else " is read too"))
-        if row.status.existing_overrides:
+        overrides = row.status.current.overrides if row.status.current is not None else ()
+        if overrides and report is None:  # what the tool ranks above its config (a verdict says it already)
+            parts += [f"⚠ it uses something else: {o.describe()}" if full else f"⚠ {o.reason}" for o in overrides]
+        elif row.status.existing_overrides:
             files = ", ".join(home_relative(p) for p in row.status.existing_overrides)
             parts.append(f"⚠ project or managed settings may override this: {files}")
         if row.via_gateway:
