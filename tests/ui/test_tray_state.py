@@ -137,7 +137,15 @@ def test_a_suggestion_stays_in_the_menu_until_answered(app: Any, qtbot: Any) -> 
     assert not any(t.startswith("Suggested:") for t in top_level(tray.menu))
 
 
-def test_choices_scale_and_say_why_a_provider_cannot_be_used(app: Any, qtbot: Any, monkeypatch: Any) -> None:
+def test_choices_scale_and_say_why_a_provider_cannot_be_used(app: Any, qtbot: Any, monkeypatch: Any,
+                                                            isolated_home: Path) -> None:
+    opencode = isolated_home / ".config" / "opencode" / "opencode.json"  # a tool that speaks chat completions
+    opencode.parent.mkdir(parents=True)
+    chat_url = app.state.store.get("deepseek").endpoints[1].base_url
+    opencode.write_text(json.dumps({"model": "x/deepseek-chat", "provider": {"x": {
+        "npm": "@ai-sdk/openai-compatible", "options": {"baseURL": chat_url}}}}))
+    with qtbot.waitSignal(app.tools.tools_loaded, timeout=10000):
+        app.tools.refresh()
     wait_checked(qtbot, app, "deepseek/anthropic", "openai/openai-responses")
     with qtbot.waitSignal(app.health.check_finished, timeout=15000):
         app.check_now()  # every endpoint, the router's 300 models included

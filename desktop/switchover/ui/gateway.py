@@ -157,8 +157,9 @@ class GatewaySettingsBox(QGroupBox):
     def __init__(self, state: AppState, service: GatewayService | None, parent: QWidget | None = None) -> None:
         super().__init__("Local gateway", parent)
         self.state = state
-        self.enabled_box = QCheckBox("&Run Switchover's gateway in the app (recommended): tools routed through it "
-                                     "keep working through an outage, and need no key of their own")
+        self.enabled_box = QCheckBox("&Run Switchover's gateway in the app (recommended)")
+        self.enabled_box.setToolTip("Tools routed through it keep working through an outage, and need no key of "
+                                    "their own.")
         self.enabled_box.setObjectName("gateway_enabled")
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1024, 65535)

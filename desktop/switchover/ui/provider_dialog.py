@@ -44,6 +44,7 @@ PROTOCOL_LABELS = {
 }
 
 
+NOTES_WIDTH = 430  # the preset notes' width at the dialog's minimum width (560)
 KEY_PROBLEMS = frozenset({HealthStatus.AUTH_FAILED, HealthStatus.FORBIDDEN})
 
 
@@ -110,8 +111,7 @@ class ProviderDialog(QDialog):
         key_box = QGroupBox("API key")
         key_layout = QVBoxLayout(key_box)
         self.credentials = CredentialEditor()
-        self.credentials.set_key_placeholder(
-            "paste the key; leave blank to keep the stored one" if existing else "paste the key")
+        self.credentials.set_key_placeholder("blank: keep the stored key" if existing else "paste the key")
         key_layout.addWidget(self.credentials)
         # The editor's parts, by the names the rest of the dialog (and its tests) use.
         self.cred_keychain = self.credentials.keychain_radio
@@ -169,6 +169,9 @@ class ProviderDialog(QDialog):
         preset_id = self.preset_combo.currentData()
         preset = self._catalog.find(preset_id) if preset_id else None
         self.preset_notes.setText(preset.notes if preset else "")
+        # Wrapped text in a form row gets the height of its first layout; reserve what it needs at the
+        # dialog's narrowest, so a long note is never cut off.
+        self.preset_notes.setMinimumHeight(max(0, self.preset_notes.heightForWidth(NOTES_WIDTH)) if preset else 0)
         self.preset_notes.setVisible(bool(preset and preset.notes))
         if preset is None or self._existing is not None:
             return

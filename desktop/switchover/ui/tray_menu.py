@@ -88,7 +88,7 @@ class ToolMenus:
         for decision in board.pending():
             self._add_suggestion(menu, decision)
         menu.addSeparator()
-        rows = [r for r in controller.tools.rows if r.installed]
+        rows = [r for r in controller.tools.rows if r.installed and r.tool in states]
         if not rows:
             none = menu.addAction("No coding tools found")
             none.setEnabled(False)

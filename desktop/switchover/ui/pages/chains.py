@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +29,7 @@ from switchover.core.failover.settings import DEFAULT_TOOL
 from switchover.core.providers import Protocol, Provider, endpoint_key
 from switchover.core.store import ChainEntry, Store
 from switchover.ui.health_format import status_label, status_tone
-from switchover.ui.kit.palette import colour
+from switchover.ui.kit.palette import Tone, colour, tint
 from switchover.ui.pages.common import page_title
 from switchover.ui.safe_text import show_error, show_plain
 
@@ -60,8 +61,16 @@ class ChainsPage(QWidget):
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setAccessibleName("Fallback order, most preferred first")
+        self.list.setStyleSheet("QListWidget::item { padding: 5px 6px; }")
         self.empty = QLabel(EMPTY)
+        self.empty.setObjectName("empty_state")
         self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setMargin(24)
+        tint(self.empty, Tone.MUTED)
+        self.body = QStackedWidget()
+        self.body.addWidget(self.list)
+        self.body.addWidget(self.empty)
         self.up_button = QPushButton("Move &up")
         self.down_button = QPushButton("Move &down")
         self.remove_button = QPushButton("&Remove")
@@ -84,7 +93,7 @@ class ChainsPage(QWidget):
             side.addWidget(button)
         side.addStretch(1)
         middle = QHBoxLayout()
-        middle.addWidget(self.list, 1)
+        middle.addWidget(self.body, 1)
         middle.addLayout(side)
         add_row = QHBoxLayout()
         add_row.addWidget(add_label)
@@ -96,7 +105,6 @@ class ChainsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.source)
         layout.addLayout(middle, 1)
-        layout.addWidget(self.empty)
         layout.addLayout(add_row)
         layout.addWidget(self.status_label)
 
@@ -154,6 +162,7 @@ class ChainsPage(QWidget):
         own = key == DEFAULT_TOOL or has_own_chain(store, key)
         self.source.setText("" if own else "This tool has no order of its own: it uses the default one below. "
                                            "Changing it here gives the tool its own order.")
+        self.source.setVisible(not own)
         row = self.list.currentRow()
         self._filling = True
         self.list.clear()
@@ -161,7 +170,7 @@ class ChainsPage(QWidget):
             self.list.addItem(self._item(position, entry, store))
         self._filling = False
         self.list.setCurrentRow(min(row, self.list.count() - 1))
-        self.empty.setVisible(self.list.count() == 0)
+        self.body.setCurrentWidget(self.list if self.list.count() else self.empty)
         self._fill_add_choices(store)
         self._update_buttons()
 
@@ -176,13 +185,21 @@ class ChainsPage(QWidget):
         words = status_label(result.status) if result else "Not checked"
         if protocol is None:
             words = "no API the tool speaks"
+        in_use = self.in_use()
+        used = " · in use now" if (entry.provider, entry.model or provider.default_model) in in_use else ""
         item = QListWidgetItem(f"{position}. {provider.display_name} · {entry.model or provider.default_model} — "
-                               f"{words}")
+                               f"{words}{used}")
         item.setData(ENTRY_ROLE, entry)
         if result is not None:
             item.setForeground(colour(status_tone(result.status)))
             item.setToolTip(result.reason)
         return item
+
+    def in_use(self) -> set[tuple[str, str | None]]:
+        """(provider, model) the chosen tool uses now (every tool's, for the default order)."""
+        key = self.chain_key()
+        return {(r.provider.name, r.model) for r in self.tools.rows if r.installed and r.provider is not None
+                and (key in (DEFAULT_TOOL, r.tool))}
 
     def _fill_add_choices(self, store: Store) -> None:
         chosen = self.add_combo.currentData()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QWidget
 
 from switchover.ui.kit.palette import Tone, css, tint
@@ -40,6 +40,25 @@ def wrap_column(view: QTableView, column: int) -> None:
     header = view.horizontalHeader()
     header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     header.sectionResized.connect(lambda *_a: view.resizeRowsToContents())
+    view.verticalHeader().setMinimumSectionSize(view.fontMetrics().height() + 10)  # one-line rows keep air
+    view.viewport().installEventFilter(_RowFitter(view))  # the first layout stretches without sectionResized
+
+
+class _RowFitter(QObject):
+    """Fits row heights again once the view has its real width (shown, or resized by the window)."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.viewport = view.viewport()  # kept: no call into the view while Qt tears it down
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(view.resizeRowsToContents)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.timer.start()
+        return False
 
 
 class TableOrEmpty(QStackedWidget):

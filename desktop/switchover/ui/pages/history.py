@@ -116,7 +116,7 @@ class HistoryPage(QWidget):
         layout.addWidget(page_title("History", "Switches, undos and failover decisions, with the evidence "
                                     "(hover a row)."))
         self.body = TableOrEmpty(self.table, NO_HISTORY)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(self.body, 2)  # the page's own table gets most of the height
         layout.addLayout(row)
         from switchover.ui.gateway import GatewayRequestsBox  # a self-contained box (ui/gateway.py)
 

@@ -99,12 +99,12 @@ class SettingsPage(QWidget):
         from switchover.ui.balance import BalanceSettingsBox  # a self-contained box (ui/balance.py)
 
         self.balance_box = BalanceSettingsBox(state, self)
-        self.balance_box.setMaximumWidth(620)
+        self.balance_box.setMaximumWidth(860)  # its check boxes are one line each: room for them
         layout.addWidget(self.balance_box)
         from switchover.ui.gateway import GatewaySettingsBox  # a self-contained box (ui/gateway.py)
 
         self.gateway_box = GatewaySettingsBox(state, gateway, self)
-        self.gateway_box.setMaximumWidth(620)
+        self.gateway_box.setMaximumWidth(860)
         layout.addWidget(self.gateway_box)
         layout.addStretch(1)
         layout.addLayout(row)

@@ -26,7 +26,7 @@ from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name
 from switchover.ui.kit.credentials import CredentialEditor, CredentialSource
 from switchover.ui.kit.palette import Tone, span, tint
-from switchover.ui.safe_text import error_html, html_lines, show_plain
+from switchover.ui.safe_text import error_html, html_lines, show_html, show_plain
 from switchover.ui.wizard.common import WizardPage, help_label, verdict_html
 from switchover.ui.wizard.draft import KeySource, Origin, ProviderChoice, Verdict
 
@@ -426,7 +426,7 @@ class CloudPage(WizardPage):
 
     def _update_blockers(self) -> None:
         problems = self.wizard_.draft.cloud_blockers()
-        self.blockers.setText(html_lines(problems))
+        show_html(self.blockers, html_lines(problems))  # escaped pieces: always rich text, even one line
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

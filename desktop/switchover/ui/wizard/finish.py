@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from switchover.core.health.results import HealthResult, HealthStatus
 from switchover.ui.health_format import latency_text, status_colour
-from switchover.ui.safe_text import error_html, html_lines, tooltip
+from switchover.ui.safe_text import error_html, html_lines, show_html, tooltip
 from switchover.ui.taskman import Progress
 from switchover.ui.wizard.common import WizardPage, busy_bar, status_text
 from switchover.ui.wizard.draft import Verdict
@@ -188,7 +188,7 @@ class FinishPage(WizardPage):
         elif active:
             healthy = [c for c in active if c.name in self.final_verdicts and self.final_verdicts[c.name].ok]
             lines.append(f"{len(healthy)} of {len(active)} providers work right now.")
-        self.summary.setText(html_lines(lines))
+        show_html(self.summary, html_lines(lines))  # escaped pieces: rich text even when one line
 
     # ------------------------------------------------------------ switch now
 
