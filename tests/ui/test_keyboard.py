@@ -166,3 +166,17 @@ def test_wizard_focus_walk_on_every_page(qtbot: Any, tasks: Any, isolated_home: 
             wizard.cloud_page.select("deepseek", False)
         go_next(qtbot, wizard)
     wizard.reject()
+
+
+def test_other_models_dialog_focus_walk_and_keys(qtbot: Any) -> None:
+    from switchover.ui.model_picker import ModelPicker
+
+    picker = ModelPicker("Router: other models", [f"vendor/model-{i}" for i in range(50)], "vendor/model-7")
+    qtbot.addWidget(picker)
+    walked = walk_dialog(qtbot, picker)
+    assert picker.list in walked  # from the search box (where the walk starts) through the list to the buttons
+    picker.search.setFocus()
+    qtbot.keyClicks(picker.search, "model-4")
+    assert picker.chosen() == "vendor/model-4"  # the first match is selected as you type
+    with qtbot.waitSignal(picker.accepted, timeout=2000):
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)  # Enter picks it
