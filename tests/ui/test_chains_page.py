@@ -30,8 +30,11 @@ def test_view_reorder_add_remove_and_per_tool_orders(controller: Any, qtbot: Any
         claude = isolated_home / ".claude" / "settings.json"
         claude.parent.mkdir()
         claude.write_text(json.dumps({"env": {"ANTHROPIC_BASE_URL": up.url}}))
-        with qtbot.waitSignal(controller.tools.tools_loaded, timeout=10000):
+        # The store first, then the tools read with it (a tools_loaded from the app's start may still arrive).
+        with qtbot.waitSignal(controller.state.store_changed, timeout=10000):
             controller.state.reload()
+        with qtbot.waitSignal(controller.tools.tools_loaded, timeout=10000):
+            pass
         with qtbot.waitSignal(controller.health.check_finished, timeout=15000):
             controller.health.check_now()
         page = controller.open_window("chains").pages["chains"]

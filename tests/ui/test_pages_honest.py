@@ -42,8 +42,10 @@ def test_tools_page_states_and_notes_in_full_and_undo_clears_the_status(
         settings.parent.mkdir()
         settings.write_text(json.dumps({"env": {"ANTHROPIC_BASE_URL": blocked.url, "ANTHROPIC_MODEL": "m0"}}))
         (isolated_home / ".bashrc").write_text("# keys\nexport ANTHROPIC_API_KEY=sk-exported-0123456789abcdef\n")
-        with qtbot.waitSignal(controller.tools.tools_loaded, timeout=10000):
+        with qtbot.waitSignal(controller.state.store_changed, timeout=10000):
             controller.state.reload()
+        with qtbot.waitSignal(controller.tools.tools_loaded, timeout=10000):
+            pass  # the tools read with this store (one from the app's start may arrive first otherwise)
         window = controller.open_window("tools")
         window.resize(980, 620)
         page = window.pages["tools"]

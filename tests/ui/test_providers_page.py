@@ -28,9 +28,14 @@ def keyring_entries() -> dict[str, str]:
 
 def open_add_dialog(page: ProvidersPage, qtbot: Any) -> ProviderDialog:
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
-    dialog = page.findChild(ProviderDialog)
-    assert dialog is not None and dialog.isVisible()
-    return dialog
+    return open_dialog(page)
+
+
+def open_dialog(page: ProvidersPage) -> ProviderDialog:
+    """The one dialog on screen: a closed one may linger until Qt's deferred delete runs."""
+    shown = [d for d in page.findChildren(ProviderDialog) if d.isVisible()]
+    assert len(shown) == 1, shown
+    return shown[0]
 
 
 def click_save(dialog: ProviderDialog, qtbot: Any) -> None:
@@ -119,8 +124,8 @@ def test_edit_keeps_key_and_remove_deletes_it(controller: Any, qtbot: Any, accep
 
     page.select_name("openai")
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
-    edit = page.findChild(ProviderDialog)
-    assert edit is not None and edit.name_edit.isReadOnly()
+    edit = open_dialog(page)
+    assert edit.name_edit.isReadOnly()
     edit.models_edit.setText("gpt-5.1")
     point_at_loopback(edit, accepting)
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
