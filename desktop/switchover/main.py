@@ -51,6 +51,11 @@ def display_problem(environ: Mapping[str, str], platform: str = sys.platform,
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # before any import: scripts, packagers and tools' probes call it
+        from switchover import __version__
+
+        print(f"switchover {__version__}")
+        return 0
     if wants_app(args):
         frozen = getattr(sys, "frozen", False)  # a bundle carries its own Qt libraries: only the display counts
         problem = display_problem(os.environ, loads=(lambda _lib: True) if frozen else _loads)

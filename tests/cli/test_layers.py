@@ -92,14 +92,50 @@ def test_command_table_matches_what_modules_register() -> None:
         assert command in alone._subparsers._group_actions[0].choices, module  # type: ignore[union-attr]
 
 
-def test_key_helper_path_stays_light() -> None:
+# What the light paths must never load: the HTTP stack, Qt, the engine and its config formats, keyring's
+# backend discovery, the failover monitor, the targets (issue 16: `--version` imported every command module).
+HEAVY = ("httpx", "aiohttp", "PySide6", "keyring", "tomlkit", "ruamel", "switchover.targets", "switchover.gateway",
+         "switchover.core.failover", "switchover.core.switching.engine", "switchover.core.formats",
+         "switchover.core.health.runner", "switchover.core.balance")
+
+
+def _heavy_after(statement: str, env: dict[str, str] | None = None, heavy: tuple[str, ...] = HEAVY) -> str:
     probe = (
         "import sys\n"
-        "from switchover.cli.main import run_cli\n"
-        "run_cli(['key', 'nobody'])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'PySide6')"
-        " or m.startswith(('switchover.targets', 'switchover.core.failover', 'switchover.core.health')))\n"
+        f"{statement}\n"
+        f"heavy = sorted(m for m in sys.modules if m.startswith({heavy!r}))\n"
         "print('HEAVY:', heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60)
-    assert "HEAVY: []" in result.stdout, result.stdout + result.stderr
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60,
+                            env=env)
+    assert "HEAVY:" in result.stdout, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_key_helper_path_stays_light() -> None:
+    assert "HEAVY: []" in _heavy_after("from switchover.cli.main import run_cli\nrun_cli(['key', 'nobody'])")
+
+
+def test_key_from_an_environment_variable_never_asks_keyring(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "SWITCHOVER_CONFIG_DIR": str(tmp_path), "LIGHT_KEY": "sk-light-0123456789abcdef"}
+    (tmp_path / "switchover.toml").write_text(
+        'schema_version = 1\n[providers.envy]\ncredential = "env:LIGHT_KEY"\nmodels = ["m"]\n'
+        '[providers.envy.endpoints]\nopenai-chat = "http://127.0.0.1:9/v1"\n')
+    out = _heavy_after("from switchover.main import main\nmain(['key', 'envy'])", env)
+    assert "sk-light-0123456789abcdef" in out and "HEAVY: []" in out
+
+
+def test_version_imports_nothing_but_the_entry_point() -> None:
+    out = _heavy_after("from switchover.main import main\nmain(['--version'])\n"
+                       "print('MODULES:', sorted(m for m in sys.modules if m.startswith('switchover')))")
+    assert "MODULES: ['switchover', 'switchover.main']" in out, out
+
+
+def test_help_loads_the_commands_but_not_what_they_run() -> None:
+    # Registering needs each command's choices (failover modes, balance units): those small modules may load.
+    allowed = ("switchover.core.failover", "switchover.core.balance")
+    out = _heavy_after("from switchover.cli.main import run_cli\ntry:\n    run_cli(['--help'])\n"
+                       "except SystemExit:\n    pass", heavy=tuple(h for h in HEAVY if h not in allowed))
+    assert "HEAVY: []" in out, out

@@ -126,9 +126,9 @@ def test_a_region_block_mid_session_is_served_by_the_fallback(world: tuple[Stand
         answers = [ask(port, token) for _ in range(3)]
     assert [a.json()["content"][0]["text"] for a in answers] == [bravo.reply] * 3
     assert len(alpha.model_requests()) == 2  # one failure, then the breaker skips alpha
-    history = paths.data_dir() / "health"
-    evidence = [json.loads(f.read_text()) for f in history.glob("alpha__anthropic.json")]
-    statuses = [r["status"] for doc in evidence for r in doc["results"]]
+    from switchover.core.health.history import HealthHistory
+
+    statuses = [r.status.value for r in HealthHistory(paths.data_dir() / "health").results("alpha/anthropic")]
     assert "region_blocked" in statuses  # the request outcome is health evidence, in the same history
 
 

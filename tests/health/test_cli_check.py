@@ -114,3 +114,11 @@ def test_discover_json_finds_a_server_on_an_extra_port(cli: Any, provider_server
                      "preset": "ollama"}]
     text = cli(["discover", "--port", str(server.port)])
     assert "Ollama (local)" in text.stdout and f"--ollama-url http://127.0.0.1:{server.port}" in text.stdout
+
+
+def test_check_max_parallel_is_bounded_and_used(cli: Any, two_providers: Any) -> None:
+    run = cli(["check", "--json", "--max-parallel", "1"])
+    assert sorted(r["status"] for r in json.loads(run.stdout)) == ["ok", "region_blocked"]
+    for bad in ("0", "1001", "many"):
+        refused = cli(["check", "--max-parallel", bad])
+        assert refused.returncode == 2 and "must be a whole number from 1 to 1000" in refused.stderr

@@ -127,3 +127,16 @@ def test_startup_check_is_immediate_when_failover_is_off(
         controller.state.reload()
     assert len(finished.args[0]) == 3
     assert counts(servers) == {"primary": 1, "backup": 1, "spare": 1}
+
+
+def test_checks_at_once_is_a_setting_the_app_checks_with(controller: Any, qtbot: Any) -> None:
+    """Issue 16: `max_parallel` could not be set; the Settings page saves it and the app's checks use it."""
+    from switchover.core.store import load_store
+
+    page = controller.open_window("settings").pages["settings"]
+    assert page.parallel_spin.value() == 256 and page.parallel_spin.maximum() == 1000
+    page.parallel_spin.setValue(12)
+    with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
+        page.save_button.click()
+    assert load_store().sections["app"]["max_parallel"] == 12
+    assert controller.health.options_factory().max_parallel == 12

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from switchover.core.catalog import Catalog, default_catalog
 from switchover.core.secrets import Keychain, redact
 from switchover.core.store import Store, load_store
 from switchover.core.terminal import json_text, terminal_safe
 from switchover.services.keys import KeySource
+
+if TYPE_CHECKING:
+    from switchover.core.catalog import Catalog
 
 
 @dataclass
@@ -43,6 +45,8 @@ class CliContext:
         return self._store
 
     def catalog(self) -> Catalog:
+        from switchover.core.catalog import default_catalog
+
         return default_catalog()
 
     def keychain(self) -> Keychain:

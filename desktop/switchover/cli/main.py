@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from switchover import __version__
-from switchover.cli.context import CliContext
 from switchover.cli.help import SuggestingParser, decorate
 from switchover.core.errors import SwitchoverError
-from switchover.core.fileio import describe_os_error
-from switchover.core.logs import setup_logging
-from switchover.core.secrets import redact
+
+if TYPE_CHECKING:
+    from switchover.cli.context import CliContext
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,8 @@ COMMAND_MODULES = {
 
 
 def _command_modules() -> list[str]:
+    import pkgutil
+
     import switchover.cli.commands as package
 
     found = [info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_")]
@@ -80,8 +81,16 @@ def build_parser(only_for: str | None = None) -> argparse.ArgumentParser:
 
 
 def run_cli(argv: Sequence[str], ctx: CliContext | None = None) -> int:
-    ctx = ctx or CliContext()
     argv = list(argv)
+    if argv == ["--version"]:  # answered before anything is imported: scripts and packagers call it
+        ((ctx.stdout if ctx else None) or sys.stdout).write(f"switchover {__version__}\n")
+        return 0
+    from switchover.cli.context import CliContext
+    from switchover.core.fileio import describe_os_error
+    from switchover.core.logs import setup_logging
+    from switchover.core.secrets import redact
+
+    ctx = ctx or CliContext()
     parser = build_parser(only_for=argv[0] if argv and "-h" not in argv and "--help" not in argv else None)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

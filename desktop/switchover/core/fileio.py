@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from switchover.core.paths import make_private_dirs
@@ -52,37 +51,44 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None, *, private: bool = False) -> Path:
+def atomic_write(path: Path, data: bytes, mode: int | None = None, *, private: bool = False,
+                 durable: bool = True) -> Path:
     """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync the directory.
 
     The existing file's permission bits are kept; `mode` applies only to a new file (default 0o600 would be
     surprising for configs the user created, so new files get 0o644 unless told otherwise). `private` (the
     data holds a plaintext key) makes the file 0600 whatever it was: a key never sits in a file others can
     read. Missing folders are created 0700. Returns the real path written (symlinks are followed).
+
+    `durable=False` skips the fsyncs: readers still see the old file or the new one, but a power cut may lose
+    the write. Only for files that are a convenience (the health history), never for the user's configs.
     """
     target = resolve_target(path)
     try:
-        return _atomic_write(target, data, mode, private)
+        return _atomic_write(target, data, mode, private, durable)
     except OSError as exc:  # name the file the user knows, not our temp file (or none: a failed write())
         if exc.filename == str(target):
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
 
-def _atomic_write(target: Path, data: bytes, mode: int | None, private: bool) -> Path:
+def _atomic_write(target: Path, data: bytes, mode: int | None, private: bool, durable: bool = True) -> Path:
     directory = target.parent
     make_private_dirs(directory)
     try:
         keep_mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         keep_mode = None
+    import tempfile  # writers only
+
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         final_mode = keep_mode if keep_mode is not None else (mode if mode is not None else 0o644)
         if private:
             final_mode = 0o600
@@ -92,7 +98,8 @@ def _atomic_write(target: Path, data: bytes, mode: int | None, private: bool) ->
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
     return target
 
 

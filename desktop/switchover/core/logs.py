@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import logging.handlers
+from pathlib import Path
 
 from switchover.core import paths
 from switchover.core.secrets import redact
@@ -27,13 +27,39 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A log that cannot be written (disk full, `ulimit -f`, a read-only folder) is given up quietly: logging
-    is never a reason for a command to print a traceback or fail."""
+def _quiet_rotating_file(path: Path) -> logging.Handler:
+    import logging.handlers
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: ARG002 - the handler's signature
-        with contextlib.suppress(Exception):
-            self.close()
+    class QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        """A log that cannot be written (disk full, `ulimit -f`, a read-only folder) is given up quietly:
+        logging is never a reason for a command to print a traceback or fail."""
+
+        def handleError(self, record: logging.LogRecord) -> None:  # noqa: ARG002 - the handler's signature
+            with contextlib.suppress(Exception):
+                self.close()
+
+    return QuietRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True)
+
+
+class _LogFile(logging.Handler):
+    """The rotating log file, opened (and `logging.handlers` imported) only when something is logged: most
+    commands log nothing, and `switchover key` runs every time a tool wants its key."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            self._file = _quiet_rotating_file(self.path)
+            self._file.setFormatter(self.formatter or logging.Formatter())
+        self._file.handle(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
 
 
 def setup_logging(level: int = logging.INFO) -> None:
@@ -50,9 +76,7 @@ def setup_logging(level: int = logging.INFO) -> None:
         paths.ensure_private_dir(directory)
     except OSError:  # no log folder (read-only home, permissions): run without a log file
         return
-    handler = _QuietRotatingFileHandler(
-        directory / "switchover.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True
-    )
+    handler = _LogFile(directory / "switchover.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.setLevel(level)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 _APP = "switchover"
 
 
@@ -19,6 +17,8 @@ def config_dir() -> Path:
     override = os.environ.get("SWITCHOVER_CONFIG_DIR")
     if override:
         return Path(override)
+    import platformdirs  # imported only when no override names the folder
+
     return Path(platformdirs.user_config_dir(_APP, appauthor=False, roaming=True))
 
 
@@ -27,6 +27,8 @@ def data_dir() -> Path:
     override = os.environ.get("SWITCHOVER_DATA_DIR")
     if override:
         return Path(override)
+    import platformdirs  # imported only when no override names the folder
+
     return Path(platformdirs.user_data_dir(_APP, appauthor=False))
 
 
@@ -35,6 +37,8 @@ def state_dir() -> Path:
     override = os.environ.get("SWITCHOVER_DATA_DIR")
     if override:
         return Path(override) / "state"
+    import platformdirs  # imported only when no override names the folder
+
     return Path(platformdirs.user_state_dir(_APP, appauthor=False))
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from switchover.core import paths, validation
 from switchover.core.errors import ConfigFileError, UnknownProviderError, ValidationError
 from switchover.core.fileio import atomic_write_text
@@ -196,6 +194,8 @@ def parse_store(text: str, path: Path) -> Store:
 
 
 def _provider_table(provider: Provider) -> Any:
+    import tomlkit
+
     table = tomlkit.table()
     if provider.label:
         table["label"] = provider.label
@@ -222,6 +222,8 @@ def _provider_table(provider: Provider) -> Any:
 
 
 def render_store(store: Store) -> str:
+    import tomlkit  # only writers pay for it: reading the store is tomllib (`switchover key` stays light)
+
     doc = tomlkit.document()
     for line in _HEADER.splitlines():
         doc.add(tomlkit.comment(line))

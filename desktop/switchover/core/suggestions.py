@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def closest(word: str, options: Iterable[str], count: int = 1) -> list[str]:
     """The options nearest to `word` (case-insensitive; a prefix counts), best first."""
+    import difflib  # only when a name was mistyped: every CLI command loads this module
+
     options = list(dict.fromkeys(options))
     lowered = {o.lower(): o for o in options}
     found = difflib.get_close_matches(word.lower(), list(lowered), n=count, cutoff=0.6)

@@ -48,17 +48,14 @@ def stale_endpoints(keys: Iterable[str], checked_at: dict[str, float], max_age_s
 
 
 def _fresh_in_history(history: HealthHistory, keys: set[str], max_age_s: float) -> dict[str, HealthResult]:
-    """Endpoints another process checked recently, with that result, from the shared health history."""
+    """Endpoints another process checked recently, with that result, from the shared history's index."""
     now = time.time()
-    fresh = {}
-    for key in keys:
-        try:
-            results = history.results(key)
-        except (OSError, SwitchoverError):
-            continue
-        if results and now - results[-1].checked_at <= max_age_s * FRESH_SLACK:
-            fresh[key] = results[-1]
-    return fresh
+    try:
+        latest = history.latest()
+    except (OSError, SwitchoverError):
+        return {}
+    return {key: latest[key] for key in keys
+            if key in latest and now - latest[key].checked_at <= max_age_s * FRESH_SLACK}
 
 
 class HealthMonitor(QObject):
@@ -94,7 +91,8 @@ class HealthMonitor(QObject):
     def _default_options(self) -> CheckOptions:
         from switchover.core.health.runner import CheckOptions
 
-        return CheckOptions(slow_ms=float(self.state.settings.slow_threshold_ms))
+        settings = self.state.settings
+        return CheckOptions(slow_ms=float(settings.slow_threshold_ms), max_parallel=settings.max_parallel)
 
     def _settings_changed(self) -> None:
         interval = self.state.settings.check_interval_s

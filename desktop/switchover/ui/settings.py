@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from switchover.core.failover.settings import Mode
+from switchover.core.health.parallel import DEFAULT_MAX_PARALLEL, MAX_PARALLEL_RANGE
 from switchover.core.store import Store
 
 SECTION = "app"
@@ -25,6 +26,7 @@ class AppSettings:
     deep_checks: bool = False  # 1-token completions prove quota but cost tokens
     start_at_login: bool = False
     show_tray: bool = True  # set by the setup wizard; without a tray the window opens at start
+    max_parallel: int = DEFAULT_MAX_PARALLEL  # checks in flight at once (MAX_PARALLEL_RANGE)
 
     @classmethod
     def from_store(cls, store: Store) -> AppSettings:
@@ -40,6 +42,9 @@ class AppSettings:
             settings.start_at_login = raw["start_at_login"]
         if isinstance(raw.get("show_tray"), bool):
             settings.show_tray = raw["show_tray"]
+        low, high = MAX_PARALLEL_RANGE
+        if isinstance(raw.get("max_parallel"), int) and low <= raw["max_parallel"] <= high:
+            settings.max_parallel = raw["max_parallel"]
         return settings
 
     def write_to(self, store: Store) -> None:

@@ -7,15 +7,13 @@ import logging
 from typing import Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
-from switchover.core.catalog import default_catalog
+from switchover.core.errors import ValidationError
 from switchover.core.health import statuses
-from switchover.core.health.discovery import default_ports, discover_local_sync
-from switchover.core.health.history import HealthHistory
-from switchover.core.health.http import HttpLimits
+from switchover.core.health.parallel import DEFAULT_MAX_PARALLEL, MAX_PARALLEL_RANGE, max_parallel
 from switchover.core.health.results import HealthResult, Tier
-from switchover.core.health.runner import CheckOptions
 from switchover.core.providers import Protocol
-from switchover.services.probes import build_probes, first_endpoints, sweep
+
+# The HTTP stack, the history and the catalog are imported by the handlers: `switchover --help` stays light.
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +43,9 @@ def register(subparsers: Any) -> None:
                        help="give up on an endpoint after S seconds (default 15)")
     check.add_argument("--slow-ms", type=float, default=4000.0, metavar="MS",
                        help="report answers slower than this as slow (default 4000)")
+    check.add_argument("--max-parallel", type=_max_parallel, default=DEFAULT_MAX_PARALLEL, metavar="N",
+                       help=f"check at most N endpoints at once ({MAX_PARALLEL_RANGE[0]}-{MAX_PARALLEL_RANGE[1]}, "
+                       f"default {DEFAULT_MAX_PARALLEL})")
     add_json_flag(check)
     check.set_defaults(handler=run_check)
 
@@ -55,7 +56,20 @@ def register(subparsers: Any) -> None:
     discover.set_defaults(handler=run_discover)
 
 
+def _max_parallel(text: str) -> int:
+    try:
+        return max_parallel(int(text), "--max-parallel")
+    except (ValueError, ValidationError):
+        low, high = MAX_PARALLEL_RANGE
+        raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}") from None
+
+
 def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.core.health.history import HealthHistory
+    from switchover.core.health.http import HttpLimits
+    from switchover.core.health.runner import CheckOptions
+    from switchover.services.probes import build_probes, first_endpoints, sweep
+
     store = ctx.store()
     providers = [store.get(name) for name in args.names] if args.names else list(store.providers.values())
     if not providers:
@@ -70,7 +84,8 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.warn("deep checks send a 1-token request to each provider's model; this costs a few tokens")
     timeout = float(args.timeout)
     limits = HttpLimits(connect_timeout_s=min(5.0, timeout), read_timeout_s=timeout, total_timeout_s=timeout)
-    results = sweep(probes, tier, CheckOptions(limits=limits, slow_ms=args.slow_ms), history=HealthHistory(),
+    options = CheckOptions(limits=limits, slow_ms=args.slow_ms, max_parallel=args.max_parallel)
+    results = sweep(probes, tier, options, history=HealthHistory(),
                     on_history_error=lambda exc: ctx.warn(f"could not save the check history: {exc}"))
     if args.json:
         ctx.emit_json([r.to_json() for r in results])
@@ -95,6 +110,8 @@ def _print_table(results: list[HealthResult], ctx: CliContext) -> None:
 
 
 def run_discover(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.core.health.discovery import default_ports, discover_local_sync
+
     servers = discover_local_sync(extra_ports=args.port)
     if args.json:
         ctx.emit_json([{**s.to_json(), "preset": s.to_provider().preset} for s in servers])
@@ -133,5 +150,7 @@ _URL_FLAG = {
 
 
 def _default_port(preset_id: str) -> int | None:
+    from switchover.core.catalog import default_catalog
+
     preset = default_catalog().find(preset_id)
     return preset.default_port if preset else None

@@ -7,14 +7,12 @@ import signal
 import time
 from dataclasses import replace
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.chains import chain_for, has_own_chain, parse_chain, with_default_models
 from switchover.core.failover.decisions import Action, Decision, DecisionKind, DecisionLog
-from switchover.core.failover.monitor import FailoverStatus
-from switchover.core.failover.policy import health_phrase
 from switchover.core.failover.settings import (
     DEFAULT_TOOL,
     FailoverSettings,
@@ -26,8 +24,10 @@ from switchover.core.failover.settings import (
 from switchover.core.health.results import Tier
 from switchover.core.store import edit_store
 from switchover.core.terminal import json_text
-from switchover.services.failover import build_monitor
 from switchover.services.switching import all_targets, get_target
+
+if TYPE_CHECKING:  # the monitor, its checks and policy are imported by the handlers (`--help` stays light)
+    from switchover.core.failover.monitor import FailoverStatus
 
 
 def register(subparsers: Any) -> None:
@@ -208,6 +208,8 @@ def _print_decision(ctx: CliContext, decision: Decision, as_json: bool) -> None:
 def run_watch(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.interval is not None and not 0.05 <= args.interval <= 86400:
         raise ValidationError("--interval must be between 0.05 and 86400 seconds")
+    from switchover.services.failover import build_monitor
+
     monitor = build_monitor(mode=Mode(args.mode) if args.mode else None, interval_s=args.interval)
     monitor.add_observer(lambda decision: _print_decision(ctx, decision, args.json))
     monitor.add_problem_observer(
@@ -261,6 +263,9 @@ def run_failover(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.history is not None:
         return _show_history(args, ctx)
     only = [args.tool] if args.tool else None
+    from switchover.core.failover.policy import health_phrase
+    from switchover.services.failover import build_monitor
+
     monitor = build_monitor(mode=Mode.AUTO, one_shot=True, only_tools=only)
     decisions = monitor.tick()
     rows = monitor.status()
@@ -285,6 +290,8 @@ def run_failover(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _show_history(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.core.failover.policy import health_phrase
+
     decisions = DecisionLog().recent(limit=args.history, tool=args.tool)
     if args.json:
         ctx.emit_json([d.to_json() for d in decisions])

@@ -7,15 +7,17 @@ import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
-from switchover.core.catalog import Preset
 from switchover.core.errors import ValidationError
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, validate_name, validate_url
 from switchover.core.secrets import KeychainError
 from switchover.core.store import edit_store
-from switchover.core.switching.usage import ToolUse, provider_usage, stranded_by
+
+if TYPE_CHECKING:  # the catalog and the engine are imported by the handlers that use them (`--help` stays light)
+    from switchover.core.catalog import Preset
+    from switchover.core.switching.usage import ToolUse
 
 _URL_FLAGS = {
     "anthropic_url": Protocol.ANTHROPIC,
@@ -224,6 +226,7 @@ def run_add(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _stranded_tools(old: Provider, new: Provider, force: bool) -> tuple[ToolUse, ...]:
     """Tools pointed at a URL of `old` that `new` drops: refused without --force (issue 12, finding 6)."""
+    from switchover.core.switching.usage import provider_usage, stranded_by
     from switchover.services.switching import make_engine
 
     stranded = stranded_by(new, provider_usage(make_engine(), old))
@@ -319,6 +322,7 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_remove(args: argparse.Namespace, ctx: CliContext) -> int:
+    from switchover.core.switching.usage import provider_usage
     from switchover.services.switching import make_engine
 
     with edit_store() as store:

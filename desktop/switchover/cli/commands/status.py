@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from switchover import __version__
 from switchover.cli.context import CliContext, add_json_flag
 from switchover.core import paths
 from switchover.core.health import statuses
-from switchover.core.health.history import HealthHistory
-from switchover.core.health.results import HealthStatus
-from switchover.core.providers import Provider
+from switchover.core.health.history import DAY_S, HealthHistory
+from switchover.core.health.results import HealthResult, HealthStatus
+from switchover.core.providers import Provider, split_endpoint_key
 from switchover.core.terminal import terminal_safe
 
 
@@ -21,21 +22,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_status)
 
 
-def _last_health(history: HealthHistory, provider: str) -> list[dict[str, Any]]:
-    """The newest recorded check of each of the provider's endpoints (no network: status stays instant)."""
-    found = []
-    for endpoint in history.endpoints():
-        if endpoint.split("/", 1)[0] != provider:
+def _last_health(latest: dict[str, HealthResult]) -> dict[str, list[dict[str, Any]]]:
+    """Per provider, the newest recorded check of each endpoint within a day (no network: status stays instant).
+
+    `latest` comes from the history's index: one file for every provider, so status is linear in providers."""
+    now = time.time()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for endpoint, last in latest.items():
+        if now - last.checked_at > DAY_S:
             continue
-        last = history.summary(endpoint).last
-        if last is not None:
-            found.append({
-                "protocol": last.protocol,
-                "status": last.status.value,
-                "reason": last.reason,
-                "latency_ms": last.latency_ms,
-                "checked_at": last.checked_at,
-            })
+        found.setdefault(split_endpoint_key(endpoint)[0], []).append({
+            "protocol": last.protocol,
+            "status": last.status.value,
+            "reason": last.reason,
+            "latency_ms": last.latency_ms,
+            "checked_at": last.checked_at,
+        })
     return found
 
 
@@ -72,10 +74,27 @@ def conflict_json(conflict: Any) -> dict[str, Any]:
             "advice": conflict.advice()}
 
 
+def _keychain(ctx: CliContext, providers: list[Provider]) -> dict[str, Any]:
+    """The keychain's state. Asking it costs keyring's backend discovery (and a D-Bus round trip): skipped
+    when every configured provider takes its key from an environment variable or needs none."""
+    if providers and not any(p.credential.kind == "keychain" for p in providers):
+        return {"backend": None, "usable": None, "is_system": None, "is_unlocked": None, "problem": None,
+                "in_use": False}
+    keychain = ctx.keychain().status()
+    return {
+        "backend": keychain.backend,
+        "usable": keychain.usable,
+        "is_system": keychain.is_system,
+        "is_unlocked": keychain.is_unlocked,
+        "problem": keychain.problem,
+        "in_use": bool(providers),
+    }
+
+
 def collect_status(ctx: CliContext) -> dict[str, Any]:
     store = ctx.store()
-    keychain = ctx.keychain().status()
-    history = HealthHistory()
+    providers = list(store.providers.values())
+    health = _last_health(HealthHistory().latest())
     return {
         "version": __version__,
         "config_dir": str(paths.config_dir()),
@@ -87,20 +106,14 @@ def collect_status(ctx: CliContext) -> dict[str, Any]:
                 "label": p.display_name,
                 "credential": p.credential.to_store(),
                 "local": p.is_local,
-                "health": _last_health(history, p.name),
+                "health": health.get(p.name, []),
             }
-            for p in store.providers.values()
+            for p in providers
         ],
-        "tools": _tools(list(store.providers.values())),
+        "tools": _tools(providers),
         "chains": {tool: [str(e) for e in chain] for tool, chain in store.chains.items()},
         "conflicts": _conflicts(),
-        "keychain": {
-            "backend": keychain.backend,
-            "usable": keychain.usable,
-            "is_system": keychain.is_system,
-            "is_unlocked": keychain.is_unlocked,
-            "problem": keychain.problem,
-        },
+        "keychain": _keychain(ctx, providers),
     }
 
 
@@ -112,7 +125,10 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.out(f"Switchover {data['version']}")
     ctx.out(f"Store:     {data['store']}")
     kc = data["keychain"]
-    ctx.out(f"Keychain:  {'ok' if kc['usable'] else 'NOT USABLE'} ({kc['backend']})")
+    if kc["usable"] is None:
+        ctx.out("Keychain:  not needed (every provider takes its key from an environment variable or needs none)")
+    else:
+        ctx.out(f"Keychain:  {'ok' if kc['usable'] else 'NOT USABLE'} ({kc['backend']})")
     if kc["problem"]:
         ctx.out(f"           {kc['problem']}")
     if not data["providers"]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from switchover.cli.context import CliContext, add_json_flag, table
 from switchover.core import shell_script, validation
 from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.providers import Provider
-from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolOutcome, VerifyReport
 from switchover.services.switching import (
     make_engine,
     override_json,
@@ -22,6 +21,9 @@ from switchover.services.switching import (
     switch_request,
     verify_switch,
 )
+
+if TYPE_CHECKING:
+    from switchover.core.switching import JournalEntry, SwitchEngine, SwitchResult, ToolOutcome, VerifyReport
 
 
 def register(subparsers: Any) -> None:

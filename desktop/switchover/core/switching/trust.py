@@ -19,10 +19,13 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from switchover.core.errors import SwitchoverError
 from switchover.core.fileio import resolve_target
-from switchover.core.switching.contract import Target, ToolEnv
+
+if TYPE_CHECKING:
+    from switchover.core.switching.contract import Target, ToolEnv
 
 
 class UntrustedStateError(SwitchoverError):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from switchover.core.failover.settings import Mode
+from switchover.core.health.parallel import MAX_PARALLEL_RANGE
 from switchover.core.store import Store
 from switchover.ui.autostart import Autostart
 from switchover.ui.kit.palette import Tone, tint
@@ -51,6 +52,10 @@ class SettingsPage(QWidget):
         self.slow_spin.setRange(100, 120000)
         self.slow_spin.setSingleStep(500)
         self.slow_spin.setSuffix(" ms")
+        self.parallel_spin = QSpinBox()
+        self.parallel_spin.setRange(*MAX_PARALLEL_RANGE)
+        self.parallel_spin.setSuffix(" endpoints")
+        self.parallel_spin.setToolTip("How many endpoints a check asks at once (`switchover check --max-parallel`).")
         self.failover_combo = QComboBox()
         for mode in Mode:
             self.failover_combo.addItem(MODE_LABELS[mode], mode.value)
@@ -81,6 +86,7 @@ class SettingsPage(QWidget):
         deep_note.setMaximumWidth(620)
         form.addRow("Check &every", self.interval_spin)
         form.addRow("S&low above", self.slow_spin)
+        form.addRow("Check at o&nce", self.parallel_spin)
         form.addRow("&Failover", self.failover_combo)
         form.addRow("", self.login_check)
         form.addRow("", self.deep_check)
@@ -115,6 +121,7 @@ class SettingsPage(QWidget):
         s = self.state.settings
         self.interval_spin.setValue(s.check_interval_s // 60)
         self.slow_spin.setValue(s.slow_threshold_ms)
+        self.parallel_spin.setValue(s.max_parallel)
         failover = self.state.failover_settings()
         self.failover_combo.setCurrentIndex(max(0, self.failover_combo.findData(failover.mode_of_other_tools.value)))
         for tool, combo in self.tool_mode_combos.items():
@@ -128,6 +135,7 @@ class SettingsPage(QWidget):
             self.state.settings,
             check_interval_s=self.interval_spin.value() * 60,
             slow_threshold_ms=self.slow_spin.value(),
+            max_parallel=self.parallel_spin.value(),
             start_at_login=self.login_check.isChecked(),
             deep_checks=self.deep_check.isChecked(),
         )
