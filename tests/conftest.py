@@ -57,6 +57,19 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     keyring.set_keyring(previous)
 
 
+_NOT_FAST = ("realtools", "packaging", "reliability", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`reliability` for everything under tests/reliability/; `fast` for every test that is none of the slow
+    kinds, so `pytest -m fast` is the quick subset docs/architecture.md describes."""
+    for item in items:
+        if "tests/reliability/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.reliability)
+        if not any(item.get_closest_marker(kind) for kind in _NOT_FAST):
+            item.add_marker(pytest.mark.fast)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The README's test command installs the real CLIs and sets SWITCHOVER_REQUIRE_REAL_TOOLS: there, a
     missing tool is an install failure to report, never a reason to skip the tests that prove switching."""
