@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from switchover import APP_NAME
 from switchover.core.failover.settings import Mode
 from switchover.ui.icons import TrayState, panel_is_dark, tray_icon
+from switchover.ui.safe_text import neutralise_menu, tray_notification, tray_speaks_dbus, tray_tooltip
 from switchover.ui.settings import MODE_LABELS
 
 MenuFiller = Callable[[QMenu], None]
@@ -55,6 +56,9 @@ class Tray(QObject):
         self.icon.messageClicked.connect(self._message_clicked)
         self._message_action: Callable[[], None] | None = None
         self.dark_panel = panel_is_dark()
+        # Tooltip and notifications carry provider text; how to make it inert depends on who draws them.
+        self.dbus = tray_speaks_dbus()
+        self.last_message: tuple[str, str] | None = None  # (title, body) as handed to the desktop
         self.set_state(TrayState.UNKNOWN, f"{APP_NAME}: not checked yet")
         self.rebuild_menu()
         app = QGuiApplication.instance()
@@ -89,14 +93,16 @@ class Tray(QObject):
         self.icon.hide()
 
     def set_state(self, state: TrayState, tooltip: str) -> None:
+        """`tooltip` is plain text (it may quote providers): shown literally, one entry per line."""
         self.state = state
         self.icon.setIcon(tray_icon(state, self.dark_panel))
-        self.icon.setToolTip(tooltip)
+        self.icon.setToolTip(tray_tooltip(tooltip, dbus=self.dbus))
 
     def notify(self, title: str, text: str, on_click: Callable[[], None] | None = None) -> None:
-        """A desktop notification; `on_click` runs if the user clicks it (e.g. accept a failover)."""
+        """A desktop notification of plain text; `on_click` runs if the user clicks it (e.g. accept a failover)."""
         self._message_action = on_click
-        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10000)
+        self.last_message = tray_notification(title, text, dbus=self.dbus)
+        self.icon.showMessage(*self.last_message, QSystemTrayIcon.MessageIcon.Information, 10000)
 
     def _message_clicked(self) -> None:
         action, self._message_action = self._message_action, None
@@ -131,6 +137,7 @@ class Tray(QObject):
         menu.addSeparator()
         self._add(menu, f"Open {APP_NAME}…", self.open_requested)
         self._add(menu, "Quit", self.quit_requested)
+        neutralise_menu(menu)  # tool and provider entries quote providers, tools' files and shells
 
     @staticmethod
     def _add(menu: QMenu, text: str, signal: SignalInstance) -> QAction:

@@ -28,6 +28,7 @@ from switchover.core.failover.chains import pick_protocol
 from switchover.core.providers import Protocol, Provider, endpoint_key
 from switchover.services.tool_state import ToolState, latency_words, summary
 from switchover.ui.health_format import status_label
+from switchover.ui.safe_text import plain_tooltip
 
 if TYPE_CHECKING:
     from switchover.core.health.results import HealthResult
@@ -133,12 +134,12 @@ class ToolMenus:
             now = sub.addAction(f"Now: {state.uses or 'nothing set up'} — {state.why}")
             now.setEnabled(False)
             if state.needs_attention and state.detail:
-                why = sub.addAction(state.detail if len(state.detail) <= 120 else state.detail[:117] + "…")
-                why.setToolTip(state.detail)
+                why = sub.addAction(state.detail)  # shortened with the rest of the menu (Tray.rebuild_menu)
+                why.setToolTip(plain_tooltip(state.detail))
                 why.setEnabled(False)
         for conflict in self.controller.status.conflicts_for(row.tool):
             warn = sub.addAction(f"⚠ {conflict.summary()}")
-            warn.setToolTip(conflict.advice())
+            warn.setToolTip(plain_tooltip(conflict.advice()))
             warn.triggered.connect(lambda _c=False: self.controller.open_window("tools"))
         sub.addSeparator()
         current = (row.provider.name, row.model) if row.provider is not None and row.model else None
