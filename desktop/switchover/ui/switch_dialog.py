@@ -3,15 +3,20 @@
 When a tool ranks something above the config Switchover edits (an agent's own model, a provider allowlist, a
 model picked in its menu), the switch would not take effect: the dialog says so, and where Switchover can
 change that too, a checkbox asks whether to (the diff then shows those changes; undo takes them back).
+Provider variables set outside the tools' configs (the environment, shell start-up files: `services.conflicts`)
+are listed too, with the file and line: the ones that win over the switch as warnings, the rest as notes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from switchover.core.switching import SwitchResult
+from switchover.services.conflicts import Conflict
 from switchover.ui.kit.palette import Tone, tint
 from switchover.ui.safe_text import escape, show_html, show_plain
 
@@ -24,9 +29,11 @@ class SwitchPreviewDialog(QDialog):
 
     include_overrides_changed = Signal(bool)
 
-    def __init__(self, preview: SwitchResult, provider_label: str, parent: QWidget | None = None) -> None:
+    def __init__(self, preview: SwitchResult, provider_label: str, parent: QWidget | None = None,
+                 conflicts: Sequence[Conflict] = ()) -> None:
         super().__init__(parent)
         self.provider_label = provider_label
+        self.conflicts = list(conflicts)
         self.setWindowTitle("Review the switch")
         self.resize(760, 520)
         self.summary = QLabel()
@@ -74,9 +81,14 @@ class SwitchPreviewDialog(QDialog):
         if unchanged:
             summary += f"<br>Already there: {escape(', '.join(unchanged))}."
         show_html(self.summary, summary)
+        planned = {o.tool for o in preview.outcomes if o.status == "planned"}
+        conflicts = [c for c in self.conflicts if c.tool in planned]
+        # A variable the tool reads from the environment is named by its conflict line, with where it is set.
+        named = {(c.tool, c.var) for c in conflicts}
         blocked = [f"{o.label}: will not take effect: {x.describe()}" for o in preview.outcomes for x in o.overrides
-                   if not x.fix]
-        warnings = [w for o in preview.outcomes for w in o.warnings] + blocked + refused
+                   if not x.fix and not (x.path is None and (o.tool, x.key) in named)]
+        overriding = [f"{c.label}: will not take effect: {c.advice()}" for c in conflicts if c.overrides]
+        warnings = [w for o in preview.outcomes for w in o.warnings] + blocked + overriding + refused
         show_plain(self.warnings, "\n".join(f"⚠ {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
         fixable = [(o.label, x) for o in preview.outcomes for x in o.fixable]
@@ -90,6 +102,7 @@ class SwitchPreviewDialog(QDialog):
         show_plain(self.overrides, "\n".join(f"• {label}: {x.describe()} — {x.fix}" for label, x in offered))
         self.overrides.setVisible(bool(offered))
         notes = [n for o in preview.outcomes for n in o.notes]
+        notes += [f"{c.label}: {c.advice()}" for c in conflicts if not c.overrides]
         show_plain(self.notes, "\n".join(notes))
         self.notes.setVisible(bool(notes))
         self.diff.setPlainText(preview.diff or "No file changes.")

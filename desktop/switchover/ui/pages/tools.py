@@ -268,7 +268,9 @@ class ToolsPage(QWidget):
 
     def _review(self, preview: SwitchResult, provider: Provider, model: str | None, tools: list[str] | None) -> None:
         self.status_label.setText("")
-        dialog = SwitchPreviewDialog(preview, provider.display_name, self)
+        board = self.board
+        conflicts = [c for o in preview.outcomes for c in board.conflicts_for(o.tool)] if board is not None else []
+        dialog = SwitchPreviewDialog(preview, provider.display_name, self, conflicts)
         self.preview_dialog = dialog
 
         def replan(include: bool) -> None:  # the diff shows exactly what Apply will write
