@@ -21,6 +21,9 @@ class RouteSource(Structural):
 
 
 class EvidenceSink(Structural):
+    """May also have `wanted(endpoint_key, healthy, at) -> bool`, saying whether it would keep such a result,
+    so the gateway does not build results it would drop (it keeps one success per minute per upstream)."""
+
     def record(self, result: HealthResult) -> None:
         """A request's outcome at one upstream, as health evidence. Must return at once."""
 
@@ -52,7 +55,7 @@ class Translation(Structural):
     def request(self, client: Protocol, payload: dict[str, Any], model: str) -> dict[str, Any]:
         """The chat request for the client's request; raises TranslationRefused."""
     def response(self, client: Protocol, data: dict[str, Any], model: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """The client's answer for a chat completion."""
+        """The client's answer for a chat completion; raises TranslationRefused when the answer is unusable."""
     def stream(self, client: Protocol, model: str, payload: dict[str, Any]) -> StreamTranslator: ...
     def usage_reader(self, protocol: Protocol, stream: bool) -> UsageReader:
         """Token counts read from an answer relayed unchanged."""

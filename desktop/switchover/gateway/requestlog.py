@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -20,9 +18,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from switchover.core import paths
+from switchover.core import paths, safejson
 from switchover.core.fileio import atomic_write
 from switchover.core.filelock import locked
+from switchover.gateway.flusher import BatchWriter
 from switchover.gateway.translate.usage import Usage
 
 log = logging.getLogger(__name__)
@@ -134,7 +133,7 @@ def read_records(directory: Path | None = None, limit: int | None = None) -> lis
     records: list[RequestRecord] = []
     for line in lines[-limit:] if limit else lines:
         try:
-            data = json.loads(line)
+            data = safejson.loads(line)
             if isinstance(data, dict) and data.get("v") == LOG_SCHEMA:
                 records.append(RequestRecord.from_json(data))
         except (ValueError, KeyError, TypeError):
@@ -146,7 +145,7 @@ def read_usage(directory: Path | None = None) -> list[dict[str, Any]]:
     """Rows {day, tool, provider, model, requests, errors, input_tokens, ...} (UTC days)."""
     path = (directory or log_dir()) / "usage.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_bytes())
     except (OSError, ValueError):
         return []
     rows = data.get("rows") if isinstance(data, dict) and data.get("schema_version") == LOG_SCHEMA else None
@@ -188,18 +187,18 @@ def merge_usage(rows: list[dict[str, Any]], records: Iterable[RequestRecord]) ->
 
 
 class RequestLog:
-    """In memory: the newest `memory` records (status output). On disk: appended by a writer thread."""
+    """In memory: the newest `memory` records (status output). On disk: written in batches by a background
+    writer (`BatchWriter`), so the event loop never touches the disk."""
 
     def __init__(self, directory: Path | None = None, keep: int = 2000, memory: int = 500, persist: bool = True,
-                 flush_s: float = 0.25):
+                 flush_s: float = 0.5):
         self.directory = directory or log_dir()
         self.keep = keep
         self.recent: deque[RequestRecord] = deque(maxlen=memory)
         self.last_by_tool: dict[str, RequestRecord] = {}
         self._persist = persist
-        self._flush_s = flush_s
-        self._queue: queue.SimpleQueue[RequestRecord | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._writer: BatchWriter[RequestRecord] = BatchWriter(self.write, name="switchover-gateway-log",
+                                                               flush_s=flush_s)
         self._lines_on_disk: int | None = None
 
     def add(self, record: RequestRecord) -> None:
@@ -208,42 +207,16 @@ class RequestLog:
         if record.upstream is not None:
             self.last_by_tool[record.tool] = record
         if self._persist:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write_loop, name="switchover-gateway-log", daemon=True)
-                self._thread.start()
-            self._queue.put(record)
+            self._writer.add(record)
+
+    @property
+    def dropped(self) -> int:
+        """Records never written because the disk could not keep up."""
+        return self._writer.dropped
 
     def close(self, timeout: float = 5.0) -> None:
         """Flush what is queued and stop the writer."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _write_loop(self) -> None:
-        stop = False
-        while not stop:
-            batch: list[RequestRecord] = []
-            item = self._queue.get()
-            if item is None:
-                stop = True
-            else:
-                batch.append(item)
-            deadline = time.monotonic() + self._flush_s
-            while not stop:  # gather what arrives within flush_s, so a burst is one write
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                else:
-                    batch.append(item)
-            if batch:
-                try:
-                    self.write(batch)
-                except Exception as exc:  # never let the log stop the gateway
-                    log.warning("could not write the gateway request log: %s", exc)
+        self._writer.close(timeout)
 
     def write(self, batch: list[RequestRecord]) -> None:
         paths.ensure_private_dir(self.directory)

@@ -10,7 +10,6 @@ import contextlib
 import json
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from switchover import __version__
-from switchover.core import paths
+from switchover.core import paths, safejson
 from switchover.core.errors import SwitchoverError
 from switchover.core.fileio import atomic_write
 from switchover.core.filelock import LockBusyError, locked
@@ -27,6 +26,7 @@ from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult
 from switchover.core.providers import Provider
 from switchover.core.store import load_store
+from switchover.gateway.flusher import BatchWriter
 from switchover.gateway.interfaces import RouteSource
 from switchover.gateway.keys import KeyCache
 from switchover.gateway.requestlog import RequestLog
@@ -79,7 +79,7 @@ def running_gateway() -> RunningGateway | None:
     except LockBusyError:
         pass
     try:
-        data = json.loads(state_file().read_text(encoding="utf-8"))
+        data = safejson.loads(state_file().read_bytes())
         return RunningGateway(int(data["pid"]), str(data["url"]), int(data["port"]), float(data["started_at"]),
                               str(data.get("version", "")))
     except (OSError, ValueError, KeyError, TypeError):
@@ -93,7 +93,7 @@ def fetch_status(running: RunningGateway, token: str, timeout_s: float = 3.0) ->
     try:
         response = httpx.get(running.url + ADMIN_PREFIX + "status", headers={"Authorization": f"Bearer {token}"},
                              timeout=timeout_s, trust_env=False)
-        data = response.json() if response.status_code == 200 else None
+        data = safejson.loads(response.content) if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -138,56 +138,36 @@ class HistoryEvidence:
         self.history = history if history is not None else HealthHistory()
         self.observers = list(observers)
         self.ok_interval_s = ok_interval_s
-        self._flush_s = flush_s
         self._last: dict[str, tuple[bool, float]] = {}
-        self._queue: queue.SimpleQueue[HealthResult | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._writer: BatchWriter[HealthResult] = BatchWriter(self._write, name="switchover-gateway-evidence",
+                                                              flush_s=flush_s)
+
+    def wanted(self, key: str, healthy: bool, at: float) -> bool:
+        """Whether a result for endpoint `key` would be kept (cheap: lets the gateway skip building it)."""
+        previous = self._last.get(key)
+        return not (healthy and previous is not None and previous[0] and at - previous[1] < self.ok_interval_s)
 
     def record(self, result: HealthResult) -> None:
         key = result.endpoint_key
-        previous = self._last.get(key)
         healthy = result.healthy
-        if healthy and previous is not None and previous[0] and result.checked_at - previous[1] < self.ok_interval_s:
+        if not self.wanted(key, healthy, result.checked_at):
             return
         self._last[key] = (healthy, result.checked_at)
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._write_loop, name="switchover-gateway-evidence", daemon=True)
-            self._thread.start()
-        self._queue.put(result)
+        self._writer.add(result)
 
     def close(self, timeout: float = 5.0) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        self._writer.close(timeout)
 
-    def _write_loop(self) -> None:
-        stop = False
-        while not stop:
-            batch: list[HealthResult] = []
-            item = self._queue.get()
-            if item is None:
-                break
-            batch.append(item)
-            deadline = time.monotonic() + self._flush_s
-            while True:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
+    def _write(self, batch: list[HealthResult]) -> None:
+        try:
+            self.history.record(batch)
+        except Exception as exc:  # history is a convenience; never let it stop the gateway
+            log.warning("could not record gateway evidence: %s", exc)
+        for observer in list(self.observers):
             try:
-                self.history.record(batch)
-            except Exception as exc:  # history is a convenience; never let it stop the gateway
-                log.warning("could not record gateway evidence: %s", exc)
-            for observer in list(self.observers):
-                try:
-                    observer(batch)
-                except Exception:
-                    log.exception("gateway evidence observer failed")
+                observer(batch)
+            except Exception:
+                log.exception("gateway evidence observer failed")
 
 
 # ---------------------------------------------------------------- building and serving
