@@ -21,7 +21,7 @@ from switchover.gateway.routing import (
     tool_of_url,
 )
 from switchover.gateway.security import allowed_hosts, check_origin, check_token
-from switchover.gateway.sse import EventBoundary, early_error
+from switchover.gateway.sse import EventBoundary, EventTooLarge, early_error
 
 
 def provider(name: str, *protocols: Protocol, models: tuple[str, ...] = ("m1", "m2"), small: str | None = None
@@ -203,6 +203,25 @@ def test_event_boundary_holds_partial_events() -> None:
     assert boundary.feed(b"ta: 2\n\n") == b"event: b\ndata: 2\n\n"
     assert boundary.feed(b"data: x\r\n\r\ndata: y") == b"data: x\r\n\r\n"
     assert boundary.flush() == b"data: y"
+
+
+def test_event_boundary_finds_a_blank_line_split_across_chunks() -> None:
+    boundary = EventBoundary()
+    assert boundary.feed(b"data: 1\n") == b""
+    assert boundary.feed(b"\ndata: 2") == b"data: 1\n\n"
+    assert boundary.feed(b"\r\n\r") == b""
+    assert boundary.feed(b"\n") == b"data: 2\r\n\r\n"
+    assert not boundary.pending
+
+
+def test_an_event_that_never_ends_is_refused_not_buffered() -> None:
+    boundary = EventBoundary(max_event=1000)
+    assert boundary.feed(b"data: ok\n\n" + b"data: " + b"a" * 500) == b"data: ok\n\n"
+    with pytest.raises(EventTooLarge, match="without ending an event"):
+        for _ in range(10):
+            boundary.feed(b"a" * 100)
+    assert not boundary.pending  # what it held is let go
+    assert boundary.feed(b"data: next\n\n") == b"data: next\n\n"
 
 
 def test_early_error_events() -> None:

@@ -54,6 +54,15 @@ def render(protocol: Protocol | None, status: int, message: str, kind: str | Non
         if chosen == "api_error" else error_body(client_of(protocol), status, chosen, message)
 
 
+def render_any(status: int, message: str) -> dict[str, Any]:
+    """An error body for a request too broken to know its client (unreadable HTTP): Anthropic's shape with
+    OpenAI's fields too, so either kind of client reads its message."""
+    kind = KIND_FOR_STATUS.get(status) or ("invalid_request" if 400 <= status < 500 else "api_error")
+    _, body = error_body(ClientProtocol.ANTHROPIC, status, kind, message)
+    body["error"].update({"param": None, "code": error_code(kind)})
+    return body
+
+
 def stream_error(protocol: Protocol | None, message: str, kind: str = "api_error") -> bytes:
     """SSE bytes that end a begun passthrough stream with an error the client understands."""
     client = client_of(protocol)

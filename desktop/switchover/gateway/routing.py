@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import partial
 
@@ -257,6 +257,19 @@ def plan_attempts(
         else:
             held.append(Attempt(position, provider, endpoint, model, translate, held_open=True))
     return Plan(tuple(ready + held), tuple(notes))
+
+
+def with_breakers(plan: Plan, breaker_allows: Callable[[str], bool]) -> Plan:
+    """A plan made without breakers (`plan_attempts` allowing all), reordered as `plan_attempts` would with
+    `breaker_allows`: what the breakers hold open goes last, marked `held_open`. Lets a plan be cached."""
+    ready: list[Attempt] = []
+    held: list[Attempt] = []
+    for attempt in plan.attempts:
+        if breaker_allows(attempt.key):
+            ready.append(attempt)
+        else:
+            held.append(replace(attempt, held_open=True))
+    return Plan(tuple(ready + held), plan.notes) if held else plan
 
 
 def served_models(table: RouteTable, route: ToolRoute, client: Protocol) -> list[tuple[str, str]]:

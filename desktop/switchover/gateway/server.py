@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from switchover import __version__
+from switchover.core import safejson
 from switchover.core.health.probes import auth_headers
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, default_signatures
 from switchover.core.providers import Protocol
 from switchover.gateway.breaker import Breakers, Permission
-from switchover.gateway.errors import KIND_FOR_FAILURE, render, stream_error
+from switchover.gateway.errors import KIND_FOR_FAILURE, render, render_any, stream_error
 from switchover.gateway.interfaces import (
     EvidenceSink,
     RouteSource,
@@ -50,6 +52,7 @@ from switchover.gateway.routing import (
     UPSTREAM_PATH,
     Attempt,
     ClientApi,
+    Plan,
     RoutedPath,
     RouteTable,
     ToolRoute,
@@ -57,10 +60,11 @@ from switchover.gateway.routing import (
     plan_attempts,
     requested_model_of,
     served_models,
+    with_breakers,
 )
 from switchover.gateway.security import allowed_hosts, check_origin, check_token
 from switchover.gateway.settings import HOST, GatewaySettings
-from switchover.gateway.sse import EventBoundary, early_error
+from switchover.gateway.sse import EventBoundary, EventTooLarge, early_error
 from switchover.gateway.translate.usage import Usage
 from switchover.gateway.upstream import UpstreamClient, UpstreamFailure, UpstreamResponse
 
@@ -75,6 +79,8 @@ _RELAY_HEADERS = ("content-type", "cache-control", "retry-after", "request-id", 
 _RELAY_PREFIXES = ("anthropic-ratelimit-", "x-ratelimit-")
 _MAX_TRANSLATED_BODY = 64 * 1024 * 1024
 _USAGE_TAP_CAP = 4 * 1024 * 1024
+_PLAN_CACHE = 256
+_WHOLE_BODY = 1024 * 1024  # a non-streamed answer up to this size is relayed in one write
 
 
 class _ClientGone(Exception):
@@ -131,6 +137,8 @@ class Gateway:
         self._hosts = allowed_hosts(settings.port)
         self.started_at = wall()
         self.in_flight = 0
+        self._plans: dict[tuple[str, Protocol, str | None], Plan] = {}
+        self._plans_for: RouteTable | None = None
 
     def bind_port(self, port: int) -> None:
         """The port actually bound (port 0 picks a free one): Host headers are checked against it."""
@@ -149,8 +157,8 @@ class Gateway:
             return await self._admin(request)
         routed = parse_path(path)
         if routed is None:
-            return self._plain_error(None, 404, "Switchover gateway: use http://127.0.0.1:PORT/<tool-id>/..., e.g. "
-                                     "/claude-code/v1/messages.")
+            return self._plain_error(_guess_protocol(path), 404, "Switchover gateway: use "
+                                     "http://127.0.0.1:PORT/<tool-id>/..., e.g. /claude-code/v1/messages.")
         if routed.api is ClientApi.PROBE and request.method in ("HEAD", "GET"):
             return web.json_response({"gateway": "switchover", "tool": routed.tool})
         protocol = CLIENT_PROTOCOL.get(routed.api) if routed.api else _guess_protocol(path)
@@ -267,16 +275,15 @@ class Gateway:
             return self._finish_error(exchange, client, 408, "The request body did not arrive in time.",
                                       "client_error")
         try:
-            payload = json.loads(raw)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            return self._finish_error(exchange, client, 400, "The request body is not a JSON object.",
-                                      "client_error")
+            document = safejson.loads_object(raw)
+        except ValueError as exc:
+            return self._finish_error(exchange, client, 400, "The request body is not a JSON object "
+                                      f"({str(exc)[:160]}).", "client_error")
+        payload = document.value
         exchange.stream = payload.get("stream") is True and api is not ClientApi.COUNT_TOKENS
         exchange.requested_model = requested_model_of(payload)
         now = self.clock()
-        plan = plan_attempts(table, route, client, exchange.requested_model,
+        plan = with_breakers(self._plan(table, route, client, exchange.requested_model),
                              lambda key: self.breakers.would_allow(key, now))
         if not plan.attempts:
             why = "; ".join(plan.notes) or f"no provider is chosen for {route.label} and its chain is empty"
@@ -289,12 +296,25 @@ class Gateway:
             if attempt.translate and self.translation is None:
                 refusals.append(f"{attempt.label}: needs translation from {client.value}, which this build lacks")
                 continue
-            result = await self._attempt(request, exchange, attempt, client, payload, raw, refusals)
+            result = await self._attempt(request, exchange, attempt, client, document, raw, refusals)
             if isinstance(result, web.StreamResponse):
                 return result
             if result is not None:
                 failures.append((attempt, result))
         return self._all_failed(exchange, client, failures, refusals)
+
+    def _plan(self, table: RouteTable, route: ToolRoute, client: Protocol, requested: str | None) -> Plan:
+        """The route's plan before breakers, cached until the route table changes (a new table object)."""
+        if table is not self._plans_for:
+            self._plans.clear()
+            self._plans_for = table
+        key = (route.tool, client, requested)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _PLAN_CACHE:  # the model name is the client's: bound what it can fill
+                self._plans.clear()
+            plan = self._plans[key] = plan_attempts(table, route, client, requested)
+        return plan
 
     async def _attempt(
         self,
@@ -302,16 +322,17 @@ class Gateway:
         exchange: _Exchange,
         attempt: Attempt,
         client: Protocol,
-        payload: dict[str, Any],
+        document: safejson.JsonObject,
         raw: bytes,
         refusals: list[str],
     ) -> web.StreamResponse | Outcome | None:
         """Try one upstream: a committed response, a failure Outcome, or None (skipped, see refusals)."""
         api = exchange.api
+        payload = document.value
         if api is ClientApi.COUNT_TOKENS and attempt.translate:
             return self._estimate_tokens(exchange, attempt, payload)
         try:
-            url, body = self._upstream_request(attempt, client, api, payload, raw, request.query_string)
+            url, body = self._upstream_request(attempt, client, api, document, raw, request.query_string)
         except TranslationRefused as exc:
             refusals.append(f"{attempt.label}: {exc}")
             return None
@@ -372,9 +393,11 @@ class Gateway:
             if response is not None:
                 response.close()
 
-    def _upstream_request(
-        self, attempt: Attempt, client: Protocol, api: ClientApi, payload: dict[str, Any], raw: bytes, query: str
-    ) -> tuple[str, bytes]:
+    def _upstream_request(self, attempt: Attempt, client: Protocol, api: ClientApi, document: safejson.JsonObject,
+                          raw: bytes, query: str) -> tuple[str, bytes]:
+        """The upstream's URL and body. Passthrough sends the tool's bytes, with only the model replaced in
+        place when the route serves another one (a long conversation is not serialised again)."""
+        payload = document.value
         base = attempt.endpoint.base_url.rstrip("/")
         if attempt.translate:
             assert self.translation is not None
@@ -385,6 +408,10 @@ class Gateway:
             url += "?" + query  # Claude Code's ?beta=true means something to Anthropic-compatible servers
         if payload.get("model") == attempt.model:
             return url, raw
+        replaced = document.replaced("model", attempt.model)
+        if replaced is not None:
+            with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate the tool sent: escaped below
+                return url, replaced.encode("utf-8")
         return url, _dumps({**payload, "model": attempt.model})
 
     def _upstream_headers(self, incoming: Mapping[str, str], attempt: Attempt, key: str | None,
@@ -419,6 +446,11 @@ class Gateway:
         try:
             if attempt.translate and not exchange.stream:
                 return await self._translated_json(request, exchange, attempt, client, payload, upstream)
+            head: list[bytes] = []
+            if not exchange.stream:
+                whole = await self._read_whole(exchange, attempt, client, upstream, head)
+                if whole is not None:
+                    return whole
             response = web.StreamResponse(status=upstream.status, headers=self._relay_headers(upstream, attempt,
                                                                                             client))
             if attempt.translate:
@@ -431,7 +463,7 @@ class Gateway:
                 elif exchange.stream:
                     await self._relay_stream(response, exchange, client, upstream, first)
                 else:
-                    await self._relay_body(response, exchange, client, upstream)
+                    await self._relay_body(response, exchange, client, upstream, head)
             except Exception as exc:  # a gateway bug must end the answer clearly, never leave the tool hanging
                 log.exception("gateway: relaying %s from %s failed", exchange.api.value, attempt.label)
                 reason = f"internal error ({type(exc).__name__}); see the log"
@@ -496,6 +528,9 @@ class Gateway:
             self._success(exchange, tap)
         except UpstreamFailure as failure:
             await self._broken_stream(response, exchange, client, failure.reason, tap)
+        except EventTooLarge as exc:
+            upstream.close()  # stop reading what it still sends
+            await self._broken_stream(response, exchange, client, str(exc), tap)
         except _ClientGone:
             self._success(exchange, tap, outcome="client_closed")
 
@@ -508,13 +543,40 @@ class Gateway:
             await response.write_eof()
         self._success(exchange, tap, outcome="broken_stream", error=reason)
 
+    async def _read_whole(self, exchange: _Exchange, attempt: Attempt, client: Protocol, upstream: UpstreamResponse,
+                          head: list[bytes]) -> web.Response | None:
+        """A non-streamed answer comes whole anyway: read it and answer with one write that carries its length
+        (no chunked framing, no extra packets). Beyond `_WHOLE_BODY` it returns None with what it read in
+        `head`, and the rest is relayed chunk by chunk."""
+        size = 0
+        try:
+            while size <= _WHOLE_BODY:
+                chunk = await upstream.read_chunk(self.settings.stream_idle_s)
+                if not chunk:
+                    break
+                head.append(chunk)
+                size += len(chunk)
+            else:
+                return None
+        except UpstreamFailure as failure:  # nothing reached the tool yet: a clean error, not a cut connection
+            return self._finish_error(exchange, client, 502, f"Switchover gateway: the answer of {attempt.label} "
+                                      f"was cut off ({failure.reason}).", "broken_stream")
+        body = b"".join(head)
+        exchange.ttfb_ms = (self.clock() - exchange.started) * 1000
+        tap = self._tap(client, False)
+        if tap is not None and size < _USAGE_TAP_CAP:
+            tap.feed_bytes(body)
+        self._success(exchange, tap)
+        return web.Response(status=upstream.status, body=body, headers=self._relay_headers(upstream, attempt, client))
+
     async def _relay_body(self, response: web.StreamResponse, exchange: _Exchange, client: Protocol,
-                          upstream: UpstreamResponse) -> None:
+                          upstream: UpstreamResponse, head: list[bytes]) -> None:
         tap = self._tap(client, False)
         tapped = 0
+        pending = list(head)
         try:
             while True:
-                chunk = await upstream.read_chunk(self.settings.stream_idle_s)
+                chunk = pending.pop(0) if pending else await upstream.read_chunk(self.settings.stream_idle_s)
                 if not chunk:
                     break
                 if tap is not None and tapped < _USAGE_TAP_CAP:
@@ -536,12 +598,13 @@ class Gateway:
         assert self.translation is not None
         try:
             raw = await upstream.read_capped(_MAX_TRANSLATED_BODY, self.settings.stream_idle_s)
-            data = json.loads(raw)
+            data = safejson.loads(raw)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             answer = self.translation.response(client, data, attempt.model, payload)
-        except (UpstreamFailure, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, UpstreamFailure) else "its answer was not a chat completion"
+        except (UpstreamFailure, ValueError, TranslationRefused) as exc:
+            reason = exc.reason if isinstance(exc, UpstreamFailure) else str(exc).rstrip(".") \
+                if isinstance(exc, TranslationRefused) else "its answer was not a chat completion"
             return self._finish_error(exchange, client, 502, f"Switchover gateway: {attempt.label} answered, but "
                                       f"{reason}.", "bad_response")
         tap = self.translation.usage_reader(Protocol.OPENAI_CHAT, False)
@@ -558,17 +621,21 @@ class Gateway:
         assert self.translation is not None
         translator = self.translation.stream(client, attempt.model, payload)
         idle = self.settings.stream_idle_s
+        meter = EventBoundary()  # only to bound what the translator holds of one unfinished event
         chunk = first
         try:
             while chunk:
+                meter.feed(chunk)
                 await self._write(response, translator.feed(chunk), exchange)
                 chunk = await upstream.read_chunk(idle)
             await self._write(response, translator.finish(), exchange)
             await response.write_eof()
             self._success(exchange, translator)
-        except UpstreamFailure as failure:
-            message = f"Switchover gateway: the upstream stream broke after it had begun ({failure.reason})."
-            await self._broken_stream(response, exchange, client, failure.reason, translator,
+        except (UpstreamFailure, EventTooLarge) as failure:
+            reason = failure.reason if isinstance(failure, UpstreamFailure) else str(failure)
+            upstream.close()
+            message = f"Switchover gateway: the upstream stream broke after it had begun ({reason})."
+            await self._broken_stream(response, exchange, client, reason, translator,
                                       ending=translator.fail("api_error", message))
         except _ClientGone:
             self._success(exchange, translator, outcome="client_closed")
@@ -605,6 +672,9 @@ class Gateway:
 
     def _hop_ok(self, exchange: _Exchange, attempt: Attempt, ttfb_ms: float) -> None:
         exchange.hops.append(Hop(attempt.key, attempt.model, HealthStatus.OK.value, 200, round(ttfb_ms, 2)))
+        wanted = getattr(self.evidence, "wanted", None)
+        if wanted is not None and not wanted(attempt.key, True, self.wall()):
+            return  # a success it would drop (it keeps one per minute per upstream): do not build it
         if self.evidence is not None:
             self.evidence.record(self._result(exchange, attempt, HealthStatus.OK,
                                               f"{attempt.model} answered a request from {exchange.tool} through the "
@@ -694,7 +764,7 @@ class Gateway:
             translated=attempt.translate if attempt else False,
             hops=tuple(exchange.hops),
             usage=usage,
-            error=scrub(error, max_chars=500),
+            error=scrub(error, max_chars=500) if error else "",
         ))
 
 
@@ -721,7 +791,10 @@ class _SafeReader:
 
 
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (e.g. half an emoji, cut off in a tool's output): escape it
+        return json.dumps(data, separators=(",", ":")).encode("ascii")
 
 
 def _guess_protocol(path: str) -> Protocol | None:
@@ -731,12 +804,43 @@ def _guess_protocol(path: str) -> Protocol | None:
 # ---------------------------------------------------------------- running it
 
 
+_HTTP_ERRORS = {
+    400: "The gateway could not read this HTTP request",
+    413: "The request is larger than the gateway accepts",
+    431: "The request's headers are larger than the gateway accepts",
+    500: "The gateway failed on this request (a bug: see its log)",
+    504: "The gateway ran out of time for this request",
+}
+
+
+class _JsonErrors(RequestHandler):
+    """aiohttp answers what never reaches the gateway's handler (unreadable HTTP, headers too large, a crash
+    in the handler) itself, as text; these answer in JSON any API client reads, keeping the status (a
+    client's fault stays 4xx)."""
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        plain = super().handle_error(request, status, exc, message)  # logs it, closes the connection
+        text = _HTTP_ERRORS.get(status, f"The gateway refused this HTTP request ({status})")
+        if 400 <= status < 500 and message:
+            text += f": {scrub(str(message), max_chars=200)}"
+        protocol = _guess_protocol(request.path) if request.path != "/" else None
+        body = render_any(status, text + ".") if protocol is None else render(protocol, status, text + ".")[1]
+        response = web.Response(status=plain.status, body=_dumps(body), content_type="application/json")
+        response.force_close()
+        return response
+
+
 class _LimitedServer(web.Server):
-    """aiohttp's low-level server, closing connections beyond `max_connections` at once."""
+    """aiohttp's low-level server, closing connections beyond `max_connections` at once; errors it answers
+    itself come in JSON (`_JsonErrors`)."""
 
     def __init__(self, handler: Any, max_connections: int, **kwargs: Any):
         super().__init__(handler, **kwargs)
         self.max_connections = max_connections
+
+    def __call__(self) -> RequestHandler:
+        return _JsonErrors(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: Any, transport: Any) -> None:
         super().connection_made(handler, transport)

@@ -5,33 +5,65 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from switchover.core import safejson
+
 _ENDS = (b"\n\n", b"\r\n\r\n")
+
+
+MAX_EVENT_BYTES = 32 * 1024 * 1024  # no model API sends one event this large; beyond it the stream is refused
+
+
+class EventTooLarge(ValueError):
+    """An upstream sent more than `MAX_EVENT_BYTES` without ending an event (garbage, or hostile)."""
 
 
 class EventBoundary:
     """Hands on only whole events, so a stream cut by the upstream can still be ended with a well-formed
-    error event. Chunks almost always end on a boundary already; a partial tail waits for the rest."""
+    error event. Chunks almost always end on a boundary already; a partial tail waits for the rest. The tail
+    is kept as a list of chunks (no copying per chunk) and bounded by `max_event` bytes."""
 
-    __slots__ = ("_tail",)
+    __slots__ = ("_max", "_size", "_tail")
 
-    def __init__(self) -> None:
-        self._tail = b""
+    def __init__(self, max_event: int | None = None) -> None:
+        self._tail: list[bytes] = []
+        self._size = 0
+        self._max = MAX_EVENT_BYTES if max_event is None else max_event
 
     def feed(self, chunk: bytes) -> bytes:
-        data = self._tail + chunk if self._tail else chunk
+        """The whole events completed by `chunk`; raises `EventTooLarge` when the open event grows too big."""
+        if not self._tail:
+            data = chunk
+        else:
+            # a boundary may straddle the tail's end and the chunk: look at the tail's last 3 bytes too
+            edge = self._tail[-1][-3:] + chunk[:3]
+            if b"\n\n" not in chunk and b"\r\n\r\n" not in chunk and b"\n\n" not in edge \
+                    and b"\r\n\r\n" not in edge:
+                self._keep(chunk)
+                return b""
+            data = b"".join(self._tail) + chunk
+            self._tail, self._size = [], 0
         if data.endswith(_ENDS):
-            self._tail = b""
             return data
         cut = max(data.rfind(b"\n\n") + 2, data.rfind(b"\r\n\r\n") + 4)
         if cut <= 3:  # rfind found nothing (-1 + 2 or -1 + 4)
-            self._tail = data
+            self._keep(data)
             return b""
-        self._tail = data[cut:]
+        if cut < len(data):
+            self._keep(data[cut:])
         return data[:cut]
+
+    def _keep(self, data: bytes) -> None:
+        self._tail.append(data)
+        self._size += len(data)
+        if self._size > self._max:
+            self._tail, self._size = [], 0
+            raise EventTooLarge(f"the upstream sent more than {self._max // (1024 * 1024)} MB without ending "
+                                "an event")
 
     def flush(self) -> bytes:
         """What is left at the end of a stream that ended normally (it may lack the final blank line)."""
-        tail, self._tail = self._tail, b""
+        tail = b"".join(self._tail)
+        self._tail, self._size = [], 0
         return tail
 
     @property
@@ -54,7 +86,7 @@ def first_event(chunk: bytes) -> tuple[str | None, Any] | None:
     if not data_lines:
         return None
     try:
-        return name, json.loads(b"\n".join(data_lines))
+        return name, safejson.loads(b"\n".join(data_lines))
     except ValueError:
         return name, None
 

@@ -4,9 +4,9 @@ SSE decoding of the upstream's chat stream, encoding of the client's events, usa
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from switchover.core import safejson
 from switchover.core.providers import Protocol
 from switchover.gateway import translate
 from switchover.gateway.errors import client_of
@@ -27,7 +27,7 @@ class _ChatStream:
             if event.data.strip() == "[DONE]":
                 continue
             try:
-                chunk = json.loads(event.data)
+                chunk = safejson.loads(event.data)
             except ValueError:
                 continue
             if isinstance(chunk, dict):
@@ -62,7 +62,7 @@ class _JsonUsage:
     @property
     def usage(self) -> Usage | None:
         try:
-            data = json.loads(b"".join(self._chunks))
+            data = safejson.loads(b"".join(self._chunks))
         except ValueError:
             return None
         return translate.usage_of(client_of(self._protocol), data) if isinstance(data, dict) else None
@@ -83,9 +83,12 @@ class LibraryTranslation:
 
     def response(self, client: Protocol, data: dict[str, Any], model: str, payload: dict[str, Any]) -> dict[str, Any]:
         asked = payload.get("model") if isinstance(payload.get("model"), str) else model
-        if client is Protocol.ANTHROPIC:
-            return translate.chat_to_anthropic(data, str(asked))
-        return translate.chat_to_responses(data, str(asked), payload)
+        try:
+            if client is Protocol.ANTHROPIC:
+                return translate.chat_to_anthropic(data, str(asked))
+            return translate.chat_to_responses(data, str(asked), payload)
+        except translate.Untranslatable as exc:  # the upstream's answer is no usable chat completion
+            raise TranslationRefused(exc.message) from None
 
     def stream(self, client: Protocol, model: str, payload: dict[str, Any]) -> StreamTranslator:
         asked = str(payload.get("model") or model)

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchover.core import safejson
 from switchover.gateway.translate.errors import Untranslatable
 from switchover.gateway.translate.sse import SseEvent
 
@@ -110,7 +111,7 @@ def parse_arguments(arguments: object) -> dict[str, Any] | None:
     if not arguments.strip():
         return {}
     try:
-        value = json.loads(arguments)
+        value = safejson.loads(arguments)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

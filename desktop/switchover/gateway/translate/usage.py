@@ -11,10 +11,10 @@ Providers spell cached tokens differently: OpenAI ``prompt_tokens_details.cached
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from switchover.core import safejson
 from switchover.gateway.translate.errors import ClientProtocol
 from switchover.gateway.translate.sse import SseDecoder, SseEvent
 
@@ -175,7 +175,7 @@ class UsageTap:
 
 def _loads(data: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = safejson.loads(data)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
