@@ -71,7 +71,11 @@ def test_the_app_runs_the_gateway_when_enabled(controller: Any, qtbot: Any, isol
 
         from switchover.ui.tray_menu import ToolMenus
 
-        controller.tools.refresh()  # the request log is written off the event loop: read it once more
+        from switchover.gateway.requestlog import read_records
+
+        # the request log is written off the event loop, in batches: once it is on disk, read it once more
+        qtbot.waitUntil(lambda: any(r.provider == "alpha" for r in read_records()), timeout=WAIT_MS)
+        controller.tools.refresh()
         qtbot.waitUntil(lambda: any(r.last_served for r in controller.tools.rows), timeout=WAIT_MS)
         menu = QMenu()
         ToolMenus(controller).fill(menu)
