@@ -69,9 +69,8 @@ def test_the_app_runs_the_gateway_when_enabled(controller: Any, qtbot: Any, isol
         qtbot.waitUntil(lambda: row_text() == "via gateway → bravo · model-b", timeout=WAIT_MS)  # the Tools page
         from PySide6.QtWidgets import QMenu
 
-        from switchover.ui.tray_menu import ToolMenus
-
         from switchover.gateway.requestlog import read_records
+        from switchover.ui.tray_menu import ToolMenus
 
         # the request log is written off the event loop, in batches: once it is on disk, read it once more
         qtbot.waitUntil(lambda: any(r.provider == "alpha" for r in read_records()), timeout=WAIT_MS)
