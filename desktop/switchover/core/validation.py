@@ -101,25 +101,18 @@ def _chars_problem(value: str, *, spaces: bool) -> str | None:
 
 def model_id_problem(value: object) -> str | None:
     """Why `value` is not a valid model id (None when it is)."""
-    if not isinstance(value, str):
-        return f"must be text, not {type(value).__name__}"
-    if not value:
-        return "is empty"
-    if len(value) > MODEL_ID_MAX:
-        return f"is {len(value)} characters long; at most {MODEL_ID_MAX} are allowed"
+    problem = _text_problem(value, MODEL_ID_MAX)
+    if problem is not None:
+        return problem
+    assert isinstance(value, str)
     return _chars_problem(value, spaces=False)
 
 
 def model_id(value: object, field: str = "model id") -> str:
     """`value` if it is a valid model id, else `ValidationError` naming `field`."""
-    problem = model_id_problem(value)
-    if problem:
-        raise ValidationError(
-            f"Invalid {field} {_quoted(value)}: it {problem}. Model ids are 1-{MODEL_ID_MAX} printable "
-            "characters without spaces, control characters or any of { } $ `."
-        )
-    assert isinstance(value, str)
-    return value
+    return _checked(value, model_id_problem(value), field,
+                    f"Model ids are 1-{MODEL_ID_MAX} printable characters without spaces, control characters "
+                    "or any of { } $ `.")
 
 
 def optional_model_id(value: object, field: str = "model id") -> str | None:
@@ -153,36 +146,26 @@ def provider_name(value: object, field: str = "provider name") -> str:
 
 
 def label_problem(value: object) -> str | None:
-    if not isinstance(value, str):
-        return f"must be text, not {type(value).__name__}"
-    if not value:
-        return "is empty"
-    if len(value) > LABEL_MAX:
-        return f"is {len(value)} characters long; at most {LABEL_MAX} are allowed"
+    problem = _text_problem(value, LABEL_MAX)
+    if problem is not None:
+        return problem
+    assert isinstance(value, str)
     if value != value.strip():
         return "starts or ends with whitespace"
     return _chars_problem(value, spaces=True)
 
 
 def label(value: object, field: str = "label") -> str:
-    problem = label_problem(value)
-    if problem:
-        raise ValidationError(
-            f"Invalid {field} {_quoted(value)}: it {problem}. Labels are 1-{LABEL_MAX} printable characters "
-            "without control characters or any of { } $ `."
-        )
-    assert isinstance(value, str)
-    return value
+    return _checked(value, label_problem(value), field,
+                    f"Labels are 1-{LABEL_MAX} printable characters without control characters or any of {{ }} $ `.")
 
 
 def url_problem(value: object) -> str | None:
     """Why `value` is not a well-formed http(s) URL (None when it is); no policy about http vs https."""
-    if not isinstance(value, str):
-        return f"must be text, not {type(value).__name__}"
-    if not value:
-        return "is empty"
-    if len(value) > URL_MAX:
-        return f"is {len(value)} characters long; at most {URL_MAX} are allowed"
+    problem = _text_problem(value, URL_MAX)
+    if problem is not None:
+        return problem
+    assert isinstance(value, str)
     for char in value:
         if char not in _URL_ALPHABET:
             why = _char_problem(char, spaces=False)
@@ -203,11 +186,7 @@ def url_problem(value: object) -> str | None:
 
 def url(value: object, field: str = "URL") -> str:
     """`value` if it is a well-formed http(s) URL, else `ValidationError` naming `field`."""
-    problem = url_problem(value)
-    if problem:
-        raise ValidationError(f"Invalid {field} {_quoted(value)}: it {problem}.")
-    assert isinstance(value, str)
-    return value
+    return _checked(value, url_problem(value), field)
 
 
 def env_var_name(value: object, field: str = "environment variable name") -> str:
@@ -231,6 +210,25 @@ def api_key_problem(value: str) -> str | None:
     if any(c.isspace() or not c.isprintable() for c in value):
         return "contains whitespace, a line break or a control character"
     return None
+
+
+def _text_problem(value: object, limit: int) -> str | None:
+    """What every text field checks first: text, not empty, at most `limit` characters."""
+    if not isinstance(value, str):
+        return f"must be text, not {type(value).__name__}"
+    if not value:
+        return "is empty"
+    if len(value) > limit:
+        return f"is {len(value)} characters long; at most {limit} are allowed"
+    return None
+
+
+def _checked(value: object, problem: str | None, field: str, rule: str = "") -> str:
+    """`value` when `problem` is None, else `ValidationError` naming `field`, the problem and the rule."""
+    if problem:
+        raise ValidationError(f"Invalid {field} {_quoted(value)}: it {problem}." + (f" {rule}" if rule else ""))
+    assert isinstance(value, str)
+    return value
 
 
 def _quoted(value: object) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 
 import tomlkit
 
+from switchover.core.formats.document import copied
+
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BLANK = " \t"
 
@@ -457,7 +459,7 @@ def _nest(path: tuple[str, ...], value: Any) -> Any:
 
 
 def _with(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    copy: dict[str, Any] = _copy(data)
+    copy: dict[str, Any] = copied(data)
     node = copy
     for segment in path[:-1]:
         node = node.setdefault(segment, {})
@@ -466,20 +468,12 @@ def _with(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
 
 
 def _without(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    copy: dict[str, Any] = _copy(data)
+    copy: dict[str, Any] = copied(data)
     node = copy
     for segment in path[:-1]:
         node = node[segment]
     node.pop(path[-1], None)
     return copy
-
-
-def _copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_copy(v) for v in data]
-    return data
 
 
 ABSENT = _ABSENT

@@ -52,6 +52,15 @@ def nest(path: DocPath, value: Any) -> Any:
     return value
 
 
+def copied(data: Any) -> Any:
+    """A copy of plain data (dicts and lists copied at every level; scalars shared, being immutable)."""
+    if isinstance(data, dict):
+        return {k: copied(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [copied(v) for v in data]
+    return data
+
+
 class ConfigDocument(ABC):
     """A parsed config file that can be edited in place and written back with `dumps()`."""
 

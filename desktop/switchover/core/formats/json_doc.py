@@ -297,16 +297,10 @@ class JsonDocument(ConfigDocument):
         return False
 
     def insert(self, path: DocPath, index: int, value: Any) -> None:
-        node = self._root_node()
-        for depth, segment in enumerate(path):
-            child, _ = self._child(node, segment, path[:depth])
-            if child is None:
-                self.set(path, [value])
-                return
-            node = child
-        if node.items is None:
-            line, _ = line_col(self._text, node.start)
-            raise self.shape_error(path, node.value, line)
+        node = self._list_at(path, value)
+        if node is None:
+            return
+        assert node.items is not None
         if index >= len(node.items):
             self._insert_entry(node, lambda indent: self._render(value, indent))
             return
@@ -319,15 +313,22 @@ class JsonDocument(ConfigDocument):
             self._splice([(item.start, item.start, self._render(value, "") + ", ")])
 
     def append(self, path: DocPath, value: Any) -> None:
+        node = self._list_at(path, value)
+        if node is not None:
+            self._insert_entry(node, lambda indent: self._render(value, indent))
+
+    def _list_at(self, path: DocPath, value: Any) -> Node | None:
+        """The list at `path`, to add `value` to; None when there was none (then it is created holding just
+        `value`). Anything else at `path` is a shape error."""
         node = self._root_node()
         for depth, segment in enumerate(path):
             child, _ = self._child(node, segment, path[:depth])
             if child is None:
                 self.set(path, [value])
-                return
+                return None
             node = child
         if node.items is None:
             line, _ = line_col(self._text, node.start)
             raise self.shape_error(path, node.value, line)
-        self._insert_entry(node, lambda indent: self._render(value, indent))
+        return node
 

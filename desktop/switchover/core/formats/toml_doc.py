@@ -18,7 +18,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats._tomltext import ABSENT, CannotSplice, TomlText, newline_of
-from switchover.core.formats.document import ConfigDocument, DocPath, nest
+from switchover.core.formats.document import ConfigDocument, DocPath, copied, nest
 
 
 class TomlDocument(ConfigDocument):
@@ -228,27 +228,19 @@ def _walk(data: Any, path: DocPath) -> Any:
     return node
 
 
-def _copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_copy(v) for v in data]
-    return data
-
-
 def _with(data: Any, path: DocPath, value: Any) -> Any:
-    copy = _copy(data)
+    copy = copied(data)
     node = copy
     for segment in path[:-1]:
         if isinstance(node, dict) and segment not in node:
             node[segment] = {}
         node = node[segment]
-    node[path[-1]] = _copy(value)
+    node[path[-1]] = copied(value)
     return copy
 
 
 def _without(data: Any, path: DocPath, prune: bool = False) -> Any:
-    copy = _copy(data)
+    copy = copied(data)
     nodes = [copy]
     for segment in path[:-1]:
         nodes.append(nodes[-1][segment])
