@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from switchover.core.paths import make_private_dirs
 
@@ -105,3 +107,15 @@ def _atomic_write(target: Path, data: bytes, mode: int | None, private: bool, du
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> Path:
     return atomic_write(path, text.encode("utf-8"), mode=mode)
+
+
+def read_json_document(path: Path, schema_version: int) -> dict[str, Any] | None:
+    """A JSON object this program stored at `path` with `schema_version`; None when the file is missing,
+    unreadable, damaged or of another version (stored convenience data never blocks anything)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("schema_version") != schema_version:
+        return None
+    return data

@@ -17,7 +17,7 @@ from typing import Any
 
 from switchover.core import paths
 from switchover.core.balance.results import BalanceResult
-from switchover.core.fileio import atomic_write
+from switchover.core.fileio import atomic_write, read_json_document
 from switchover.core.filelock import locked
 
 HISTORY_SCHEMA = 1
@@ -84,11 +84,8 @@ class BalanceHistory:
                 for r in self._read_raw(provider).get("readings", []) if _valid(r) and float(r[0]) >= since]
 
     def _read_raw(self, provider: str) -> dict[str, Any]:
-        try:
-            data = json.loads(self._file(provider).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("schema_version") != HISTORY_SCHEMA:
+        data = read_json_document(self._file(provider), HISTORY_SCHEMA)
+        if data is None:
             return {}
         if not isinstance(data.get("readings", []), list):
             data["readings"] = []

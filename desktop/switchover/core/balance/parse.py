@@ -63,6 +63,20 @@ def _object(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
+def _data_of(data: Any, provider: str, ok_code: int, wanted: str) -> dict[str, Any]:
+    """The `data` object of a `{"code": …, "status": …, "data": {…}}` envelope that says it succeeded."""
+    root = _object(data, "the answer")
+    code = root.get("code")
+    if root.get("status") is False or (code is not None and code != ok_code):
+        raise ShapeError(f"{provider} answered code {code!r} (status {root.get('status')!r}) instead of {wanted}")
+    return _object(root.get("data"), "data")
+
+
+def _parts(info: dict[str, Any], names: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """The named amounts `info` has, as (name, amount) in the order given."""
+    return tuple((name, number(info[name], f"data.{name}")) for name in names if info.get(name) is not None)
+
+
 def load(body: bytes) -> Any:
     try:
         return safejson.loads(body)
@@ -123,14 +137,9 @@ def deepseek(data: Any) -> Reading:
 
 
 def moonshot(data: Any, currency: str | None) -> Reading:
-    root = _object(data, "the answer")
-    code = root.get("code")
-    if root.get("status") is False or (code is not None and code != 0):
-        raise ShapeError(f"Moonshot answered code {code!r} (status {root.get('status')!r}) instead of a balance")
-    info = _object(root.get("data"), "data")
+    info = _data_of(data, "Moonshot", 0, "a balance")
     available = number(info.get("available_balance"), "data.available_balance")
-    parts = tuple((name, number(info[name], f"data.{name}")) for name in ("voucher_balance", "cash_balance")
-                  if info.get(name) is not None)
+    parts = _parts(info, ("voucher_balance", "cash_balance"))
     cash = dict(parts).get("cash_balance")
     debt = f" The cash balance is negative ({cash:.2f}): the account owes money." if cash is not None and cash < 0 \
         else ""
@@ -225,14 +234,9 @@ def openrouter(key: OpenRouterKey, credits: float | None, credits_note: str, cur
 
 
 def siliconflow(data: Any, currency: str | None) -> Reading:
-    root = _object(data, "the answer")
-    code = root.get("code")
-    if root.get("status") is False or (code is not None and code != 20000):
-        raise ShapeError(f"SiliconFlow answered code {code!r} instead of the account information")
-    info = _object(root.get("data"), "data")
+    info = _data_of(data, "SiliconFlow", 20000, "the account information")
     total = number(info.get("totalBalance"), "data.totalBalance")
-    parts = tuple((name, number(info[name], f"data.{name}")) for name in ("balance", "chargeBalance")
-                  if info.get(name) is not None)
+    parts = _parts(info, ("balance", "chargeBalance"))
     split = _split(parts, {"balance": "granted", "chargeBalance": "charged"})
     return _amount_reading(total, currency, parts, f"SiliconFlow: {split or 'total balance'}.",
                            "The SiliconFlow balance is used up; requests will fail until you top up.")

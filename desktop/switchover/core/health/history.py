@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core import paths
-from switchover.core.fileio import atomic_write
+from switchover.core.fileio import atomic_write, read_json_document
 from switchover.core.filelock import LockBusyError, locked
 from switchover.core.health.results import HealthResult
 
@@ -230,13 +230,8 @@ def _read_lines(file: Path) -> list[dict[str, Any]]:
 
 
 def _read_legacy(file: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(data, dict) or data.get("schema_version") != LEGACY_SCHEMA:
-        return []
-    entries = data.get("results")
+    data = read_json_document(file, LEGACY_SCHEMA)
+    entries = data.get("results") if data is not None else None
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 

@@ -8,7 +8,7 @@ the caller loaded under the store lock, and keys travel in `SetupPlan.keys` to t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -28,12 +28,17 @@ from switchover.core.providers import (
     Provider,
     is_loopback_url,
     provider_at,
-    validate_name,
 )
 from switchover.core.store import ChainEntry, Store
 from switchover.core.switching.contract import CurrentChoice, FoundKey
 from switchover.gateway.settings import SECTION as GATEWAY_SECTION
-from switchover.services.adoption import COMMAND_KEY_TOOLS, adopted_auth, adopted_credential
+from switchover.services.adoption import (
+    COMMAND_KEY_TOOLS,
+    adopted_auth,
+    adopted_credential,
+    free_name,
+    preset_at,
+)
 
 SETUP_SECTION = "setup"  # owned by the wizard: managed tools, and that setup was completed once
 APP_SECTION = "app"  # the desktop app's settings table (see switchover.ui.settings)
@@ -209,27 +214,9 @@ class SetupPlan:
         setup["managed_tools"] = list(self.managed_tools)
 
 
-def preset_at(catalog: Catalog, base_url: str, protocol: Protocol | None) -> Preset | None:
-    """The catalog preset serving `base_url`, matched like configured providers (`core.providers.provider_at`)."""
-    by_id = {preset.id: preset for preset in catalog}
-    match = provider_at((preset.to_provider(preset.id) for preset in by_id.values()), base_url, protocol)
-    return by_id[match[0].name] if match else None
-
-
 def _same_server(url: str, server: LocalServer) -> bool:
     parts = urlsplit(url)
     return (parts.hostname or "").lower() == server.host.lower() and parts.port == server.port
-
-
-def free_name(base: str, taken: Iterable[str]) -> str:
-    """`base`, or `base-2`, `base-3`… so a new provider never overwrites one with the same name."""
-    taken = set(taken)
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in base.lower()).strip("-._") or "provider"
-    cleaned = cleaned[:34]
-    name, n = cleaned, 2
-    while name in taken:
-        name, n = f"{cleaned}-{n}", n + 1
-    return validate_name(name)
 
 
 class SetupDraft:
