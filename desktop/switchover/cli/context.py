@@ -13,6 +13,9 @@ from switchover.services.keys import KeySource
 
 if TYPE_CHECKING:
     from switchover.core.catalog import Catalog
+    from switchover.core.providers import Provider
+
+NO_PROVIDERS = "No providers configured yet. Add one: switchover provider add NAME --preset PRESET"
 
 
 @dataclass
@@ -54,9 +57,19 @@ class CliContext:
             self._keychain = Keychain()
         return self._keychain
 
+    def chosen_providers(self, names: list[str]) -> list[Provider]:
+        """The named providers (an unknown name is an error, as in `Store.get`), or every configured one."""
+        store = self.store()
+        return [store.get(name) for name in names] if names else list(store.providers.values())
+
     def keys(self) -> KeySource:
         """Reads providers' keys; opens the keychain (this context's) only for a provider kept there."""
         return KeySource(self.keychain)
+
+
+def add_provider_names(parser: Any, verb: str) -> None:
+    """The optional NAME... of the commands that act on some or all providers (`ctx.chosen_providers`)."""
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"providers to {verb} (default: all)")
 
 
 def add_json_flag(parser: Any) -> None:

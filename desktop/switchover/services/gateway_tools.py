@@ -18,7 +18,7 @@ from switchover.core.failover.chains import chain_for
 from switchover.core.failover.monitor import Switcher, ToolDirectory
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult
-from switchover.core.providers import Credential, Endpoint, Protocol, Provider
+from switchover.core.providers import Credential, Endpoint, Protocol, Provider, endpoint_key
 from switchover.core.store import Store, load_store
 from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
 from switchover.core.switching.engine import SwitchEngine, SwitchResult, ToolOutcome
@@ -317,7 +317,7 @@ class GatewayInfo:
         if current is None:
             return RoutedTool(None, None, None)
         provider = self.store.providers.get(current.provider or "")
-        key = f"{provider.name}/{current.protocol.value}" if provider and current.protocol else None
+        key = endpoint_key(provider.name, current.protocol) if provider and current.protocol else None
         return RoutedTool(provider, current.model, key)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from switchover import APP_NAME
+from switchover.core.providers import endpoint_key
 from switchover.services.conflicts import Conflict
 from switchover.services.tool_state import ToolHealth, ToolState, overall, summary, tool_states
 from switchover.ui.health_format import status_label
@@ -139,7 +140,7 @@ class StatusBoard(QObject):
         found = []
         for provider in self.state.store.providers.values():
             for endpoint in provider.endpoints:
-                key = f"{provider.name}/{endpoint.protocol.value}"
+                key = endpoint_key(provider.name, endpoint.protocol)
                 result = self.health.latest.get(key)
                 if key not in in_use and result is not None and not result.healthy:
                     found.append(f"{provider.display_name} — {status_label(result.status).lower()}")

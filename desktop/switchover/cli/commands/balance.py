@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.cli.context import NO_PROVIDERS, CliContext, add_json_flag, add_provider_names, table
 from switchover.core.balance.forecast import result_forecast
 from switchover.core.balance.results import BalanceResult, BalanceStatus, format_money
 from switchover.core.store import edit_store
@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
             "or empty or could not be read."
         ),
     )
-    parser.add_argument("names", nargs="*", metavar="NAME", help="providers to ask (default: all)")
+    add_provider_names(parser, "ask")
     parser.add_argument("--low-below", type=_amount_or_off, metavar="AMOUNT", default=_UNSET,
                         help="set the named providers' low threshold (in the balance's currency), or 'off' to go "
                              "back to the default (three days of recent spend)")
@@ -50,9 +50,9 @@ def run_balance(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.low_below is not _UNSET:
         return _set_threshold(args, ctx)
     store = ctx.store()
-    providers = [store.get(name) for name in args.names] if args.names else list(store.providers.values())
+    providers = ctx.chosen_providers(args.names)
     if not providers:
-        return ctx.fail("No providers configured yet. Add one: switchover provider add NAME --preset PRESET")
+        return ctx.fail(NO_PROVIDERS)
     from switchover.core.balance.checks import check_providers
 
     results = check_providers(providers, store, keychain=ctx.keychain())

@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Any
 
-from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.cli.context import NO_PROVIDERS, CliContext, add_json_flag, add_provider_names, table
 from switchover.core.errors import ValidationError
 from switchover.core.health import statuses
 from switchover.core.health.parallel import DEFAULT_MAX_PARALLEL, MAX_PARALLEL_RANGE, max_parallel
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
             "costs a few tokens). Exits 0 only when every checked endpoint is ok or slow."
         ),
     )
-    check.add_argument("names", nargs="*", metavar="NAME", help="providers to check (default: all)")
+    add_provider_names(check, "check")
     check.add_argument("--tier", choices=[t.value for t in Tier], default=Tier.AUTH.value)
     check.add_argument("--protocol", choices=[p.value for p in Protocol],
                        help="check this protocol's endpoint (default: each provider's first endpoint)")
@@ -70,10 +70,9 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
     from switchover.core.health.runner import CheckOptions
     from switchover.services.probes import build_probes, first_endpoints, sweep
 
-    store = ctx.store()
-    providers = [store.get(name) for name in args.names] if args.names else list(store.providers.values())
+    providers = ctx.chosen_providers(args.names)
     if not providers:
-        return ctx.fail("No providers configured yet. Add one: switchover provider add NAME --preset PRESET")
+        return ctx.fail(NO_PROVIDERS)
     tier = Tier(args.tier)
     protocol = Protocol(args.protocol) if args.protocol else None
     specs, skipped = first_endpoints(providers, protocol)

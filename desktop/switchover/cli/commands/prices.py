@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from switchover.cli.context import CliContext, add_json_flag, table
+from switchover.cli.context import NO_PROVIDERS, CliContext, add_json_flag, add_provider_names, table
 from switchover.core.providers import Provider
 from switchover.core.spend.prices import PriceList, Rates, prices_for, remove_user_price, set_user_price
 from switchover.core.store import edit_store
@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     show = actions.add_parser("show", help="show the prices of your providers (the default)")
-    show.add_argument("names", nargs="*", metavar="NAME", help="providers to show (default: all)")
+    add_provider_names(show, "show")
     add_json_flag(show)
     show.set_defaults(handler=run_show)
     set_ = actions.add_parser("set", help="set a model's price for one of your providers")
@@ -74,9 +74,9 @@ def _rows(provider: Provider, prices: PriceList) -> list[dict[str, Any]]:
 
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     store = ctx.store()
-    providers = [store.get(n) for n in args.names] if args.names else list(store.providers.values())
+    providers = ctx.chosen_providers(args.names)
     if not providers:
-        return ctx.fail("No providers configured yet. Add one: switchover provider add NAME --preset PRESET")
+        return ctx.fail(NO_PROVIDERS)
     report: list[dict[str, Any]] = []
     for provider in providers:
         prices = prices_for(provider, store)
