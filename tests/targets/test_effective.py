@@ -19,14 +19,17 @@ from switchover.core.switching import SwitchEngine
 from switchover.core.switching.contract import SwitchPlan, SwitchRequest, ToolEnv
 from switchover.targets.aider import Aider
 from switchover.targets.claude_code import ClaudeCode
+from switchover.targets.cline import Cline
 from switchover.targets.codex import Codex
 from switchover.targets.continue_dev import ContinueDev
+from switchover.targets.factory_droid import FactoryDroid
 from switchover.targets.gemini_cli import GeminiCli
 from switchover.targets.goose import Goose
+from switchover.targets.kilo_code import KiloCode
 from switchover.targets.opencode import OpenCode
 from switchover.targets.qwen_code import QwenCode
 from switchover.targets.zed import Zed
-from tests.targets.support import apply, make_env, preset, request
+from tests.targets.support import FAKE_KEY, apply, make_env, preset, request
 
 
 @pytest.fixture
@@ -295,6 +298,113 @@ def test_zed_with_ai_turned_off_is_not_in_effect(env: ToolEnv) -> None:
     path = write(env.xdg_config_home() / "zed" / "settings.json", '{\n  "disable_ai": true\n}\n')
     plan = Zed().plan(env, request(preset("deepseek"), "deepseek-chat"))
     assert [(o.path, o.key) for o in plan.overrides] == [(path, "disable_ai")]
+
+
+# --- Cline CLI, Factory Droid, Kilo Code CLI -----------------------------------------------------------------
+
+
+def test_cline_acp_variables_are_overrides_only_when_they_say_something_else(env: ToolEnv) -> None:
+    """An editor running Cline as its agent (`cline --acp`) takes $CLINE_PROVIDER/$CLINE_MODEL/$CLINE_API_KEY
+    over providers.json (the pinned CLI's code); a terminal run has no project file or variable above it."""
+    apply(Cline().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = Cline().current(env)
+    assert current is not None and current.in_effect and current.model == "deepseek-chat"
+    same = make_env(env.home, env.cwd or env.home, CLINE_PROVIDER="openai-compatible", CLINE_MODEL="deepseek-chat",
+                    CLINE_API_KEY=FAKE_KEY)
+    current = Cline().current(same)
+    assert current is not None and current.in_effect, [o.describe() for o in current.overrides]
+    other = make_env(env.home, env.cwd or env.home, CLINE_PROVIDER="anthropic", CLINE_MODEL="claude-x",
+                     CLINE_API_KEY="sk-someone-else-0123456789")
+    current = Cline().current(other)
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [
+        (None, "CLINE_PROVIDER"), (None, "CLINE_MODEL"), (None, "CLINE_API_KEY")]
+    assert "when an editor runs Cline as its agent (ACP)" in current.overrides[0].describe()
+    assert all("sk-someone-else" not in o.describe() for o in current.overrides)
+    plan = Cline().plan(other, request(preset("deepseek"), "deepseek-chat"))
+    assert [o.key for o in plan.overrides] == ["CLINE_PROVIDER", "CLINE_MODEL", "CLINE_API_KEY"]
+    assert all(not o.fix for o in plan.overrides)  # only the user can unset a variable
+
+
+def test_cline_and_droid_and_kilo_variables_set_in_shell_files_are_conflicts(env: ToolEnv) -> None:
+    from switchover.services.conflicts import find_conflicts
+
+    write(env.home / ".bashrc", "export CLINE_DIR=/elsewhere\nexport FACTORY_RUNTIME_SETTINGS_PATH=/x.json\n"
+                                "export KILO_CONFIG_CONTENT='{}'\nexport OPENAI_API_KEY=sk-shell-0123456789\n")
+    found = {(c.tool, c.var): c for c in find_conflicts([Cline(), FactoryDroid(), KiloCode()], env,
+                                                         installed_only=False)}
+    assert found[("cline", "CLINE_DIR")].overrides and found[("cline", "CLINE_DIR")].setting.line == 1
+    assert found[("factory-droid", "FACTORY_RUNTIME_SETTINGS_PATH")].overrides
+    assert found[("kilo-code", "KILO_CONFIG_CONTENT")].overrides
+    assert not found[("cline", "OPENAI_API_KEY")].overrides  # read only without an apiKey, which we write
+
+
+DROID_MINE = {"id": "custom:mine", "model": "mine-model", "displayName": "Mine", "baseUrl": "https://proxy.example",
+              "apiKey": "${MINE_KEY}", "provider": "anthropic"}
+
+
+def test_droid_project_settings_that_pick_a_model_are_overrides(env: ToolEnv, project: Path) -> None:
+    apply(FactoryDroid().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = FactoryDroid().current(env)
+    assert current is not None and current.in_effect and current.model == "deepseek-chat"
+    shared = write(project / ".factory" / "settings.json", json.dumps(
+        {"sessionDefaultSettings": {"model": "custom:mine"}, "customModels": [DROID_MINE]}))
+    current = FactoryDroid().current(env)
+    assert current is not None and (current.model, current.base_url) == ("mine-model", "https://proxy.example")
+    assert [(o.path, o.key) for o in current.overrides] == [(shared, "sessionDefaultSettings.model")]
+    # The project's settings.local.json ranks above its settings.json; naming our model is no override.
+    write(project / ".factory" / "settings.local.json", '{"sessionDefaultSettings": {"model": '
+                                                         '"custom:switchover:deepseek-chat"}}')
+    current = FactoryDroid().current(env)
+    assert current is not None and current.in_effect and current.model == "deepseek-chat"
+    # The plan says it before anything is written.
+    (project / ".factory" / "settings.local.json").unlink()
+    plan = FactoryDroid().plan(env, request(preset("deepseek"), "deepseek-reasoner"))
+    assert [(o.path, o.key) for o in plan.overrides] == [(shared, "sessionDefaultSettings.model")]
+
+
+def test_droid_runtime_settings_rank_above_the_project_and_a_broken_layer_is_reported(
+        env: ToolEnv, project: Path, tmp_path: Path) -> None:
+    apply(FactoryDroid().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    write(project / ".factory" / "settings.json", json.dumps({"model": "custom:mine", "customModels": [DROID_MINE]}))
+    runtime = write(tmp_path / "runtime.json", json.dumps(
+        {"sessionDefaultSettings": {"model": "custom:switchover:deepseek-chat"}}))
+    current = FactoryDroid().current(make_env(env.home, project, FACTORY_RUNTIME_SETTINGS_PATH=str(runtime)))
+    assert current is not None and current.in_effect and current.model == "deepseek-chat"
+    current = FactoryDroid().current(env)
+    assert current is not None and current.model == "mine-model" and current.overrides[0].key == "model"  # legacy
+    broken = write(env.home / ".factory" / "settings.local.json", '{"sessionDefaultSettings": ')
+    current = FactoryDroid().current(env)
+    assert current is not None and broken in [o.path for o in current.overrides]
+
+
+def test_kilo_config_folders_and_its_own_inline_variable_are_overrides(env: ToolEnv, project: Path) -> None:
+    apply(KiloCode().plan(env, request(preset("deepseek"), "deepseek-chat")))
+    current = KiloCode().current(env)
+    assert current is not None and current.in_effect
+    # OpenCode's variable means nothing to Kilo; Kilo's own inline config wins over every file.
+    current = KiloCode().current(make_env(env.home, project, OPENCODE_CONFIG_CONTENT='{"model": "x/y"}'))
+    assert current is not None and current.in_effect
+    current = KiloCode().current(make_env(env.home, project, KILO_CONFIG_CONTENT='{"model": "x/y"}'))
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [(None, "KILO_CONFIG_CONTENT")]
+    # A config folder in the home (~/.kilo) ranks above ~/.config/kilo; so does $KILO_CONFIG_DIR.
+    home_dir = write(env.home / ".kilo" / "kilo.json", '{"model": "other/model-a"}')
+    current = KiloCode().current(env)
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [(home_dir, "model")]
+    home_dir.unlink()
+    extra = write(env.home / "kilo-extra" / "kilo.jsonc", '{"model": "other/model-b"}')
+    current = KiloCode().current(make_env(env.home, project, KILO_CONFIG_DIR=str(extra.parent)))
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [(extra, "model")]
+    # The nearer project file wins over the outer one; KILO_DISABLE_PROJECT_CONFIG turns both off.
+    (project / ".git").mkdir()
+    outer = write(project / "kilo.json", '{"model": "outer/m"}')
+    inner = write(project / "sub" / "kilo.json", '{"model": "inner/m"}')
+    deeper = make_env(env.home, project / "sub")
+    assert KiloCode().override_paths(deeper) == (outer, inner)
+    current = KiloCode().current(deeper)
+    assert current is not None and [(o.path, o.key) for o in current.overrides] == [(inner, "model")]
+    quiet = make_env(env.home, project / "sub", KILO_DISABLE_PROJECT_CONFIG="1")
+    current = KiloCode().current(quiet)
+    assert current is not None and current.in_effect
 
 
 # --- the engine: `use` lists what would keep the switch from taking effect, `verify` says it -----------------

@@ -184,13 +184,15 @@ def test_kilo_new_file_gets_its_schema_so_kilo_does_not_rewrite_it(env: ToolEnv)
     assert plan.changes[0].path == env.home / ".config" / "kilo" / "kilo.json"
 
 
-def test_droid_warns_about_local_and_project_settings_that_pick_the_model(env: ToolEnv, project: Path) -> None:
+def test_droid_names_the_local_or_project_settings_that_pick_the_model(env: ToolEnv, project: Path) -> None:
     write(env.home / ".factory" / "settings.local.json", '{"sessionDefaultSettings": {"model": "gpt-5"}}')
-    write(project / ".factory" / "settings.json", '{"model": "claude-opus"}')
     plan = FactoryDroid().plan(env, request(preset("deepseek")))
-    text = "\n".join(plan.warnings)
-    assert "settings.local.json sets sessionDefaultSettings.model" in text
-    assert ".factory/settings.json sets model" in text
+    assert [(o.path, o.key) for o in plan.overrides] == [
+        (env.home / ".factory" / "settings.local.json", "sessionDefaultSettings.model")]
+    shared = write(project / ".factory" / "settings.json", '{"model": "claude-opus"}')  # legacy key, project: wins
+    plan = FactoryDroid().plan(env, request(preset("deepseek")))
+    assert [(o.path, o.key) for o in plan.overrides] == [(shared, "model")]
+    assert "sets the model" in plan.overrides[0].describe()
 
 
 def test_droid_replaces_only_its_own_models_and_keeps_the_users_order(env: ToolEnv) -> None:

@@ -11,6 +11,11 @@ engine which changes are Cline's own.
 
 The VS Code extension keeps its settings in VS Code's own storage (state database + OS secret storage), which
 no outside program can edit safely; Switchover switches the CLI only.
+
+In effect (from the pinned CLI's code): a terminal run takes `-P`/`-m`/`-k`, else `lastUsedProvider`; no
+project file names a provider. When an editor runs Cline as its agent (`cline --acp`), `$CLINE_PROVIDER`,
+`$CLINE_MODEL` and `$CLINE_API_KEY` win over providers.json: `current()` names each that is set to something
+else. `$CLINE_DIR`, `$CLINE_DATA_DIR` and `$CLINE_PROVIDER_SETTINGS_PATH` move the file itself.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from switchover.core.providers import Endpoint, Protocol
-from switchover.core.switching.contract import CurrentChoice, FoundKey, SwitchPlan, SwitchRequest, Target, ToolEnv
+from switchover.core.switching.contract import (
+    CurrentChoice,
+    FoundKey,
+    Override,
+    SwitchPlan,
+    SwitchRequest,
+    Target,
+    ToolEnv,
+)
 from switchover.targets import common
 
 SETTINGS_VERSION = 1
@@ -32,6 +45,9 @@ _PROVIDER = {Protocol.OPENAI_CHAT: "openai-compatible", Protocol.ANTHROPIC: "ant
 _PROTOCOL_OF_PROVIDER = {kind: protocol for protocol, kind in _PROVIDER.items()}
 # What Cline itself rewrites in this file on every run (see `settled_form`).
 _ENTRY_BOOKKEEPING = ("updatedAt", "tokenSource")
+# Variables an editor's Cline agent (ACP) reads before providers.json: {name: (what it decides, settings key)}.
+_ACP_VARIABLES = {"CLINE_PROVIDER": ("the provider", "provider"), "CLINE_MODEL": ("the model", "model"),
+                  "CLINE_API_KEY": ("the key", "apiKey")}
 
 
 def _base_url(endpoint: Endpoint) -> str:
@@ -45,6 +61,8 @@ class Cline(Target):
     label = "Cline CLI"
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC)
     binaries = ("cline",)
+    overriding_env = (*_ACP_VARIABLES, "CLINE_DIR", "CLINE_DATA_DIR", "CLINE_PROVIDER_SETTINGS_PATH")
+    accompanying_env = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")  # read only when providers.json has no apiKey
 
     def cline_dir(self, env: ToolEnv) -> Path:
         override = env.environ.get("CLINE_DIR", "").strip()
@@ -81,6 +99,16 @@ class Cline(Target):
             model=settings.get("model"),
             protocol=protocol,
             detail=f"provider {provider_id}",
+            overrides=self._environment_overrides(env, settings),
+        )
+
+    def _environment_overrides(self, env: ToolEnv, settings: dict[str, Any]) -> tuple[Override, ...]:
+        """The ACP variables set to something else than `settings` says (values are never shown)."""
+        return tuple(
+            Override(f"{what} comes from ${var} when an editor runs Cline as its agent (ACP), not from "
+                     "providers.json", None, var)
+            for var, (what, key) in _ACP_VARIABLES.items()
+            if (value := env.environ.get(var, "").strip()) and value != settings.get(key)
         )
 
     def current_key(self, env: ToolEnv) -> FoundKey | None:
@@ -116,6 +144,7 @@ class Cline(Target):
         else:
             doc.set(entry_path, {"settings": settings, "updatedAt": NEW_ENTRY_STAMP, "tokenSource": "manual"})
         doc.set(("lastUsedProvider",), provider_id)
+        overrides = self._environment_overrides(env, settings)
         notes = ["New Cline runs pick this up."]
         if request.small_model:
             notes.append("Cline has no small-model setting; it uses the main model throughout.")
@@ -127,6 +156,7 @@ class Cline(Target):
             changes=common.changes(
                 loaded.change(new_file_mode=common.PRIVATE_MODE, holds_secret=common.needs_key(request.provider))),
             notes=tuple(notes),
+            overrides=overrides,
         )
 
     def settled_form(self, path: Path, data: bytes) -> bytes | None:  # noqa: ARG002 - one file only

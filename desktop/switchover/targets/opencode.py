@@ -86,6 +86,7 @@ class OpenCode(Target):
     protocols = (Protocol.OPENAI_CHAT, Protocol.ANTHROPIC, Protocol.OPENAI_RESPONSES)
     binaries: tuple[str, ...] = ("opencode",)
     schema_url = SCHEMA_URL  # forks (Kilo Code) publish their own schema URL
+    inline_config_var = INLINE_CONFIG  # forks read their own variable
     accompanying_env: tuple[str, ...] = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")  # its built-in providers read them
 
     def config_dir(self, env: ToolEnv) -> Path:
@@ -126,10 +127,11 @@ class OpenCode(Target):
             try:
                 data = common.load("jsonc", path).doc.data
             except ConfigFileError as exc:
-                unreadable.append(Override(f"this project's OpenCode config cannot be read ({exc.detail})", path, ""))
+                reason = f"this project's {self.label} config cannot be read ({exc.detail})"
+                unreadable.append(Override(reason, path, ""))
                 continue
             layers.append((path, data if isinstance(data, dict) else {}))
-        inline = env.environ.get(INLINE_CONFIG)
+        inline = env.environ.get(self.inline_config_var)
         if inline:
             try:
                 data = json.loads(inline)
@@ -152,7 +154,7 @@ class OpenCode(Target):
                       else f"{'the inline config in the environment' if source is None else 'a project config'} "
                            f"sets the model, {used}")
             fix = f"set it to {written}" if source == user_path and agent and written else ""
-            found.append(Override(reason, source, INLINE_CONFIG if source is None else dotted(key), fix))
+            found.append(Override(reason, source, self.inline_config_var if source is None else dotted(key), fix))
         # The provider in use, and the user file's own (ours after a switch: it must be loaded too once an
         # agent's own model stops winning), must pass the allow/deny lists.
         for provider_id in dict.fromkeys(str(ref).partition("/")[0] for ref in (used, written) if ref):
@@ -163,14 +165,14 @@ class OpenCode(Target):
         found = []
         allowed = _last(layers, ("enabled_providers",))
         if allowed is not None and isinstance(allowed[1], list) and provider_id not in allowed[1]:
-            found.append(Override(f"OpenCode loads only the providers in enabled_providers, and “{provider_id}” is "
-                                  "not one of them (the run fails)", allowed[0],
-                                  INLINE_CONFIG if allowed[0] is None else "enabled_providers",
+            found.append(Override(f"{self.label} loads only the providers in enabled_providers, and “{provider_id}” "
+                                  "is not one of them (the run fails)", allowed[0],
+                                  self.inline_config_var if allowed[0] is None else "enabled_providers",
                                   f"add “{provider_id}” to it" if allowed[0] == user_path else ""))
         denied = _last(layers, ("disabled_providers",))
         if denied is not None and isinstance(denied[1], list) and provider_id in denied[1]:
             found.append(Override(f"disabled_providers turns “{provider_id}” off (the run fails)", denied[0],
-                                  INLINE_CONFIG if denied[0] is None else "disabled_providers",
+                                  self.inline_config_var if denied[0] is None else "disabled_providers",
                                   f"take “{provider_id}” out of it" if denied[0] == user_path else ""))
         return found
 
