@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -109,6 +110,16 @@ class CloudPage(WizardPage):
         check_row.addWidget(self.check_button)
         check_row.addWidget(self.verdict, 1)
         form.addRow(check_row)
+        # Prepaid providers with a balance API: "low" below this amount (a notification and the next chain
+        # entry offered before requests fail); 0 means the default, three days of recent spend.
+        self.low_balance = QDoubleSpinBox()
+        self.low_balance.setObjectName("low_balance")
+        self.low_balance.setRange(0, 1_000_000)
+        self.low_balance.setDecimals(2)
+        self.low_balance.setSpecialValueText("three days of recent spend")
+        self.low_balance.setToolTip("In the balance's currency. Switchover asks the provider what is left and warns "
+                                    "you below this amount, before requests start failing.")
+        form.addRow("&Warn when the balance is below", self.low_balance)
         self.error = QLabel()
         self.error.setWordWrap(True)
         tint(self.error, Tone.BAD)
@@ -139,6 +150,7 @@ class CloudPage(WizardPage):
             edit.textEdited.connect(lambda _t: self._custom_edited())
         self.custom_protocol.currentIndexChanged.connect(lambda _i: self._custom_edited())
         self.check_button.clicked.connect(self.check_current)
+        self.low_balance.valueChanged.connect(self._low_balance_edited)
         self.filled = False
         self._show_current()
 
@@ -256,6 +268,7 @@ class CloudPage(WizardPage):
                 self.details.setTitle("Pick a provider on the left")
                 self.notes.setText("")
                 self._enable_details(False)
+                self._show_low_balance(None)
                 return
             choice = self.current_choice()
             if is_custom:
@@ -284,6 +297,7 @@ class CloudPage(WizardPage):
                 self.notes.setText(" ".join(filter(None, [preset.notes, where])))
             self._enable_details(picked)
             self._show_credential(choice)
+            self._show_low_balance(choice)
         finally:
             self._loading = False
 
@@ -318,6 +332,19 @@ class CloudPage(WizardPage):
         self.verdict.setText(verdict_html(choice.verdict if choice.verdict_current else None, pending))
         self.credentials.setEnabled(choice.picked)
         self.credentials.set_keychain_usable(draft.keychain_usable is not False, draft.keychain_problem)
+
+    def _show_low_balance(self, choice: ProviderChoice | None) -> None:
+        """The threshold row, only for a ticked provider whose balance Switchover can read."""
+        draft = self.wizard_.draft
+        shown = choice is not None and choice.picked and draft.has_balance_api(choice)
+        self.form.setRowVisible(self.low_balance, shown)
+        if choice is not None and shown:
+            self.low_balance.setValue(draft.low_below(choice) or 0.0)
+
+    def _low_balance_edited(self, value: float) -> None:
+        choice = self.current_choice()
+        if not self._loading and choice is not None:
+            self.wizard_.draft.set_low_below(choice.name, value or None)
 
     def _set_source(self, source: KeySource) -> None:
         self.credentials.set_source(CredentialSource(source.value))

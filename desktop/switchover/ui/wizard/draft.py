@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from switchover.core import validation
+from switchover.core.balance.checks import has_balance_api
+from switchover.core.balance.settings import BalanceSettings, load_balance_settings, parse_amount, set_low_threshold
 from switchover.core.catalog import Catalog, Preset
-from switchover.core.errors import ValidationError
+from switchover.core.errors import SwitchoverError, ValidationError
 from switchover.core.failover.settings import DEFAULT_TOOL, Mode, load_settings, save_settings
 from switchover.core.health import statuses
 from switchover.core.health.discovery import LocalServer
@@ -186,11 +188,16 @@ class SetupPlan:
     # key command (through the engine: backed up, journaled, undoable)
     replace_plaintext: tuple[tuple[str, ChainEntry], ...] = ()
     use_gateway: bool = False  # run the gateway in the app; "switch now" points tools at their gateway route
+    # provider -> "low" below this balance (None: by recent spend); only what the user set in the wizard
+    low_thresholds: Mapping[str, float | None] = field(default_factory=dict)
 
     def apply_to(self, store: Store) -> None:
         """Edit `store` in place: add or replace our providers, set chains and settings; keep everything else."""
         for provider in self.providers:
             store.add(provider, replace=True)
+        for name, amount in self.low_thresholds.items():
+            if name in store.providers:
+                set_low_threshold(store, name, amount)
         for tool in self.drop_chains:
             store.chains.pop(tool, None)
         for tool, entries in self.chains.items():
@@ -235,6 +242,7 @@ class SetupDraft:
         self.choices: dict[str, ProviderChoice] = {}
         self.chains: dict[str, list[ChainEntry]] = {}
         self.chains_edited: set[str] = set()
+        self.low_thresholds: dict[str, float | None] = {}  # provider -> low-balance threshold set here
         self.failover_mode: Mode = load_settings(self.existing).mode_of_other_tools  # the `[failover]` table only
         app = self.existing.sections.get(APP_SECTION, {})
         self.start_at_login = bool(app.get("start_at_login", False))
@@ -643,7 +651,30 @@ class SetupDraft:
             switch_tools=switch,
             use_gateway=self.use_gateway,
             replace_plaintext=replace_plaintext,
+            low_thresholds={name: amount for name, amount in self.low_thresholds.items()
+                            if (c := self.choices.get(name)) is not None and (c.picked or c.origin is Origin.EXISTING)},
         )
+
+    # ------------------------------------------------------------ low balance
+
+    def has_balance_api(self, choice: ProviderChoice) -> bool:
+        """Whether Switchover can ask this provider what is left (a threshold then means something)."""
+        return has_balance_api(choice.provider, self._balance_settings(), self.catalog)
+
+    def low_below(self, choice: ProviderChoice) -> float | None:
+        """The threshold set here, else the one already saved (None: three days of recent spend)."""
+        if choice.name in self.low_thresholds:
+            return self.low_thresholds[choice.name]
+        return self._balance_settings().for_provider(choice.name).low_below
+
+    def set_low_below(self, name: str, amount: float | None) -> None:
+        self.low_thresholds[name] = parse_amount(amount, "the low-balance threshold") if amount else None
+
+    def _balance_settings(self) -> BalanceSettings:
+        try:
+            return load_balance_settings(self.existing)
+        except SwitchoverError:
+            return BalanceSettings()  # a broken [balance] table is reported by the app, not the wizard
 
     def plaintext_keys(self) -> list[tuple[str, ChainEntry]]:
         """Managed tools whose adopted key sits in plaintext in their own file and that can fetch it by command
