@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from switchover.core.secrets import Keychain
@@ -24,6 +21,8 @@ from tests.ui.wizard_support import (
     make_world,
     new_wizard,
     next_enabled,
+    real_secret_service,
+    secret_tool_lookup,
     services_for,
     start_servers,
     tasks,
@@ -36,24 +35,9 @@ CLAUDE_KEY = "sk-gw-CLAUDE-ORIGINAL-0123456789"
 NAME = "claude-code-current"
 
 
-def lookup(name: str) -> str:
-    return subprocess.run(["secret-tool", "lookup", "service", "switchover", "username", name],
-                          capture_output=True, text=True, check=False, timeout=30).stdout
-
-
 @pytest.fixture
 def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not os.environ.get("SWITCHOVER_REAL_KEYCHAIN"):
-        if os.environ.get("CI"):
-            pytest.fail("CI must run these under scripts/with-test-keyring (real gnome-keyring)")
-        pytest.skip("needs scripts/with-test-keyring (a D-Bus session with an unlocked gnome-keyring)")
-    from keyring.backends import SecretService
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
-    keyring.set_keyring(SecretService.Keyring())
-    subprocess.run(["secret-tool", "clear", "service", "switchover", "username", NAME], check=False, timeout=30)
-    yield
-    subprocess.run(["secret-tool", "clear", "service", "switchover", "username", NAME], check=False, timeout=30)
+    yield from real_secret_service(monkeypatch, (NAME,))
 
 
 def test_the_tools_key_goes_to_the_keychain_and_out_of_its_file(
@@ -84,10 +68,10 @@ def test_the_tools_key_goes_to_the_keychain_and_out_of_its_file(
     wait_idle(qtbot, wizard)
     box = wizard.finish_page.plaintext_box
     assert box.isVisibleTo(wizard) and "Claude Code" in box.text()
-    assert lookup(NAME) == "", "nothing is stored before Finish"
+    assert secret_tool_lookup(NAME) == "", "nothing is stored before Finish"
     box.setChecked(True)
     notes = finish(qtbot, wizard)
-    assert lookup(NAME) == CLAUDE_KEY, "the key Claude Code uses is in the real keychain"
+    assert secret_tool_lookup(NAME) == CLAUDE_KEY, "the key Claude Code uses is in the real keychain"
     assert Keychain().get(NAME) == CLAUDE_KEY
     assert load_store().get(NAME).credential.kind == "keychain"
     text = settings.read_text()

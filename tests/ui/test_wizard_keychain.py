@@ -4,13 +4,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from switchover.core.secrets import Keychain
@@ -28,6 +25,8 @@ from tests.ui.wizard_support import (
     make_world,
     new_wizard,
     next_enabled,
+    real_secret_service,
+    secret_tool_lookup,
     services_for,
     start_servers,
     tasks,
@@ -41,32 +40,9 @@ pytestmark = pytest.mark.keychain
 NAMES = ("deepseek", "zai", "moonshot", "gateway")
 
 
-def secret_tool_lookup(name: str) -> str:
-    result = subprocess.run(["secret-tool", "lookup", "service", "switchover", "username", name],
-                            capture_output=True, text=True, check=False, timeout=30)
-    return result.stdout
-
-
-def clear(name: str) -> None:
-    subprocess.run(["secret-tool", "clear", "service", "switchover", "username", name], check=False, timeout=30)
-
-
 @pytest.fixture
 def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Select the real Secret Service backend in this process (the autouse fixture chose the file keyring)."""
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not os.environ.get("SWITCHOVER_REAL_KEYCHAIN"):
-        if os.environ.get("CI"):
-            pytest.fail("CI must run these under scripts/with-test-keyring (real gnome-keyring)")
-        pytest.skip("needs scripts/with-test-keyring (a D-Bus session with an unlocked gnome-keyring)")
-    from keyring.backends import SecretService
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
-    keyring.set_keyring(SecretService.Keyring())
-    for name in NAMES:
-        clear(name)
-    yield
-    for name in NAMES:
-        clear(name)
+    yield from real_secret_service(monkeypatch, NAMES)
 
 
 def test_keys_go_to_the_real_keychain(qtbot: Any, tasks: TaskManager, isolated_home: Path, secret_service: None,

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from PySide6.QtWidgets import QWizard
 
@@ -219,3 +222,35 @@ def add_custom(qtbot: Any, wizard: SetupWizard, name: str, url: str, key: str) -
     with qtbot.waitSignal(wizard.verdict_recorded, timeout=WAIT_MS, check_params_cb=lambda n: n == name):
         qtbot.keyClicks(page.key_edit, key)
     wait_idle(qtbot, wizard)
+
+
+# ---------------------------------------------------------------- the real Secret Service
+
+
+def secret_tool_lookup(name: str) -> str:
+    """What the real keychain holds for provider `name` (read with secret-tool, not through Switchover)."""
+    result = subprocess.run(["secret-tool", "lookup", "service", "switchover", "username", name],
+                            capture_output=True, text=True, check=False, timeout=30)
+    return result.stdout
+
+
+def clear_secret(name: str) -> None:
+    subprocess.run(["secret-tool", "clear", "service", "switchover", "username", name], check=False, timeout=30)
+
+
+def real_secret_service(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> Iterator[None]:
+    """For a fixture: select the real Secret Service backend in this process (the autouse fixture chose the file
+    keyring), with the entries of `names` cleared before and after."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not os.environ.get("SWITCHOVER_REAL_KEYCHAIN"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must run these under scripts/with-test-keyring (real gnome-keyring)")
+        pytest.skip("needs scripts/with-test-keyring (a D-Bus session with an unlocked gnome-keyring)")
+    from keyring.backends import SecretService
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    keyring.set_keyring(SecretService.Keyring())
+    for name in names:
+        clear_secret(name)
+    yield
+    for name in names:
+        clear_secret(name)
