@@ -8,6 +8,7 @@ and key. Two undos give back the user's files byte for byte.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,43 @@ def test_switch_not_in_effect_is_reported_and_include_overrides_makes_it_take_ef
         undone = run_switchover(["undo"], timeout=60)
         assert undone.returncode == 0, undone.stdout + undone.stderr
     assert snapshot_files(isolated_home, [*files, ".continue/.env"]) == original
+
+
+# A file the tool ranks above the one Switchover edits picks the user's own model (bravo): Droid's
+# settings.local.json over settings.json, Kilo's ~/.kilo/ config folder over ~/.config/kilo/.
+MINE_DROID = {"id": "custom:mine", "model": "model-b", "displayName": "Mine", "baseUrl": "BRAVO",
+              "apiKey": "${MINE_KEY}", "provider": "anthropic"}
+MINE_KILO = {"model": "mine/model-b", "provider": {"mine": {
+    "npm": "@ai-sdk/openai-compatible", "name": "Mine",
+    "options": {"baseURL": "BRAVO/v1", "apiKey": "{env:MINE_KEY}"}, "models": {"model-b": {}}}}}
+HIGHER_RANKED = {
+    "factory-droid": ({".factory/settings.json": "{}\n",
+                       ".factory/settings.local.json": json.dumps({"sessionDefaultSettings": {"model": "custom:mine"},
+                                                                   "customModels": [MINE_DROID]})},
+                      ".factory/settings.local.json: sessionDefaultSettings.model", "/v1/messages"),
+    "kilo-code": ({".config/kilo/kilo.json": '{"$schema": "https://app.kilo.ai/config.json"}\n',
+                   ".config/kilo/.bash-permission-migrated": "",
+                   ".kilo/kilo.json": json.dumps(MINE_KILO)},
+                  ".kilo/kilo.json: model", "/v1/chat/completions"),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(HIGHER_RANKED))
+def test_a_higher_ranked_file_is_reported_and_the_real_tool_indeed_keeps_its_model(
+        tool: str, isolated_home: Path, workdir: Path, standin_a: StandinProvider, standin_b: StandinProvider) -> None:
+    """The in-effect check reads the tool's precedence right: Switchover says "not in effect" and names the
+    file, and the real tool's turn goes to the user's own provider, not to the one switched to."""
+    if not tools_installed(tool):
+        pytest.fail(f"{tool} is not installed (scripts/install-real-tools)")
+    key_b = standin_b.state.key
+    assert key_b is not None
+    files, expected, path = HIGHER_RANKED[tool]
+    for rel, text in files.items():
+        (isolated_home / rel).parent.mkdir(parents=True, exist_ok=True)
+        (isolated_home / rel).write_text(text.replace("BRAVO", standin_b.url))
+    add_provider("alpha", standin_a, "model-a")
+    code, output = _use("--tool", tool)
+    assert code == 1 and "switched but not in effect" in output and expected in output, output
+    run = run_tool(tool, workdir, {**key_env("alpha"), "MINE_KEY": key_b})
+    assert standin_a.model_requests() == [], run.explain()
+    assert_turn_served(run, standin_b, "model-b", key_b, path)
