@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from switchover.core.store import load_store
+from tests.ui.app_support import close_app
 
 # The offscreen platform cannot raise windows or propagate size hints; it says so at WARNING level.
 OFFSCREEN_NOISE = (
@@ -46,13 +47,7 @@ def controller(qapp: Any, qtbot: Any) -> Iterator[Any]:
     with qtbot.waitSignal(ctl.state.store_changed, timeout=5000):
         ctl.state.reload()
     yield ctl
-    if ctl.window is not None:
-        ctl.window.allow_close = True
-        ctl.window.close()
-        ctl.window.deleteLater()
-    ctl.shutdown()
-    qapp.aboutToQuit.disconnect(ctl.shutdown)
-    ctl.deleteLater()
+    close_app(qapp, ctl)
 
 
 @pytest.fixture

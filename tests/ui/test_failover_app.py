@@ -15,6 +15,7 @@ from switchover.core.failover.settings import FailoverSettings, Mode, save_setti
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import ChainEntry, edit_store
 from tests.support.provider_server import ProviderServer
+from tests.ui.app_support import close_app
 
 MODEL = "test-model"
 
@@ -71,6 +72,4 @@ def test_suggestion_notification_click_switches(qapp: Any, qtbot: Any, isolated_
         qtbot.waitUntil(lambda: shown[-1][0] == "Switched", timeout=15000)
         assert re.search(r"^Claude Code: ✓ works, \d+ ms$", shown[-1][1], re.MULTILINE), shown[-1][1]
     finally:
-        controller.shutdown()
-        qapp.aboutToQuit.disconnect(controller.shutdown)
-        controller.deleteLater()
+        close_app(qapp, controller)

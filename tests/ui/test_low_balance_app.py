@@ -18,6 +18,7 @@ from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.secrets import Keychain
 from switchover.core.store import ChainEntry, edit_store
 from tests.support.provider_server import ProviderServer, Reply
+from tests.ui.app_support import close_app
 
 MODEL = "test-model"
 KEY = "sk-test-primary-0123456789abcdef"
@@ -94,9 +95,4 @@ def test_low_balance_notification_offers_the_next_entry_and_click_switches(
         assert written["theme"] == "dark"
         qtbot.waitUntil(lambda: shown[-1][0] == "Switched", timeout=15000)
     finally:
-        controller.shutdown()
-        qapp.aboutToQuit.disconnect(controller.shutdown)
-        if controller.window is not None:
-            controller.window.allow_close = True
-            controller.window.close()
-        controller.deleteLater()
+        close_app(qapp, controller)

@@ -12,6 +12,7 @@ from typing import Any
 
 from switchover.core.switching.contract import ToolEnv
 from tests.support.provider_server import ProviderServer
+from tests.ui.app_support import close_app
 from tests.ui.test_tools_history import reload
 from tests.ui.wizard_support import (
     go_next,
@@ -78,6 +79,4 @@ def test_tray_lists_the_new_tools_when_detected(qapp: Any, qtbot: Any, isolated_
         for label in NEW_TOOLS:
             assert any(t.startswith(f"{label} — ") for t in titles), (label, titles)
     finally:
-        controller.shutdown()
-        qapp.aboutToQuit.disconnect(controller.shutdown)
-        controller.deleteLater()
+        close_app(qapp, controller)

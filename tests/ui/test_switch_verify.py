@@ -20,6 +20,7 @@ from switchover.core.secrets import Keychain
 from switchover.core.store import edit_store
 from switchover.ui.switch_verdict import verdict_text
 from tests.support.provider_server import ProviderServer
+from tests.ui.app_support import close_app
 from tests.ui.test_tools_history import USER_SETTINGS, claude_row, reload
 
 MODEL = "good-model"
@@ -56,9 +57,7 @@ def tray_controller(qapp: Any, qtbot: Any) -> Iterator[Any]:
 
     controller = AppController(qapp, use_tray=True)
     yield controller
-    controller.shutdown()
-    qapp.aboutToQuit.disconnect(controller.shutdown)
-    controller.deleteLater()
+    close_app(qapp, controller)
 
 
 def record_notifications(controller: Any) -> list[tuple[str, str]]:

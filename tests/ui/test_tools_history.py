@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import edit_store
 from tests.support.provider_server import ProviderServer
+from tests.ui.app_support import close_app
 
 USER_SETTINGS = {"theme": "dark", "permissions": {"allow": ["Bash(ls:*)"]}}
 
@@ -154,6 +155,4 @@ def test_switch_from_tray_menu(qapp: Any, qtbot: Any, claude_home: Path, local_p
             tray.find_action("Undo last switch").trigger()
         assert json.loads(claude_home.read_text()) == USER_SETTINGS
     finally:
-        controller.shutdown()
-        qapp.aboutToQuit.disconnect(controller.shutdown)
-        controller.deleteLater()
+        close_app(qapp, controller)

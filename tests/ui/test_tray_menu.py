@@ -8,6 +8,7 @@ import pytest
 
 from switchover.core.store import load_store
 from switchover.ui.icons import TrayState
+from tests.ui.app_support import close_app
 
 
 @pytest.fixture
@@ -19,12 +20,7 @@ def tray_controller(qapp: Any, qtbot: Any) -> Any:
         ctl.state.reload()
     ctl.tray.show()
     yield ctl
-    ctl.shutdown()
-    qapp.aboutToQuit.disconnect(ctl.shutdown)
-    if ctl.window is not None:
-        ctl.window.allow_close = True
-        ctl.window.close()
-    ctl.deleteLater()
+    close_app(qapp, ctl)
 
 
 def test_menu_rebuilds_with_current_failover_mode(tray_controller: Any, qtbot: Any) -> None:

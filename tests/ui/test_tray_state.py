@@ -17,6 +17,7 @@ from switchover.core.providers import Credential, Endpoint, Protocol, Provider
 from switchover.core.store import ChainEntry, edit_store
 from switchover.ui.icons import TrayState
 from tests.support.provider_server import ProviderServer, model_list_reply
+from tests.ui.app_support import close_app, started_tray_app
 
 ROUTER_MODELS = tuple(f"vendor/model-{i:03d}" for i in range(300))
 
@@ -63,19 +64,10 @@ def configure(home: Path, servers: dict[str, ProviderServer]) -> None:
 
 @pytest.fixture
 def app(qapp: Any, qtbot: Any, isolated_home: Path, servers: dict[str, ProviderServer]) -> Iterator[Any]:
-    from switchover.ui.app import AppController
-
     configure(isolated_home, servers)
-    ctl = AppController(qapp, use_tray=True)  # offscreen has no tray host; the object model still works
-    with qtbot.waitSignal(ctl.tools.tools_loaded, timeout=10000):
-        ctl.start(show_window=False)
+    ctl = started_tray_app(qapp, qtbot)
     yield ctl
-    ctl.shutdown()
-    qapp.aboutToQuit.disconnect(ctl.shutdown)
-    if ctl.window is not None:
-        ctl.window.allow_close = True
-        ctl.window.close()
-    ctl.deleteLater()
+    close_app(qapp, ctl)
 
 
 def top_level(menu: QMenu) -> list[str]:
@@ -204,7 +196,5 @@ def test_after_the_wizard_every_tool_is_checked_and_the_finish_message_says_wher
     finally:
         if ctl.setup_wizard.wizard is not None:
             ctl.setup_wizard.wizard.reject()
-        ctl.shutdown()
-        qapp.aboutToQuit.disconnect(ctl.shutdown)
-        ctl.deleteLater()
+        close_app(qapp, ctl)
     assert "this window" in finish_message(False, False, 5) and "every 5 minutes" in finish_message(True, True, 5)

@@ -28,6 +28,7 @@ from switchover.ui.icons import TrayState
 from switchover.ui.safe_text import TRAY_LINE_LIMIT, TRAY_TEXT_LIMIT
 from switchover.ui.tray import Tray
 from tests.support.provider_server import ProviderServer, Reply
+from tests.ui.app_support import close_app, started_tray_app
 
 HTML = "<b>All good</b><img src=x><a href='https://evil.example'>fix</a>"
 TERMINAL = "\x1b]0;pwned\x07\x1b[2J\x9b31m"  # set title, clear screen, C1 CSI
@@ -108,8 +109,6 @@ EVIL_LABEL = "<i>Evil</i> & Co"  # a valid label
 @pytest.fixture
 def evil_app(qapp: Any, qtbot: Any, isolated_home: Path) -> Iterator[Any]:
     """Claude Code on a provider whose label and model are markup and whose error message is hostile."""
-    from switchover.ui.app import AppController
-
     server = ProviderServer().start()
     server.on_any(Reply.json({"error": {"message": f"{HOSTILE} {LONG}", "type": "server_error"}}, 500))
     with edit_store() as store:
@@ -119,16 +118,9 @@ def evil_app(qapp: Any, qtbot: Any, isolated_home: Path) -> Iterator[Any]:
     claude = isolated_home / ".claude" / "settings.json"
     claude.parent.mkdir(parents=True)
     claude.write_text(json.dumps({"env": {"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_MODEL": EVIL_MODEL}}))
-    ctl = AppController(qapp, use_tray=True)
-    with qtbot.waitSignal(ctl.tools.tools_loaded, timeout=10000):
-        ctl.start(show_window=False)
+    ctl = started_tray_app(qapp, qtbot)
     yield ctl
-    ctl.shutdown()
-    qapp.aboutToQuit.disconnect(ctl.shutdown)
-    if ctl.window is not None:
-        ctl.window.allow_close = True
-        ctl.window.close()
-    ctl.deleteLater()
+    close_app(qapp, ctl)
     server.close()
 
 
