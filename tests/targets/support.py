@@ -117,3 +117,10 @@ def without(data: Any, *paths: tuple[str | int, ...]) -> Any:
         if isinstance(node, dict):
             node.pop(path[-1], None)
     return data
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a tool file the way a user would have, creating its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path

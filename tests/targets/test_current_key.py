@@ -11,7 +11,7 @@ import pytest
 from switchover.core.providers import AuthStyle, Credential
 from switchover.core.switching.contract import FoundKey, Target, ToolEnv
 from switchover.targets.registry import all_targets, get_target
-from tests.targets.support import FAKE_KEY, apply, custom, make_env, request
+from tests.targets.support import FAKE_KEY, apply, custom, make_env, request, write
 
 KEY = "sk-user-ORIGINAL-0123456789abcdef"
 
@@ -27,12 +27,6 @@ def env_at(home: Path, **environ: str) -> ToolEnv:
     cwd = home / "project"
     cwd.mkdir(exist_ok=True)
     return make_env(home, cwd, **environ)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def found(tool: str, env: ToolEnv) -> FoundKey | None:

@@ -29,25 +29,7 @@ from switchover.targets.kilo_code import KiloCode
 from switchover.targets.opencode import OpenCode
 from switchover.targets.qwen_code import QwenCode
 from switchover.targets.zed import Zed
-from tests.targets.support import FAKE_KEY, apply, make_env, preset, request
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def env(isolated_home: Path, project: Path) -> ToolEnv:
-    return make_env(isolated_home, project)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+from tests.targets.support import FAKE_KEY, apply, make_env, preset, request, write
 
 
 def including_overrides(req: SwitchRequest) -> SwitchRequest:
