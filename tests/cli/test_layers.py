@@ -94,9 +94,9 @@ def test_command_table_matches_what_modules_register() -> None:
 
 # What the light paths must never load: the HTTP stack, Qt, the engine and its config formats, keyring's
 # backend discovery, the failover monitor, the targets (issue 16: `--version` imported every command module).
-HEAVY = ("httpx", "aiohttp", "PySide6", "keyring", "tomlkit", "ruamel", "switchover.targets", "switchover.gateway",
-         "switchover.core.failover", "switchover.core.switching.engine", "switchover.core.formats",
-         "switchover.core.health.runner", "switchover.core.balance")
+HEAVY = ("httpx", "httpcore", "aiohttp", "PySide6", "keyring", "tomlkit", "ruamel", "switchover.targets",
+         "switchover.gateway", "switchover.core.failover", "switchover.core.switching.engine",
+         "switchover.core.formats", "switchover.core.health.runner", "switchover.core.balance")
 
 
 def _heavy_after(statement: str, env: dict[str, str] | None = None, heavy: tuple[str, ...] = HEAVY) -> str:

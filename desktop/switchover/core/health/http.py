@@ -7,9 +7,11 @@ host the user did not configure (or over plain http).
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 
 from switchover import __version__
+from switchover.core.health.transport import ClientTransport, CoreTransport, HttpTransport, RawResponse, env_has_proxy
 from switchover.core.providers import is_loopback_url
 
 USER_AGENT = f"Switchover/{__version__} (health check)"
@@ -32,13 +35,14 @@ class HttpLimits:
     max_body_bytes: int = 4 * 1024 * 1024  # model lists (OpenRouter) reach ~1-2 MiB
     max_redirects: int = 3
 
-    def httpx_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=self.connect_timeout_s,
-            read=self.read_timeout_s,
-            write=self.read_timeout_s,
-            pool=self.total_timeout_s,
-        )
+    def timeouts(self) -> dict[str, float]:
+        """Per phase, as httpcore and httpx name them (a pool wait is bounded by the total)."""
+        return {
+            "connect": self.connect_timeout_s,
+            "read": self.read_timeout_s,
+            "write": self.read_timeout_s,
+            "pool": self.total_timeout_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,22 @@ def make_client(
     )
 
 
+def make_transport(
+    ssl_context: ssl.SSLContext | None = None,
+    trust_env: bool = True,
+    connections_for: Callable[[str], int] = lambda _origin: 4,
+) -> HttpTransport:
+    """The transport for a round of checks.
+
+    httpcore directly, unless the environment names a proxy (and `trust_env`): then an httpx client per
+    origin (`connections_for(origin)` sizes its pool), which applies HTTP(S)_PROXY / ALL_PROXY / NO_PROXY
+    exactly as the coding tools' own HTTP stacks do."""
+    context = ssl_context if ssl_context is not None else system_ssl_context()
+    if trust_env and env_has_proxy():
+        return ClientTransport(make=lambda origin: make_client(context, connections_for(origin), trust_env=True))
+    return CoreTransport(context, USER_AGENT)
+
+
 def redirect_refusal(source: httpx.URL, target: httpx.URL) -> str | None:
     """Why we will not follow source -> target with the key, or None when it is safe."""
     if target.host != source.host:
@@ -98,8 +118,16 @@ def redirect_refusal(source: httpx.URL, target: httpx.URL) -> str | None:
     return None
 
 
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+
+def as_transport(client: httpx.AsyncClient | HttpTransport) -> HttpTransport:
+    """A transport for `client`: callers holding an httpx client (balance, discovery) pass it as it is."""
+    return ClientTransport(client) if isinstance(client, httpx.AsyncClient) else client
+
+
 async def fetch(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | HttpTransport,
     method: str,
     url: str,
     *,
@@ -111,51 +139,110 @@ async def fetch(
     """Send one request under `limits`; raises httpx errors, TimeoutError, RedirectRefusedError,
     IncompleteBodyError for the caller to classify."""
     started = time.perf_counter()
-    request = client.build_request(method, url, headers=headers, json=json_body, timeout=limits.httpx_timeout())
+    transport = as_transport(client)
+    wire_headers = {"Accept-Encoding": "gzip, deflate", **(headers or {})}
+    body: bytes | None = None
+    if json_body is not None:  # as httpx's json=: compact UTF-8, no NaN
+        body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        wire_headers.setdefault("Content-Type", "application/json")
+    timeouts = limits.timeouts()
     async with asyncio.timeout(limits.total_timeout_s):
         hops = 0
         while True:
-            response = await client.send(request, stream=True)
+            response = await transport.open(method, url, wire_headers, body, timeouts)
             try:
                 ttfb_ms = (time.perf_counter() - started) * 1000
-                next_request = response.next_request
-                if follow_redirects and response.is_redirect and next_request is not None:
-                    why = redirect_refusal(request.url, next_request.url)
+                location = response.headers.get("location") if response.status in _REDIRECT_CODES else None
+                if follow_redirects and location is not None:
+                    source = httpx.URL(url)
+                    target = redirect_target(source, location)
+                    why = redirect_refusal(source, target)
                     hops += 1
                     if why is None and hops > limits.max_redirects:
                         why = "too_many"
                     if why is not None:
-                        raise RedirectRefusedError(request.url, next_request.url, why)
-                    request = next_request
+                        raise RedirectRefusedError(source, target, why)
+                    new_method = redirect_method(method, response.status)
+                    body_dropped = new_method != method and new_method == "GET"  # as httpx
+                    dropped = _dropped_on_redirect(source, target, body_dropped=body_dropped)
+                    if body_dropped:
+                        body = None
+                    wire_headers = {k: v for k, v in wire_headers.items() if k.lower() not in dropped}
+                    method, url = new_method, str(target)
                     continue
-                body, truncated = await _read_capped(response, limits.max_body_bytes)
+                content, truncated = await _read_capped(response, limits.max_body_bytes)
                 return FetchedResponse(
-                    status=response.status_code,
+                    status=response.status,
                     headers=response.headers,
-                    body=body,
+                    body=content,
                     body_truncated=truncated,
                     ttfb_ms=ttfb_ms,
                     elapsed_ms=(time.perf_counter() - started) * 1000,
-                    url=str(request.url),
+                    url=url,
                 )
             finally:
                 await response.aclose()
+
+
+def redirect_target(source: httpx.URL, location: str) -> httpx.URL:
+    """Where a Location header points, resolved as httpx resolves it."""
+    try:
+        target = httpx.URL(location)
+    except httpx.InvalidURL as exc:
+        raise httpx.RemoteProtocolError(f"Invalid URL in location header: {exc}.") from None
+    if target.scheme and not target.host:
+        target = target.copy_with(host=source.host)
+    if target.is_relative_url:
+        target = source.join(target)
+    return target
+
+
+def _dropped_on_redirect(source: httpx.URL, target: httpx.URL, *, body_dropped: bool) -> frozenset[str]:
+    """Headers not carried to the redirect's target, as httpx drops them: the body's framing when the body
+    goes, and Authorization when the origin changes (same host, another port), except http->https."""
+    dropped = {"content-type", "content-length", "transfer-encoding"} if body_dropped else set()
+    if not _same_origin(source, target) and not _is_https_upgrade(source, target):
+        dropped.add("authorization")
+    return frozenset(dropped)
+
+
+def _port_or_default(url: httpx.URL) -> int | None:
+    return url.port if url.port is not None else {"http": 80, "https": 443}.get(url.scheme)
+
+
+def _same_origin(url: httpx.URL, other: httpx.URL) -> bool:
+    return url.scheme == other.scheme and url.host == other.host and _port_or_default(url) == _port_or_default(other)
+
+
+def _is_https_upgrade(url: httpx.URL, target: httpx.URL) -> bool:
+    return (url.host == target.host and url.scheme == "http" and _port_or_default(url) == 80
+            and target.scheme == "https" and _port_or_default(target) == 443)
+
+
+def redirect_method(method: str, status: int) -> str:
+    """The method of the request a redirect asks for (RFC 9110 §15.4, as browsers and httpx do)."""
+    if status == 303 and method != "HEAD":
+        return "GET"
+    if status in (301, 302) and method == "POST":
+        return "GET"
+    return method
 
 
 # zlib window bits per Content-Encoding: gzip (auto-detects a zlib header too) and HTTP "deflate" (zlib).
 _ZLIB_WBITS = {"gzip": 47, "x-gzip": 47, "deflate": 15}
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """The body, decoded, at most `cap` bytes. Compressed bodies are inflated with a bound on the *output*:
-    httpx inflates each network read whole, so a 64 KiB read of a gzip bomb would become ~64 MiB at once."""
+async def _read_capped(response: RawResponse, cap: int) -> tuple[bytes, bool]:
+    """The body, decoded, at most `cap` bytes. Compressed bodies are inflated with a bound on the *output*
+    (a 64 KiB read of a gzip bomb inflated whole would be ~64 MiB at once). Other encodings were not asked
+    for (Accept-Encoding: gzip, deflate) and are passed through as they came."""
     encoding = response.headers.get("content-encoding", "").strip().lower()
     chunks: list[bytes] = []
     size = 0
     try:
         if encoding in _ZLIB_WBITS:
             decoder = zlib.decompressobj(_ZLIB_WBITS[encoding])
-            async for raw in response.aiter_raw():
+            async for raw in response.iter_raw():
                 pending = raw
                 while pending and size <= cap:
                     piece = decoder.decompress(pending, cap + 1 - size)
@@ -169,7 +256,7 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
                 chunks.append(tail)
                 size += len(tail)
         else:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.iter_raw():
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > cap:

@@ -3,9 +3,10 @@
 `check_many` is what async callers (and tests) use; `check_many_sync` is for worker threads (the Qt thread
 pool, the failover loop): it runs its own event loop and closes it.
 
-A sweep uses one HTTP client per host, not one for all: real providers keep connections alive, and one
-client's pool scans every connection it holds on each request, which made a sweep quadratic in endpoints
-(0.6 s of CPU for 200 endpoints, and "timeouts" that were only the event loop starving at 1000).
+A sweep uses one connection pool per origin, not one for all: real providers keep connections alive, and a
+pool scans every connection it holds on each request, which made a sweep quadratic in endpoints (0.6 s of
+CPU for 200 endpoints, and "timeouts" that were only the event loop starving at 1000). The pools are
+httpcore's, driven directly (see `transport`): httpx's per-request work was most of a sweep's CPU.
 """
 
 from __future__ import annotations
@@ -22,17 +23,19 @@ from dataclasses import dataclass, field
 import httpx
 
 from switchover.core.health.classify import Classification, classify_answer, classify_exception, classify_key_check
-from switchover.core.health.http import HttpLimits, fetch, make_client
+from switchover.core.health.http import HttpLimits, fetch, make_transport
 from switchover.core.health.parallel import DEFAULT_MAX_PARALLEL
 from switchover.core.health.probes import Probe, build_request, key_check_request
 from switchover.core.health.results import HealthResult, HealthStatus, Tier
 from switchover.core.health.scrub import scrub
 from switchover.core.health.signatures import SignatureBook, default_signatures
+from switchover.core.health.transport import HttpTransport, origin_of
 from switchover.core.providers import Protocol
 
 log = logging.getLogger(__name__)
 
 ResultCallback = Callable[[HealthResult], None]
+UNPLANNED_ORIGIN_CONNECTIONS = 16  # a host no probe names (a same-host redirect to another port)
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,16 @@ async def check_one(
     probe: Probe,
     tier: Tier = Tier.AUTH,
     options: CheckOptions | None = None,
-    client: httpx.AsyncClient | None = None,
+    transport: HttpTransport | None = None,
 ) -> HealthResult:
     """Check one endpoint; never raises for a failing endpoint (the failure is the result)."""
     options = options or CheckOptions()
-    if client is None:
-        async with make_client(options.ssl_context, 4, options.trust_env) as own_client:
-            return await check_one(probe, tier, options, own_client)
+    if transport is None:
+        own = make_transport(options.ssl_context, options.trust_env)
+        try:
+            return await check_one(probe, tier, options, own)
+        finally:
+            await own.aclose()
     started = time.time()
     url = build_request(probe, tier).url
     precheck = _precheck(probe, tier)
@@ -63,7 +69,7 @@ async def check_one(
         return _result(probe, tier, url, precheck, started)
     book = options.signatures or default_signatures()
     try:
-        verdict, fetched_status, latency = await _probe(probe, tier, options, client, book)
+        verdict, fetched_status, latency = await _probe(probe, tier, options, transport, book)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # every failure mode becomes a classified result
@@ -82,11 +88,11 @@ async def check_one(
 
 
 async def _probe(
-    probe: Probe, tier: Tier, options: CheckOptions, client: httpx.AsyncClient, book: SignatureBook
+    probe: Probe, tier: Tier, options: CheckOptions, transport: HttpTransport, book: SignatureBook
 ) -> tuple[Classification, int, float]:
     request = build_request(probe, tier)
     fetched = await fetch(
-        client,
+        transport,
         request.method,
         request.url,
         limits=options.limits,
@@ -98,7 +104,7 @@ async def _probe(
         # Newer OpenAI models reject max_tokens; ask once more the way they want.
         request = build_request(probe, tier, chat_tokens_field="max_completion_tokens")
         fetched = await fetch(
-            client, request.method, request.url, limits=options.limits, headers=request.headers,
+            transport, request.method, request.url, limits=options.limits, headers=request.headers,
             json_body=request.json_body,
         )
     latency = fetched.ttfb_ms if tier is Tier.REACH else fetched.elapsed_ms
@@ -106,7 +112,7 @@ async def _probe(
     key_check = key_check_request(probe) if tier is Tier.AUTH and verdict.status.is_healthy else None
     if key_check is not None:
         # The model list was public: ask the provider about the key itself.
-        checked = await fetch(client, "GET", key_check.url, limits=options.limits, headers=key_check.headers)
+        checked = await fetch(transport, "GET", key_check.url, limits=options.limits, headers=key_check.headers)
         latency += checked.elapsed_ms
         override = classify_key_check(probe, checked, book)
         if override is not None:
@@ -189,19 +195,16 @@ async def iter_checks(
         return
     gate = asyncio.Semaphore(max(1, options.max_parallel))
     _ensure_open_files(min(len(probe_list), options.max_parallel))
-    per_host = Counter(_host(p) for p in probe_list)
-    clients: dict[str, httpx.AsyncClient] = {}
+    per_origin = Counter(origin for p in probe_list for origin in _origins(p))
 
-    def client_for(probe: Probe) -> httpx.AsyncClient:
-        host = _host(probe)
-        if host not in clients:
-            connections = max(1, min(per_host[host], options.max_parallel))
-            clients[host] = make_client(options.ssl_context, connections, options.trust_env)
-        return clients[host]
+    def connections_for(origin: str) -> int:
+        return max(1, min(per_origin.get(origin, UNPLANNED_ORIGIN_CONNECTIONS), options.max_parallel))
+
+    transport = make_transport(options.ssl_context, options.trust_env, connections_for)
 
     async def gated(probe: Probe) -> HealthResult:
         async with gate:
-            return await check_one(probe, tier, options, client_for(probe))
+            return await check_one(probe, tier, options, transport)
 
     tasks = [asyncio.create_task(gated(t)) for t in probe_list]
     try:
@@ -211,7 +214,7 @@ async def iter_checks(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.gather(*(client.aclose() for client in clients.values()), return_exceptions=True)
+        await transport.aclose()
 
 
 def _ensure_open_files(sockets: int) -> None:
@@ -231,10 +234,9 @@ def _ensure_open_files(sockets: int) -> None:
         log.info("could not raise the open-file limit to %d: %s", wanted, exc)
 
 
-def _host(probe: Probe) -> str:
-    """The scheme, host and port a probe's connections go to (its base URL's)."""
-    url = httpx.URL(probe.base_url)
-    return f"{url.scheme}://{url.host}:{url.port or ''}"
+def _origins(probe: Probe) -> set[str]:
+    """The origins (scheme, host, port) a probe's requests may go to: its base URL, model list, key check."""
+    return {origin_of(url) for url in (probe.base_url, probe.models_url, probe.key_check_url) if url}
 
 
 async def check_many(
