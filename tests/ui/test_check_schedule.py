@@ -134,7 +134,7 @@ def test_checks_at_once_is_a_setting_the_app_checks_with(controller: Any, qtbot:
     from switchover.core.store import load_store
 
     page = controller.open_window("settings").pages["settings"]
-    assert page.parallel_spin.value() == 256 and page.parallel_spin.maximum() == 1000
+    assert page.parallel_spin.value() == 512 and page.parallel_spin.maximum() == 1000
     page.parallel_spin.setValue(12)
     with qtbot.waitSignal(controller.state.store_changed, timeout=5000):
         page.save_button.click()

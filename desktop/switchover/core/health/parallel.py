@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from switchover.core.errors import ValidationError
 
-DEFAULT_MAX_PARALLEL = 256
+DEFAULT_MAX_PARALLEL = 512
 MAX_PARALLEL_RANGE = (1, 1000)
 
 
