@@ -142,3 +142,63 @@ def test_status_when_not_running(world: tuple[StandinProvider, StandinProvider, 
     started = time.monotonic()
     assert run_switchover(["gateway", "token"]).returncode == 0
     assert time.monotonic() - started < 30
+
+
+def routes_now() -> dict[str, str | None]:
+    status = json.loads(run_switchover(["gateway", "status", "--json"]).stdout)
+    return {r["tool"]: r["choice"] for r in status["routes"] if r["tool"] in ("claude-code", "codex")}
+
+
+def history() -> list[dict[str, Any]]:
+    return list(json.loads(run_switchover(["history", "--json"]).stdout))
+
+
+def test_undo_takes_back_gateway_reroutes_and_a_multi_tool_switch_is_one_entry(
+        world: tuple[StandinProvider, StandinProvider, int], isolated_home: Path) -> None:
+    settings = claude_settings(isolated_home)
+    original = settings.read_bytes()
+    via = run_switchover(["use", "alpha/model-a", "--tool", "claude-code", "--tool", "codex", "--via-gateway"])
+    assert via.returncode == 0, via.stderr + via.stdout
+    [entry] = history()
+    assert entry["tools"] == ["claude-code", "codex"]
+    assert {f["tool"] for f in entry["files"]} == {"claude-code", "codex"}
+    assert [(r["tool"], r["before"], r["after"]["provider"]) for r in entry["routes"]] == [
+        ("claude-code", None, "alpha"), ("codex", None, "alpha")]
+    assert routes_now() == {"claude-code": "alpha/model-a", "codex": "alpha/model-a"}
+    pointed = settings.read_bytes()
+
+    rerouted = run_switchover(["use", "bravo/model-b", "--tool", "claude-code", "--tool", "codex"])
+    assert rerouted.returncode == 0 and rerouted.stdout.count("re-routed inside the gateway") == 2, rerouted.stdout
+    assert routes_now() == {"claude-code": "bravo/model-b", "codex": "bravo/model-b"}
+    newest = history()[0]
+    assert newest["files"] == [] and [r["tool"] for r in newest["routes"]] == ["claude-code", "codex"]
+
+    undo = run_switchover(["undo"])
+    assert undo.returncode == 0, undo.stderr
+    assert "Gateway routes put back" in undo.stdout and "claude-code, codex" in undo.stdout
+    assert routes_now() == {"claude-code": "alpha/model-a", "codex": "alpha/model-a"}
+    assert settings.read_bytes() == pointed  # a re-route never touched the files; its undo does not either
+
+    undo = run_switchover(["undo", "--json"])
+    assert undo.returncode == 0, undo.stderr
+    report = json.loads(undo.stdout)
+    assert report["undid"] == entry["id"] and report["routes"] == ["claude-code", "codex"]
+    assert report["routes_kept"] == []
+    assert settings.read_bytes() == original  # one undo takes back both tools' files and both routes
+    assert routes_now() == {"claude-code": None, "codex": None}
+
+
+def test_undo_leaves_a_route_that_changed_again_since(world: tuple[StandinProvider, StandinProvider, int],
+                                                      isolated_home: Path) -> None:
+    assert run_switchover(["use", "alpha/model-a", "--tool", "claude-code", "--via-gateway"]).returncode == 0
+    assert run_switchover(["use", "bravo/model-b", "--tool", "claude-code"]).returncode == 0
+    from switchover.core.store import edit_store
+    from switchover.gateway.routing import RouteChoice
+    from switchover.services.gateway_routes import set_route_choice
+
+    with edit_store() as store:  # e.g. the user's edit, or the app's failover without the journal
+        set_route_choice(store, "claude-code", RouteChoice("alpha", "model-a"))
+    undo = run_switchover(["undo", "--json"])
+    assert undo.returncode == 0, undo.stderr
+    assert json.loads(undo.stdout)["routes_kept"] == ["claude-code (its route was changed again since; left as it is)"]
+    assert routes_now()["claude-code"] == "alpha/model-a"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from switchover.core.errors import ConfigFileError, SwitchoverError, ValidationE
 from switchover.core.failover.chains import chain_for
 from switchover.core.providers import validate_name
 from switchover.core.store import Store, edit_store, load_store
+from switchover.core.switching.journal import RouteRecord
 from switchover.gateway.routing import RouteChoice, RouteTable, ToolRoute
 from switchover.gateway.settings import SECTION, GatewaySettings, settings_from_table
 
@@ -91,6 +92,39 @@ def reroute(tool: str, choice: RouteChoice | None, store_path: Path | None = Non
         if choice is not None:
             store.get(choice.provider)  # unknown provider: a clear error, nothing written
         set_route_choice(store, tool, choice)
+
+
+def choice_record(choice: RouteChoice | None) -> dict[str, str | None] | None:
+    """A route choice as the journal keeps it (by value)."""
+    if choice is None:
+        return None
+    return {"provider": choice.provider, "model": choice.model, "small_model": choice.small_model}
+
+
+def route_record(store: Store, tool: str, after: RouteChoice | None) -> RouteRecord:
+    """The journal record of re-pointing `tool`'s route from what the store holds now to `after`."""
+    return RouteRecord(tool, choice_record(route_choices(store).get(tool)), choice_record(after))
+
+
+class StoreRouteKeeper:
+    """The engine's `RouteKeeper`: undo puts routes back in the store, each only if it still holds what the
+    undone switch set (a later `use` or failover re-route is never clobbered)."""
+
+    def __init__(self, store_path: Path | None = None):
+        self.store_path = store_path
+
+    def revert(self, records: Sequence[RouteRecord]) -> list[str]:
+        kept: list[str] = []
+        with edit_store(self.store_path) as store:
+            for record in reversed(records):
+                now = choice_record(route_choices(store).get(record.tool))
+                if now != record.after:
+                    kept.append(f"{record.tool} (its route was changed again since; left as it is)")
+                    continue
+                before = record.before
+                set_route_choice(store, record.tool, None if before is None else RouteChoice(
+                    str(before.get("provider")), before.get("model"), before.get("small_model")))
+        return kept
 
 
 def build_table(store: Store, tools: Mapping[str, str]) -> RouteTable:

@@ -9,7 +9,8 @@ directory and switcher so the monitor itself needs no gateway knowledge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from switchover.core.failover.monitor import Switcher, ToolDirectory
 from switchover.core.health.history import HealthHistory
 from switchover.core.health.results import HealthResult
 from switchover.core.providers import Credential, Endpoint, Protocol, Provider, endpoint_key
-from switchover.core.store import Store, load_store
+from switchover.core.store import Store, edit_store, load_store
 from switchover.core.switching.contract import CurrentChoice, SwitchRequest, Target, ToolEnv
 from switchover.core.switching.engine import SwitchEngine, SwitchResult, ToolOutcome
+from switchover.core.switching.journal import RouteRecord
 from switchover.gateway.outcome import is_request_evidence
 from switchover.gateway.routing import (
     MAIN_ALIAS,
@@ -34,7 +36,13 @@ from switchover.gateway.routing import (
 )
 from switchover.gateway.settings import GatewaySettings
 from switchover.gateway.token import ensure_token, token_file
-from switchover.services.gateway_routes import gateway_settings, reroute, route_choices
+from switchover.services.gateway_routes import (
+    gateway_settings,
+    reroute,
+    route_choices,
+    route_record,
+    set_route_choice,
+)
 from switchover.services.keys import switchover_command
 
 GATEWAY_PROVIDER = "gateway"
@@ -248,28 +256,59 @@ def use_with_gateway(
         selected = [row.tool for row in engine.tools() if row.detection.installed]
     choice = RouteChoice(provider.name, model, small_model)
     result = GatewayUse([], [], [])
-    if mode == "via":
-        for tool in selected:
-            request = gateway_request(url, targets[tool], provider)
-            if not dry_run:
-                reroute(tool, choice, store_path)
-            result.switches.append(engine.use(request, [tool], dry_run=dry_run, want_diff=dry_run))
+    if mode == "via":  # every tool at its own route: one engine switch (one journal entry, one undo)
+        if not selected:
+            return result
+        per_tool = {tool: gateway_request(url, targets[tool], provider) for tool in selected}
+        records = [route_record(store, tool, choice) for tool in selected]
+        with _routes_set(records, store_path, dry_run):
+            result.switches.append(engine.use(per_tool[selected[0]], selected, dry_run=dry_run, want_diff=dry_run,
+                                              per_tool=per_tool, routes=records))
         return result
     modes = tool_modes(url, env, [targets[t] for t in selected])
     through = [t for t in selected if mode == "auto" and modes[t].via_gateway]
-    for tool in through:
-        if not dry_run:
-            reroute(tool, choice, store_path)
-        result.rerouted.append(tool)
     direct = [t for t in selected if t not in through]
-    if direct:
-        result.direct_tools = direct
+    records = [route_record(store, tool, choice) for tool in through]
+    result.rerouted.extend(through)
+    if not direct:
+        if records and not dry_run:  # re-routes alone: journaled too, so `undo` takes them back
+            with _routes_set(records, store_path, dry_run):
+                result.switches.append(engine.use(direct_request(), [], routes=records))
+        return result
+    result.direct_tools = direct
+    forgotten = [route_record(store, tool, None) for tool in direct if mode == "direct"]
+    forgotten = [r for r in forgotten if r.before is not None]
+    with _routes_set(records, store_path, dry_run):
         result.switches.append(engine.use(direct_request(), direct, dry_run=dry_run, want_diff=dry_run,
-                                          skip_refused=not tools))
-        if mode == "direct" and not dry_run and result.switches[-1].switch_id:
-            for tool in direct:
-                reroute(tool, None, store_path)
+                                          skip_refused=not tools, routes=records + forgotten))
+    if forgotten and not dry_run and result.switches[-1].switch_id:
+        _set_routes(forgotten, store_path)
     return result
+
+
+def _set_routes(records: Sequence[RouteRecord], store_path: Path | None, *, back: bool = False) -> None:
+    with edit_store(store_path) as store:
+        for record in records:
+            value = record.before if back else record.after
+            if value is not None:
+                store.get(str(value["provider"]))  # unknown provider: a clear error, nothing written
+            set_route_choice(store, record.tool, None if value is None else RouteChoice(
+                str(value["provider"]), value.get("model"), value.get("small_model")))
+
+
+@contextlib.contextmanager
+def _routes_set(records: Sequence[RouteRecord], store_path: Path | None, dry_run: bool) -> Iterator[None]:
+    """Routes re-pointed for the switch in the block (the gateway serves the new choice from the next request);
+    put back if the switch fails."""
+    if dry_run or not records:
+        yield
+        return
+    _set_routes(records, store_path)
+    try:
+        yield
+    except BaseException:
+        _set_routes(records, store_path, back=True)
+        raise
 
 
 # ---------------------------------------------------------------- the failover monitor

@@ -43,8 +43,10 @@ def make_engine(env: ToolEnv | None = None, targets: Sequence[Target] | None = N
                 data_dir: Path | None = None) -> SwitchEngine:
     """The switching engine over every tool (or `targets`), for this user's home (or `env`)."""
     from switchover.core.switching.engine import SwitchEngine
+    from switchover.services.gateway_routes import StoreRouteKeeper
 
-    return SwitchEngine(all_targets() if targets is None else targets, env or ToolEnv.current(), data_dir)
+    return SwitchEngine(all_targets() if targets is None else targets, env or ToolEnv.current(), data_dir,
+                        routes=StoreRouteKeeper())
 
 
 # -- switching --------------------------------------------------------------------------------------------------

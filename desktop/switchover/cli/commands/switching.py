@@ -111,6 +111,7 @@ def _entry_json(entry: JournalEntry) -> dict[str, Any]:
         "small_model": entry.small_model,
         "tools": entry.tools,
         "files": [{"tool": f.tool, "path": f.path, "created": f.before_sha256 is None} for f in entry.files],
+        "routes": [{"tool": r.tool, "before": r.before, "after": r.after} for r in entry.routes],
         "undoes": entry.undoes,
         "error": entry.error,
         "problems": entry.problems,
@@ -306,11 +307,18 @@ def run_undo(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         ctx.emit_json({"undo_id": result.switch_id, "undid": result.undid, "files": list(result.files),
                        "recovered": list(result.recovered), "kept_changes": list(result.kept),
-                       "diff": result.diff})
+                       "diff": result.diff, "routes": list(result.routes), "routes_kept": list(result.routes_kept)})
         return 0
     for message in result.recovered:
         ctx.warn(message)
-    ctx.out(f"Restored {len(result.files)} file(s) from switch {result.undid}:")
+    if result.files or not result.routes:
+        ctx.out(f"Restored {len(result.files)} file(s) from switch {result.undid}:")
+    if result.routes:
+        back = [t for t in result.routes if not any(k.startswith(t + " ") for k in result.routes_kept)]
+        if back:
+            ctx.out(f"Gateway routes put back from switch {result.undid}: {', '.join(back)}")
+        for kept in result.routes_kept:
+            ctx.warn(f"gateway route not put back: {kept}")
     for path in result.files:
         kept = " (only Switchover's settings: changes made since the switch were kept)" if path in result.kept else ""
         ctx.out(f"  {path}{kept}")

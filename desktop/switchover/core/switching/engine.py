@@ -24,7 +24,7 @@ import contextlib
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
@@ -57,6 +57,8 @@ from switchover.core.switching.journal import (
     FileRecord,
     Journal,
     JournalEntry,
+    RouteKeeper,
+    RouteRecord,
     new_switch_id,
     now_iso,
     sha256,
@@ -143,6 +145,8 @@ class UndoResult:
     # rest was kept; `diff` shows what undo changed in them (files holding a key are named, not shown).
     kept: tuple[str, ...] = ()
     diff: str = ""
+    routes: tuple[str, ...] = ()  # tools whose gateway route the undone switch had re-pointed
+    routes_kept: tuple[str, ...] = ()  # of those, routes changed again since (left as they are), and why
 
 
 @dataclass(frozen=True)
@@ -237,8 +241,10 @@ class SwitchEngine:
         *,
         max_backups: int = DEFAULT_MAX_BACKUPS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        routes: RouteKeeper | None = None,
     ):
         self.targets = {t.id: t for t in targets}
+        self.routes = routes  # where gateway routes live, so undo can put them back (None: no gateway)
         self.env = env  # a `ToolEnv`: where the tools' files are (injectable for tests and --home)
         self.data_dir = data_dir or paths.data_dir()
         self.journal = Journal(self.data_dir / "journal")
@@ -358,12 +364,16 @@ class SwitchEngine:
         dry_run: bool = False,
         want_diff: bool = False,
         skip_refused: bool | None = None,
+        per_tool: Mapping[str, SwitchRequest] | None = None,
+        routes: Sequence[RouteRecord] = (),
     ) -> SwitchResult:
         """Point `tools` (None: every detected tool) at `request.provider` / `request.model`.
 
         `request` is a `switchover.core.switching.contract.SwitchRequest`. Tools named explicitly must all plan, or
         nothing is written (SwitchRefusedError). With tools=None (or `skip_refused=True`, e.g. `--all`) a
         tool that cannot take this provider is reported and skipped; the others are switched.
+        `per_tool` gives some tools their own request (each tool's gateway route has its own URL); `routes` are
+        the gateway re-routes made with this switch, journaled in the same entry so one undo takes back both.
         """
         if skip_refused is None:
             skip_refused = tools is None
@@ -374,7 +384,8 @@ class SwitchEngine:
             recovered = tuple(self._recover_locked())
             crashpoint("locked")
             selected = self._select(tools)
-            outcomes, plans = self._plan_all(selected, request, skip_refused)
+            requests = dict(per_tool or {})
+            outcomes, plans = self._plan_all(selected, request, skip_refused, requests)
             ops = [self._op(target.id, change) for target, plan in plans for change in plan.changes]
             diff = ""
             if dry_run or want_diff:
@@ -388,17 +399,19 @@ class SwitchEngine:
                 )
             ordered = tuple(outcomes[t.id] for t in selected)
             plan_list = tuple(p for _, p in plans)
-            if dry_run or not ops:
+            if dry_run or not (ops or routes):
                 return SwitchResult(None, dry_run, provider.name, model, small_model, ordered, plan_list, diff,
                                     recovered, request)
             entry = JournalEntry(
                 id=new_switch_id(), kind="switch", state=IN_PROGRESS, started=now_iso(), provider=provider.name,
-                model=model, small_model=small_model, tools=[t.id for t, p in plans if p.changes],
+                model=model, small_model=small_model,
+                tools=list(dict.fromkeys([*(t.id for t, p in plans if p.changes), *(r.tool for r in routes)])),
+                routes=list(routes),
             )
             by_id = {target.id: target for target, _ in plans}
 
             def redo(tool: str) -> list[_Op]:
-                plan = by_id[tool].plan(self.env, request)
+                plan = by_id[tool].plan(self.env, requests.get(tool, request))
                 return [self._op(tool, change) for change in plan.changes]
 
             self._apply(entry, ops, redo, provider.name)
@@ -420,7 +433,8 @@ class SwitchEngine:
             return True
         return self._settled_sha256(record.tool, Path(record.path), current) != record.after_settled_sha256
 
-    def _plan_all(self, selected: list[Target], request: SwitchRequest, skip_refused: bool
+    def _plan_all(self, selected: list[Target], request: SwitchRequest, skip_refused: bool,
+                  per_tool: Mapping[str, SwitchRequest] | None = None,
                   ) -> tuple[dict[str, ToolOutcome], list[tuple[Target, SwitchPlan]]]:
         """Every selected tool plans (nothing is written). Tools that cannot get an outcome saying why; unless
         `skip_refused`, one such tool refuses the whole switch."""
@@ -428,7 +442,7 @@ class SwitchEngine:
         plans: list[tuple[Target, SwitchPlan]] = []
         for target in selected:
             try:
-                plan = target.plan(self.env, request)
+                plan = target.plan(self.env, (per_tool or {}).get(target.id, request))
                 for change in plan.changes:
                     _refuse_read_only(change.path, change.before is not None, target.label)
                 plans.append((target, plan))
@@ -691,8 +705,15 @@ class SwitchEngine:
             for record in target.files:  # folders the switch created for a file that is gone again
                 if record.before_sha256 is None and not Path(record.path).exists():
                     _remove_empty_folders(record.created_dirs)
+            routes_kept: list[str] = []
+            if target.routes:
+                if self.routes is None:
+                    routes_kept = [f"{r.tool} (no gateway store here)" for r in target.routes]
+                else:
+                    routes_kept = self.routes.revert(target.routes)
             return UndoResult(entry.id, target.id, tuple(str(op.real) for op in ops), recovered,
-                              tuple(r.path for r, _, _ in kept), _kept_diff(kept))
+                              tuple(r.path for r, _, _ in kept), _kept_diff(kept),
+                              tuple(r.tool for r in target.routes), tuple(routes_kept))
 
     def _backup_of(self, record: FileRecord, switch: JournalEntry) -> bytes | None:
         """The bytes before the switch (None: it created the file), checked against the journal."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from switchover.core import paths
 from switchover.core.fileio import atomic_write
@@ -56,6 +56,24 @@ class FileRecord:
 
 
 @dataclass
+class RouteRecord:
+    """A gateway route the switch re-pointed. Routes live in Switchover's own store, not in a tool's file, so
+    they are journaled by value: the tool, and its route's choice before and after ({"provider", "model",
+    "small_model"}; None: no choice, the route serves its chain)."""
+
+    tool: str
+    before: dict[str, str | None] | None
+    after: dict[str, str | None] | None
+
+
+class RouteKeeper(Protocol):
+    """Where routes are kept (the gateway's part of the store), for undo: `revert` puts back each record's
+    `before` where the route still holds its `after`, and returns what it left alone and why."""
+
+    def revert(self, records: Sequence[RouteRecord]) -> list[str]: ...
+
+
+@dataclass
 class JournalEntry:
     id: str
     kind: str  # "switch" | "undo"
@@ -70,6 +88,7 @@ class JournalEntry:
     undoes: str | None = None  # for undo entries: the switch they reverse
     error: str | None = None
     problems: list[str] = field(default_factory=list)  # files a recovery could not restore (user edits)
+    routes: list[RouteRecord] = field(default_factory=list)  # gateway routes the switch re-pointed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,8 +96,9 @@ class JournalEntry:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> JournalEntry:
         files = [FileRecord(**f) for f in raw.get("files", [])]
-        fields = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k != "files"}
-        return cls(files=files, **fields)
+        routes = [RouteRecord(**r) for r in raw.get("routes", [])]
+        fields = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k not in ("files", "routes")}
+        return cls(files=files, routes=routes, **fields)
 
 
 class Journal:
