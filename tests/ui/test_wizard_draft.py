@@ -231,3 +231,13 @@ def test_wizard_mode_is_the_failover_table_only() -> None:
     assert store.sections["failover"]["modes"] == {"aider": "off"}, "the default is `mode`, per-tool modes kept"
     assert load_settings(store).mode_for("claude-code") is Mode.OFF
     assert store.sections["app"]["failover_mode"] == "off", "not read above, and never written"
+
+
+def test_the_gateway_is_recommended_unless_the_user_turned_it_off() -> None:
+    assert SetupDraft(default_catalog()).use_gateway  # first run: ticked
+    off = Store()
+    off.section("gateway")["enabled"] = False
+    assert not SetupDraft(default_catalog(), off).use_gateway  # a choice made before is kept
+    on = Store()
+    on.section("gateway")["port"] = 7400
+    assert SetupDraft(default_catalog(), on).use_gateway

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from switchover.core.catalog import default_catalog
 from switchover.core.store import Store, load_store, save_store
+from switchover.services.gateway_routes import PORT_ENV
 from switchover.ui.wizard.hook import MENU_TEXT, SetupWizardHook
 from tests.support.fixtures import provider_server
+from tests.support.gateway import free_port
 from tests.support.provider_server import ProviderServer
 from tests.ui.wizard_support import (
     WAIT_MS,
@@ -62,8 +65,10 @@ def test_a_configured_app_does_not_open_it(qtbot: Any, controller: Any, isolated
 
 
 def test_finishing_reloads_the_app_and_reports_what_was_switched(
-        qtbot: Any, controller: Any, isolated_home: Path,
+        qtbot: Any, controller: Any, isolated_home: Path, monkeypatch: Any,
         provider_server: Callable[..., ProviderServer]) -> None:
+    port = free_port()
+    monkeypatch.setenv(PORT_ENV, str(port))  # the recommended gateway, on a port of the test's own
     world = make_world(isolated_home, start_servers(provider_server))
     controller.open_window()
     hook = SetupWizardHook(controller, services_for(world))
@@ -84,6 +89,11 @@ def test_finishing_reloads_the_app_and_reports_what_was_switched(
         finish(qtbot, wizard)
     assert "claude-code" in controller.state.store.chains, "the app sees the new setup"
     assert hook.notes_box.isVisible()
-    assert "What happened:\n\nClaude Code now uses Ollama (local)" in hook.notes_box.text()
+    assert wizard.draft.use_gateway, "recommended: ticked on a first run"
+    assert ("What happened:\n\nClaude Code now goes through Switchover's gateway, which serves Ollama (local)"
+            in hook.notes_box.text())
+    settings = json.loads((isolated_home / ".claude" / "settings.json").read_text())
+    assert settings["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{port}/claude-code"
+    qtbot.waitUntil(lambda: controller.gateway.url == f"http://127.0.0.1:{port}", timeout=WAIT_MS)
     hook.notes_box.close()
     qtbot.waitUntil(lambda: hook.wizard is None, timeout=WAIT_MS)

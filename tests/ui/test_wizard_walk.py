@@ -264,6 +264,8 @@ def test_switch_now_previews_then_switches_only_the_managed_tool(
     wait_idle(qtbot, wizard)
     page = wizard.finish_page
     assert page.switch_box.isEnabled()
+    assert page.gateway_box.isChecked(), "the gateway is recommended: ticked on a first run"
+    page.gateway_box.setChecked(False)  # this test is about pointing the tool at the provider itself
     page.switch_box.setChecked(True)
     qtbot.waitUntil(lambda: not page.previewing, timeout=15_000)
     preview = page.preview.toPlainText()

@@ -30,9 +30,18 @@ log = logging.getLogger(__name__)
 ROUTES_KEY = "routes"
 
 
+PORT_ENV = "SWITCHOVER_GATEWAY_PORT"  # the port when the store names none (tests, or a port already taken)
+
+
 def gateway_settings(store: Store) -> GatewaySettings:
-    """The `[gateway]` settings, or a ConfigFileError naming the store when they are invalid."""
+    """The `[gateway]` settings, or a ConfigFileError naming the store when they are invalid. A port in the
+    store wins over $SWITCHOVER_GATEWAY_PORT, which wins over the default."""
     raw = store.sections.get(SECTION, {})
+    port = os.environ.get(PORT_ENV, "").strip()
+    if port and isinstance(raw, Mapping) and "port" not in raw:
+        if not port.isdigit():
+            raise ValidationError(f"${PORT_ENV} must be a port number, not {port[:20]!r}")
+        raw = {**raw, "port": int(port)}
     try:
         if not isinstance(raw, Mapping):
             raise ValidationError("[gateway] must be a table")

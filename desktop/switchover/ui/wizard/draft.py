@@ -249,7 +249,8 @@ class SetupDraft:
         self.show_tray = bool(app.get("show_tray", True))
         self.switch_now = False
         gateway = self.existing.sections.get(GATEWAY_SECTION, {})
-        self.use_gateway = bool(gateway.get("enabled", False)) if isinstance(gateway, dict) else False
+        # recommended, so ticked unless the user turned the gateway off before
+        self.use_gateway = bool(gateway.get("enabled", True)) if isinstance(gateway, dict) else True
         self.previous_managed: tuple[str, ...] = tuple(self.existing.sections.get(SETUP_SECTION, {}).get(
             "managed_tools", ()))
         for provider in self.existing.providers.values():
