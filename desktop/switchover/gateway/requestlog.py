@@ -9,6 +9,7 @@ added up later without the log. Writes happen on a background thread, batched, n
 
 from __future__ import annotations
 
+import calendar
 import json
 import logging
 import time
@@ -186,6 +187,67 @@ def merge_usage(rows: list[dict[str, Any]], records: Iterable[RequestRecord]) ->
     return sorted(table.values(), key=lambda r: (r["day"], r["tool"], r["provider"], r["model"]))
 
 
+USAGE_DAYS_KEPT = 400  # per-day rows this long (a year's daily view); older days are folded into their month
+USAGE_MAX_ROWS = 20_000  # usage.json stays below a few MB whatever the number of tools, providers and models
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def compact_usage(rows: list[dict[str, Any]], today: str, keep_days: int = USAGE_DAYS_KEPT,
+                  max_rows: int = USAGE_MAX_ROWS) -> list[dict[str, Any]]:
+    """Bound the usage rows by age and by count, losing no totals while it can: rows of days more than
+    `keep_days` before `today` are merged into one row per month (day "YYYY-MM-01", "period": "month"); while
+    there are still more than `max_rows`, the oldest days are folded into months too; the oldest months go
+    last, only when months alone exceed `max_rows`."""
+    horizon = _day_minus(today, keep_days)
+    while True:
+        folded = _fold_months(rows, horizon)
+        if len(folded) <= max_rows:
+            return folded
+        days = sorted({str(r["day"]) for r in folded if r.get("period") != "month"})
+        if not days:  # months alone are too many: drop the oldest
+            return sorted(folded, key=_row_order)[len(folded) - max_rows:]
+        # fold the oldest quarter of the days (all of them when one is left)
+        horizon = days[max(1, len(days) // 4)] if len(days) > 1 else "9999-12-31"
+
+
+def _day_minus(day: str, days: int) -> str:
+    return day_of(calendar.timegm(time.strptime(day, "%Y-%m-%d")) - days * 86400.0)
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _row_order(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (str(row["day"]), str(row["tool"]), str(row["provider"]), str(row["model"]))
+
+
+def _fold_months(rows: list[dict[str, Any]], horizon: str) -> list[dict[str, Any]]:
+    """Rows of days before `horizon` merged per (month, tool, provider, model)."""
+    out: dict[tuple[str, str, str, str, bool], dict[str, Any]] = {}
+    for row in rows:
+        day = str(row.get("day", ""))
+        month_row = row.get("period") == "month" or day < horizon
+        key = (day[:7] + "-01" if month_row else day, str(row.get("tool", "")), str(row.get("provider", "")),
+               str(row.get("model", "")), month_row)  # a month's row and its first day's row stay apart
+        merged = out.get(key)
+        if merged is None:
+            merged = out[key] = {**row, "day": key[0]}
+            if month_row:
+                merged["period"] = "month"
+            continue
+        for name in _COUNTERS:
+            merged[name] = _count(merged.get(name)) + _count(row.get(name))
+    return sorted(out.values(), key=_row_order)
+
+
 class RequestLog:
     """In memory: the newest `memory` records (status output). On disk: written in batches by a background
     writer (`BatchWriter`), so the event loop never touches the disk."""
@@ -200,6 +262,8 @@ class RequestLog:
         self._writer: BatchWriter[RequestRecord] = BatchWriter(self.write, name="switchover-gateway-log",
                                                                flush_s=flush_s)
         self._lines_on_disk: int | None = None
+        self._usage_rows: list[dict[str, Any]] | None = None
+        self._usage_stamp: tuple[int, int, int] | None = None
 
     def add(self, record: RequestRecord) -> None:
         """Called on the event loop: O(1), no I/O."""
@@ -247,7 +311,14 @@ class RequestLog:
         self._lines_on_disk += len(lines)
 
     def _add_usage(self, batch: list[RequestRecord]) -> None:
+        """Merge the batch into usage.json. The rows are kept between batches and the file re-read only when
+        someone else changed it (another gateway run, a restore): parsing a year of rows per batch would
+        hold the GIL long enough to delay streamed chunks."""
         path = self.directory / "usage.json"
-        rows = merge_usage(read_usage(self.directory), batch)
+        stamp = _stamp(path)
+        if self._usage_rows is None or stamp != self._usage_stamp:
+            self._usage_rows = read_usage(self.directory)
+        rows = compact_usage(merge_usage(self._usage_rows, batch), day_of(time.time()))
         document = {"schema_version": LOG_SCHEMA, "rows": rows}
         atomic_write(path, json.dumps(document, separators=(",", ":")).encode(), 0o600)
+        self._usage_rows, self._usage_stamp = rows, _stamp(path)
