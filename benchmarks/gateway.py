@@ -3,7 +3,8 @@
 Every peer forwards to the same loopback upstream (an aiohttp server answering after 200 ms, like a remote
 provider's time to first byte) and is measured with the same client:
 
-1. added latency of a small non-streamed request (p50/p99, minus the upstream measured directly in the run);
+1. added latency of a small non-streamed request (p50/p99, minus the upstream measured directly in the run),
+   beside the floor: a bare aiohttp forwarder (no auth, routing, logging) measured the same way;
 2. streaming: added time to first byte, and how long each chunk takes from the upstream's send to the client;
 3. throughput with 64 concurrent clients (requests/s; ratios gateway / peer);
 4. outage: the primary starts answering 403 mid-run: failed requests, and what each request costs after
@@ -124,6 +125,35 @@ def run_upstream(port: int) -> None:
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_post("/_mode", mode)
     app.router.add_get("/v1/models", models)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, handle_signals=True)
+
+
+def run_floor(port: int, upstream: int) -> None:
+    """The least a Python forwarder on aiohttp can do (no auth, routing, logging, failover): read the body,
+    POST it on a pooled session, relay the answer chunk by chunk. What it adds over the direct path is the
+    floor of any gateway built like ours on this machine (an extra process hop: two more loopback sends and
+    two more process wake-ups per request)."""
+    from aiohttp import ClientSession, TCPConnector, web
+
+    sessions: list[ClientSession] = []
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        if not sessions:
+            sessions.append(ClientSession(connector=TCPConnector(limit=0)))
+        body = await request.read()
+        async with sessions[0].post(f"http://127.0.0.1:{upstream}/v1/chat/completions", data=body,
+                                    headers={"content-type": "application/json"}) as answer:
+            if "event-stream" not in answer.headers.get("content-type", ""):
+                return web.Response(status=answer.status, body=await answer.read(), content_type="application/json")
+            response = web.StreamResponse(status=answer.status, headers={"content-type": "text/event-stream"})
+            await response.prepare(request)
+            async for chunk in answer.content.iter_any():
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", forward)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, handle_signals=True)
 
 
@@ -456,6 +486,7 @@ def fmt(value: float | None, digits: int = 1) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=int, nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", type=Path, default=Path(tempfile.gettempdir()) / "switchover-bench-peers",
                         help="scratch prefix for the peers (kept between runs)")
     parser.add_argument("--no-peers", action="store_true", help="measure the gateway only")
@@ -465,6 +496,9 @@ def main() -> None:
     if args.upstream:
         run_upstream(args.upstream)
         return
+    if args.floor:
+        run_floor(*args.floor)
+        return
     args.prefix.mkdir(parents=True, exist_ok=True)
     litellm_bin, ccr_bin = (None, None) if args.no_peers else install_peers(args.prefix)
     report: dict[str, Any] = {"upstream_latency_ms": UPSTREAM_LATENCY_S * 1000, "concurrency": CONCURRENCY}
@@ -473,6 +507,16 @@ def main() -> None:
         print(f"peer logs in {scratch} while it runs", flush=True)
         direct_url = f"http://127.0.0.1:{primary}/v1/chat/completions"
         report["direct"] = asyncio.run(measure(None, direct_url, "bench", {}, args.quick, True))
+        floor_port = free_port()
+        floor = subprocess.Popen([sys.executable, __file__, "--floor", str(floor_port), str(primary)],
+                                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(floor_port, process=floor)
+            report["floor"] = asyncio.run(measure(None, f"http://127.0.0.1:{floor_port}/v1/chat/completions",
+                                                  "bench", {}, args.quick, True))
+        finally:
+            os.killpg(floor.pid, signal.SIGTERM)
+            floor.wait(10)
         peers: list[Peer] = [start_switchover(scratch, primary, fallback)]
         if litellm_bin:
             peers.append(start_litellm(litellm_bin, scratch, primary, fallback))
@@ -521,7 +565,8 @@ def print_report(report: dict[str, Any]) -> None:
           f"{direct['p50_ms']:.1f} ms, p99 {direct['p99_ms']:.1f} ms, TTFB {fmt(direct['ttfb_ms'])} ms, "
           f"chunk delay p50 {fmt(direct['chunk_p50_ms'], 2)} ms")
     rows = []
-    for name, res in peers.items():
+    floor = report.get("floor")
+    for name, res in [("floor (bare forwarder)", {"chat": floor})] * bool(floor) + list(peers.items()):
         for mode in ("chat", "messages"):
             got = res.get(mode)
             if not got or "error" in got:
@@ -534,11 +579,16 @@ def print_report(report: dict[str, Any]) -> None:
                 f"+TTFB {fmt(got['ttfb_ms'] - direct['ttfb_ms'] if got['ttfb_ms'] else None, 2):>6} ms  "
                 f"chunk +{fmt(got['chunk_p50_ms'] - direct['chunk_p50_ms'] if got['chunk_p50_ms'] else None, 2)}"
                 f"/{fmt(got['chunk_p99_ms'] - direct['chunk_p99_ms'] if got['chunk_p99_ms'] else None, 2)} ms  "
-                f"{got.get('rps', 0):7.1f} req/s")
+                + (f"{got['rps']:7.1f} req/s" if "rps" in got else ""))
     print("Added latency (p50, p99), streaming TTFB and chunk relay (p50/p99), throughput at "
           f"{report['concurrency']} clients:")
     print("\n".join(rows))
     ours = peers.get("switchover", {})
+    if floor and ours.get("chat") and "error" not in ours["chat"]:
+        own = {k: ours["chat"][k] - floor[k] for k in ("p50_ms", "p99_ms", "ttfb_ms", "chunk_p50_ms", "chunk_p99_ms")
+               if ours["chat"].get(k) is not None and floor.get(k) is not None}
+        print("  the gateway's own cost over the bare forwarder (chat): "
+              + ", ".join(f"{k.removesuffix('_ms')} {v:+.2f} ms" for k, v in own.items()))
     for name, res in peers.items():
         if name == "switchover":
             continue

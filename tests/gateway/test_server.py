@@ -302,6 +302,17 @@ def test_body_size_and_json_are_checked(alpha: StandinProvider) -> None:
     assert alpha.requests == []
 
 
+def test_a_chunked_body_has_the_same_size_bound(alpha: StandinProvider) -> None:
+    """No Content-Length to check up front: small chunked bodies (read at once) and big ones are both bounded."""
+    settings = GatewaySettings(max_body_bytes=64 * 1024)
+    body = json.dumps({"model": "m", "pad": "x" * 100_000}).encode()
+    with running_gateway(StaticRoutes(route_table([provider_for(alpha)])), settings=settings) as gw:
+        for pieces in ([body], [body[i:i + 8192] for i in range(0, len(body), 8192)]):
+            answer = httpx.post(gw.url + MESSAGES, content=iter(pieces), headers=ANTHROPIC_HEADERS, trust_env=False)
+            assert answer.status_code == 413 and answer.json()["error"]["type"] == "request_too_large"
+    assert alpha.requests == []
+
+
 def test_connections_beyond_the_limit_are_closed(alpha: StandinProvider) -> None:
     settings = GatewaySettings(max_connections=4, idle_timeout_s=30.0)
     with running_gateway(StaticRoutes(route_table([provider_for(alpha)])), settings=settings) as gw:

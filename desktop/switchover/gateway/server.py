@@ -250,10 +250,16 @@ class Gateway:
         declared = request.content_length
         if declared is not None and declared > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=declared)
+        content = request.content
+        if content.is_eof():  # a small body usually came with the head: no timer, no read loop
+            body = content.read_nowait()
+            if len(body) > limit:  # chunked: no length was declared
+                raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+            return body
         chunks: list[bytes] = []
         size = 0
         async with asyncio.timeout(self.settings.body_timeout_s):
-            async for chunk in request.content.iter_any():
+            async for chunk in content.iter_any():
                 size += len(chunk)
                 if size > limit:
                     raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -228,6 +229,9 @@ def build_gateway(
     return GatewayParts(gateway, routes, evidence, request_log)
 
 
+GIL_SWITCH_S = 0.001
+
+
 async def serve(
     parts: GatewayParts,
     stop: asyncio.Event,
@@ -236,6 +240,9 @@ async def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Hold the per-user lock, listen on loopback, announce where, serve until `stop` is set."""
+    # Python hands the GIL between threads every 5 ms by default: a background writer (log, usage, evidence)
+    # holding it would delay a streamed chunk by up to that much. 1 ms bounds what it can cost a chunk.
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
     with gateway_lock():
         gateway = parts.gateway
         try:
