@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,22 @@ def test_env_key_tools_work_with_a_keychain_key_and_no_env_sh(world: World, tool
     assert world.alpha.reply in run.stdout, run.explain()
     assert KEY_A not in "".join(p.read_text(errors="replace") for p in world.home.rglob("*")
                                 if p.is_file() and "switchover" not in str(p) and p.stat().st_size < 1_000_000)
+
+
+def test_a_shell_openai_key_defeats_qwen_codes_gateway_token_and_use_says_so(world: World) -> None:
+    """What `use` warns about is real: Qwen Code sends an exported OPENAI_API_KEY instead of the gateway token
+    Switchover wrote for it, so the gateway refuses the turn (and the user's key never goes further)."""
+    own = "sk-users-own-openai-0000000000007777"
+    world.add(world.alpha, KEY_A)
+    used = run_switchover(["use", "alpha/model-a", "--tool", "qwen-code", "--via-gateway"],
+                          env={**os.environ, "OPENAI_API_KEY": own})
+    assert used.returncode == 0 and "$OPENAI_API_KEY is set in" in used.stderr, used.stderr
+    with gateway_process():
+        refused = run_tool("qwen-code", world.workdir, extra_env={"OPENAI_API_KEY": own})
+        served_without = run_tool("qwen-code", world.workdir)
+    assert world.alpha.reply not in refused.stdout, refused.explain()
+    assert all(own not in json.dumps(r.headers) for r in world.alpha.requests)  # never forwarded
+    assert world.alpha.reply in served_without.stdout, served_without.explain()
 
 
 # ----------------------------------------------------------------------------- failover mid-session

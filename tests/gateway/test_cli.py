@@ -202,3 +202,27 @@ def test_undo_leaves_a_route_that_changed_again_since(world: tuple[StandinProvid
     assert undo.returncode == 0, undo.stderr
     assert json.loads(undo.stdout)["routes_kept"] == ["claude-code (its route was changed again since; left as it is)"]
     assert routes_now()["claude-code"] == "alpha/model-a"
+
+
+def test_a_shell_openai_key_is_flagged_when_qwen_code_goes_through_the_gateway(
+        world: tuple[StandinProvider, StandinProvider, int], isolated_home: Path) -> None:
+    """Qwen Code's OPENAI_API_KEY shortcut wins over the gateway token Switchover writes for it: the tool would
+    send the user's own key to the gateway and be refused. Both the switch to the route and a later re-route
+    say so, and where the variable is set."""
+    (isolated_home / ".qwen").mkdir()
+    (isolated_home / ".bashrc").write_text("export OPENAI_API_KEY=sk-users-own-0000000000009999\n")
+    env = {**os.environ, "OPENAI_API_KEY": "sk-users-own-0000000000009999"}
+    via = run_switchover(["use", "alpha/model-a", "--tool", "qwen-code", "--via-gateway"], env=env)
+    assert via.returncode == 0, via.stderr + via.stdout
+    assert "Qwen Code: $OPENAI_API_KEY is set in" in via.stderr and "wins over what Switchover writes" in via.stderr
+    assert "~/.bashrc line 1" in via.stderr and "sk-users-own" not in via.stderr + via.stdout
+    rerouted = run_switchover(["use", "bravo/model-b", "--tool", "qwen-code"], env=env)
+    assert rerouted.returncode == 0 and "re-routed inside the gateway" in rerouted.stdout, rerouted.stdout
+    assert "$OPENAI_API_KEY is set in" in rerouted.stderr
+    quiet = run_switchover(["use", "alpha/model-a", "--tool", "qwen-code"],
+                           env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"})
+    assert quiet.returncode == 0 and "OPENAI_API_KEY" in quiet.stderr  # still in ~/.bashrc: still flagged
+    (isolated_home / ".bashrc").write_text("# nothing exported\n")
+    clean = run_switchover(["use", "bravo/model-b", "--tool", "qwen-code"],
+                           env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"})
+    assert clean.returncode == 0 and "OPENAI_API_KEY" not in clean.stderr, clean.stderr

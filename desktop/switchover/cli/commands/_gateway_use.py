@@ -47,7 +47,7 @@ def _print_switch(ctx: CliContext, result: SwitchResult, reports: list[VerifyRep
 
 
 def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
-    from switchover.cli.commands.switching import _result_json, chosen_target
+    from switchover.cli.commands.switching import _result_json, _show_conflicts, chosen_target
     from switchover.services.gateway_routes import gateway_settings
     from switchover.services.gateway_runtime import running_gateway
     from switchover.services.gateway_tools import use_with_gateway
@@ -80,6 +80,9 @@ def run_use_gateway(args: argparse.Namespace, ctx: CliContext) -> int:
         }
         ctx.emit_json(data)
         return 0 if ok else 1
+    # e.g. a shell's OPENAI_API_KEY wins over the gateway token Qwen Code holds: its requests would be refused
+    _show_conflicts(ctx, [*done.rerouted, *(o.tool for r in done.switches for o in r.outcomes)],
+                    everything=args.dry_run)
     for tool in done.rerouted:
         label = engine.targets[tool].label
         verb = "would re-route" if args.dry_run else "re-routed"
