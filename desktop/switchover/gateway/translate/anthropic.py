@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from switchover.gateway.translate.chatstream import ChatChunkReader
 from switchover.gateway.translate.common import (
     ChatHistory,
     Notes,
@@ -427,7 +428,7 @@ def chat_to_anthropic(resp: dict[str, Any], model: str, *, keep_reasoning: bool 
     }
 
 
-class ChatToAnthropicStream:
+class ChatToAnthropicStream(ChatChunkReader):
     """Turns a Chat Completions chunk stream into Anthropic's event sequence for ``model``.
 
     ``message_start`` comes before anything else (with zero input tokens: chat reports usage only at the
@@ -460,46 +461,6 @@ class ChatToAnthropicStream:
         if self._closed:
             return []
         return [*self._start(), sse("ping", {"type": "ping"})]
-
-    def feed(self, chunk: dict[str, Any]) -> list[SseEvent]:
-        if self._closed or not isinstance(chunk, dict):
-            return []
-        if isinstance(chunk.get("error"), dict):
-            error = chunk["error"]
-            return self.fail("api_error", str(error.get("message") or "The upstream reported an error."))
-        if not self._stem and chunk.get("id"):
-            self._stem = base_id(chunk.get("id"))
-        events = self._start()
-        usage = chat_usage(chunk.get("usage"))
-        if usage is not None:
-            self._usage = usage
-        choices = chunk.get("choices")
-        if not isinstance(choices, list):
-            return events
-        for choice in choices:
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                continue
-            delta = obj(choice.get("delta"))
-            thought = reasoning_text(delta)
-            if thought and self.keep_reasoning:
-                events.extend(self._thinking(thought))
-            text = delta.get("content")
-            if isinstance(text, str) and text:
-                events.extend(self._text(text))
-            calls = delta.get("tool_calls")
-            if isinstance(calls, list):
-                for call in calls:
-                    if isinstance(call, dict):
-                        fragment = self._tool(call)
-                        if fragment is None:
-                            return events + self.fail(
-                                "api_error", "The upstream interleaved the arguments of parallel tool calls; "
-                                             "this gateway cannot reorder them mid-stream.")
-                        events.extend(fragment)
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
-                self._saw_finish = True
-        return events
 
     def finish(self) -> list[SseEvent]:
         if self._closed:
@@ -558,29 +519,24 @@ class ChatToAnthropicStream:
         self._tool_key = None
         return events
 
-    def _text(self, text: str) -> list[SseEvent]:
-        events: list[SseEvent] = []
-        if self._open != "text":
-            events.extend(self._stop_block())
-            self._index += 1
-            self._open = "text"
-            events.append(sse("content_block_start", {"type": "content_block_start", "index": self._index,
-                                                      "content_block": {"type": "text", "text": ""}}))
-        events.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._index,
-                                                  "delta": {"type": "text_delta", "text": text}}))
-        return events
+    def _text_events(self, text: str) -> list[SseEvent]:
+        return self._block_delta("text", {"type": "text", "text": ""}, {"type": "text_delta", "text": text})
 
-    def _thinking(self, text: str) -> list[SseEvent]:
+    def _reasoning_events(self, text: str) -> list[SseEvent]:
+        return self._block_delta("thinking", {"type": "thinking", "thinking": "", "signature": ""},
+                                 {"type": "thinking_delta", "thinking": text})
+
+    def _block_delta(self, kind: str, block: dict[str, Any], delta: dict[str, Any]) -> list[SseEvent]:
+        """A delta of a `kind` block, opening one first (and closing the open block) unless it is open."""
         events: list[SseEvent] = []
-        if self._open != "thinking":
+        if self._open != kind:
             events.extend(self._stop_block())
             self._index += 1
-            self._open = "thinking"
+            self._open = kind
             events.append(sse("content_block_start", {"type": "content_block_start", "index": self._index,
-                                                      "content_block": {"type": "thinking", "thinking": "",
-                                                                        "signature": ""}}))
+                                                      "content_block": block}))
         events.append(sse("content_block_delta", {"type": "content_block_delta", "index": self._index,
-                                                  "delta": {"type": "thinking_delta", "thinking": text}}))
+                                                  "delta": delta}))
         return events
 
     def _json_delta(self, partial: str) -> SseEvent:

@@ -45,6 +45,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from switchover.gateway.translate.chatstream import ChatChunkReader
 from switchover.gateway.translate.common import (
     ChatHistory,
     Notes,
@@ -605,7 +606,7 @@ def chat_to_responses(resp: dict[str, Any], model: str, request: dict[str, Any],
                      _responses_usage(chat_usage(resp.get("usage"))), incomplete)
 
 
-class ChatToResponsesStream:
+class ChatToResponsesStream(ChatChunkReader):
     """Turns a Chat Completions chunk stream into the Responses event sequence Codex expects.
 
     Events: ``response.created``, ``response.in_progress``, then per output item ``output_item.added`` →
@@ -649,41 +650,9 @@ class ChatToResponsesStream:
         """Whether the upstream sent a ``finish_reason`` (a stream that ends without one was cut short)."""
         return self._saw_finish
 
-    def feed(self, chunk: dict[str, Any]) -> list[SseEvent]:
-        if self._closed or not isinstance(chunk, dict):
-            return []
-        if isinstance(chunk.get("error"), dict):
-            return self.fail("api_error", str(chunk["error"].get("message") or "The upstream reported an error."))
-        if not self._stem and chunk.get("id"):
-            self._stem = base_id(chunk.get("id"))
+    def _chunk_seen(self, chunk: dict[str, Any]) -> None:
         if not self._created and isinstance(chunk.get("created"), int):
             self._created = chunk["created"]
-        events = self._start()
-        usage = chat_usage(chunk.get("usage"))
-        if usage is not None:
-            self._usage = usage
-        for choice in arr(chunk.get("choices")):
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                continue
-            delta = obj(choice.get("delta"))
-            thought = reasoning_text(delta)
-            if thought and self.keep_reasoning:
-                events.extend(self._reasoning_delta(thought))
-            text = delta.get("content")
-            if isinstance(text, str) and text:
-                events.extend(self._text_delta(text))
-            for call in arr(delta.get("tool_calls")):
-                if isinstance(call, dict):
-                    fragment = self._tool(call)
-                    if fragment is None:
-                        return events + self.fail(
-                            "api_error", "The upstream interleaved the arguments of parallel tool calls; this "
-                                         "gateway cannot reorder them mid-stream.")
-                    events.extend(fragment)
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
-                self._saw_finish = True
-        return events
 
     def finish(self) -> list[SseEvent]:
         if self._closed:
@@ -763,7 +732,7 @@ class ChatToResponsesStream:
         self._tool_key = None
         return events
 
-    def _reasoning_delta(self, text: str) -> list[SseEvent]:
+    def _reasoning_events(self, text: str) -> list[SseEvent]:
         events: list[SseEvent] = []
         index = len(self._output)
         if self._open is None or self._open["type"] != "reasoning":
@@ -782,7 +751,7 @@ class ChatToResponsesStream:
                                   output_index=index, summary_index=0, delta=text))
         return events
 
-    def _text_delta(self, text: str) -> list[SseEvent]:
+    def _text_events(self, text: str) -> list[SseEvent]:
         events: list[SseEvent] = []
         if self._open is None or self._open["type"] != "message":
             events.extend(self._close_item())
