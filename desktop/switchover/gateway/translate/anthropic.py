@@ -545,18 +545,12 @@ class ChatToAnthropicStream(ChatChunkReader):
                                            "delta": {"type": "input_json_delta", "partial_json": partial}})
 
     def _tool(self, call: dict[str, Any]) -> list[SseEvent] | None:
-        position = call.get("index", 0)
-        position = position if isinstance(position, int) else 0
-        call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else None
-        function = obj(call.get("function"))
-        arguments = function.get("arguments")
+        part = self._tool_call_part(call)
+        if part is None:
+            return None  # a fragment for a tool call whose block is already closed
+        key, call_id, function, arguments = part
         events: list[SseEvent] = []
-        current = self._tool_key
-        continues = current is not None and current[0] == position and (call_id is None or call_id == current[1])
-        if not continues:
-            key = (position, call_id or f"{self._stem}_{self._tool_count}")
-            if key in self._seen_tools or (call_id is None and any(k[0] == position for k in self._seen_tools)):
-                return None  # a fragment for a tool call whose block is already closed
+        if key is not None:
             events.extend(self._stop_block())
             self._seen_tools.add(key)
             self._index += 1
@@ -569,6 +563,6 @@ class ChatToAnthropicStream(ChatChunkReader):
                                                       "content_block": {"type": "tool_use", "id": tool_id,
                                                                         "name": str(function.get("name", "")),
                                                                         "input": {}}}))
-        if isinstance(arguments, str) and arguments:
+        if arguments:
             events.append(self._json_delta(arguments))
         return events

@@ -20,6 +20,9 @@ INTERLEAVED = ("The upstream interleaved the arguments of parallel tool calls; t
                "mid-stream.")
 
 
+ToolKey = tuple[int, str]  # (the call's index in the chunk, its id or a made-up one)
+
+
 class ChatChunkReader:
     keep_reasoning: bool
     _closed: bool
@@ -27,6 +30,9 @@ class ChatChunkReader:
     _usage: Usage | None
     _finish: Any
     _saw_finish: bool
+    _tool_key: ToolKey | None  # the tool call being streamed
+    _seen_tools: set[ToolKey]
+    _tool_count: int
 
     def feed(self, chunk: dict[str, Any]) -> list[SseEvent]:
         """The client's events for one upstream chunk."""
@@ -61,6 +67,22 @@ class ChatChunkReader:
                 self._finish = choice["finish_reason"]
                 self._saw_finish = True
         return events
+
+    def _tool_call_part(self, call: dict[str, Any]) -> tuple[ToolKey | None, str | None, dict[str, Any], str] | None:
+        """Where a tool-call fragment belongs: (the key of the call it opens, None when it continues the open
+        one; its id; its function; its argument text), or None for a fragment of a call already closed."""
+        position = call.get("index", 0)
+        position = position if isinstance(position, int) else 0
+        call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else None
+        function = obj(call.get("function"))
+        arguments = function.get("arguments")
+        current = self._tool_key
+        key: ToolKey | None = None
+        if not (current is not None and current[0] == position and (call_id is None or call_id == current[1])):
+            key = (position, call_id or f"{self._stem}_{self._tool_count}")
+            if key in self._seen_tools or (call_id is None and any(k[0] == position for k in self._seen_tools)):
+                return None
+        return key, call_id, function, arguments if isinstance(arguments, str) else ""
 
     # -- what each client's stream provides
     def fail(self, kind: str, message: str) -> list[SseEvent]:

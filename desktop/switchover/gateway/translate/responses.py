@@ -769,18 +769,12 @@ class ChatToResponsesStream(ChatChunkReader):
         return events
 
     def _tool(self, call: dict[str, Any]) -> list[SseEvent] | None:
-        position = call.get("index", 0)
-        position = position if isinstance(position, int) else 0
-        call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else None
-        function = obj(call.get("function"))
-        arguments = function.get("arguments")
+        part = self._tool_call_part(call)
+        if part is None:
+            return None
+        key, call_id, function, arguments = part
         events: list[SseEvent] = []
-        current = self._tool_key
-        continues = current is not None and current[0] == position and (call_id is None or call_id == current[1])
-        if not continues:
-            key = (position, call_id or f"{self._stem}_{self._tool_count}")
-            if key in self._seen_tools or (call_id is None and any(k[0] == position for k in self._seen_tools)):
-                return None
+        if key is not None:
             events.extend(self._close_item())
             self._seen_tools.add(key)
             self._tool_key = key
@@ -796,7 +790,7 @@ class ChatToResponsesStream(ChatChunkReader):
                 {"type": "local_shell_call" if ref.kind == "local_shell" else "tool_search_call", "id": item_id,
                  "call_id": call_ref, "status": "in_progress"})
             events.append(self._event("response.output_item.added", output_index=index, item=added))
-        if isinstance(arguments, str) and arguments:
+        if arguments:
             self._args += arguments
             if self._open_ref is not None and self._open_ref.kind == "function":
                 events.append(self._event("response.function_call_arguments.delta", item_id=self._open["id"]
