@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import socket
+import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -123,18 +124,24 @@ class _Upstream(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def upstream() -> Iterator[tuple[str, Recorder]]:
-    recorder = Recorder()
-    handler = type("Handler", (_Upstream,), {"recorder": recorder})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serving(server: socketserver.ThreadingTCPServer) -> Iterator[str]:
+    """`server` (bound to a free loopback port) answering on its own threads; its URL."""
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", recorder
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def upstream() -> Iterator[tuple[str, Recorder]]:
+    recorder = Recorder()
+    handler = type("Handler", (_Upstream,), {"recorder": recorder})
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+        yield url, recorder
 
 
 def routes(url: str) -> StaticRoutes:

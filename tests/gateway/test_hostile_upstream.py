@@ -39,6 +39,7 @@ from tests.gateway.test_hostile_input import (
     BugLog,
     Raw,
     error_shape_problem,
+    serving,
 )
 
 SMALL_EVENT_CAP = 64 * 1024  # the gateway's bound on one unfinished SSE event, lowered so the fuzzer reaches it
@@ -82,15 +83,8 @@ class _HostileUpstream(socketserver.BaseRequestHandler):
 def hostile_upstream() -> Iterator[tuple[str, Script]]:
     script = Script()
     handler = type("Handler", (_HostileUpstream,), {"script": script})
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", script
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)) as url:
+        yield url, script
 
 
 def hostile_routes(url: str) -> StaticRoutes:
