@@ -19,7 +19,14 @@ from typing import Any
 import httpx
 
 from switchover import __version__
-from switchover.core.health.transport import ClientTransport, CoreTransport, HttpTransport, RawResponse, env_has_proxy
+from switchover.core.health.transport import (
+    ClientTransport,
+    CoreTransport,
+    HttpTransport,
+    RawResponse,
+    default_port,
+    env_has_proxy,
+)
 from switchover.core.providers import is_loopback_url
 
 USER_AGENT = f"Switchover/{__version__} (health check)"
@@ -207,7 +214,7 @@ def _dropped_on_redirect(source: httpx.URL, target: httpx.URL, *, body_dropped: 
 
 
 def _port_or_default(url: httpx.URL) -> int | None:
-    return url.port if url.port is not None else {"http": 80, "https": 443}.get(url.scheme)
+    return url.port if url.port is not None else default_port(url.scheme)
 
 
 def _same_origin(url: httpx.URL, other: httpx.URL) -> bool:

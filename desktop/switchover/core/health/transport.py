@@ -57,14 +57,16 @@ def env_has_proxy() -> bool:
     return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies())
 
 
+def default_port(scheme: str) -> int | None:
+    """The port a URL of `scheme` means when it names none (None for schemes the checks do not speak)."""
+    return {"http": 80, "https": 443}.get(scheme)
+
+
 def origin_of(url: str) -> str:
     """scheme://host:port of a URL, for keying pools (cheap: no validation, that happens when it is sent)."""
     parts = urllib.parse.urlsplit(url)
     scheme = parts.scheme.lower()
-    return f"{scheme}://{parts.hostname or ''}:{_port(parts) or _DEFAULT_PORTS.get(scheme, '')}"
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+    return f"{scheme}://{parts.hostname or ''}:{_port(parts) or default_port(scheme) or ''}"
 
 
 def _port(parts: urllib.parse.SplitResult) -> int | None:
@@ -121,9 +123,9 @@ def _core_request(method: str, url: str, headers: Mapping[str, str], body: bytes
         port = parts.port
     except ValueError as exc:
         raise httpx.InvalidURL(f"Invalid port in {url!r}") from exc
-    default_port = 443 if scheme == "https" else 80
+    implied = 443 if scheme == "https" else 80  # scheme is http or https here
     host_header = f"[{host}]" if ":" in host else host
-    if port is not None and port != default_port:
+    if port is not None and port != implied:
         host_header = f"{host_header}:{port}"
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     wire_headers = [(b"Host", host_header.encode()), (b"User-Agent", user_agent),
@@ -132,7 +134,7 @@ def _core_request(method: str, url: str, headers: Mapping[str, str], body: bytes
     wire_headers += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
     if body is not None:
         wire_headers.append((b"Content-Length", str(len(body)).encode()))
-    key = (scheme.encode(), host.encode(), port or default_port)
+    key = (scheme.encode(), host.encode(), port or implied)
     request = httpcore.Request(
         method.encode(),
         httpcore.URL(scheme=key[0], host=key[1], port=port, target=target.encode()),
