@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "desktop")]
 
+from benchmarks.isolation import home_env  # noqa: E402
 from tests.support.provider_server import ProviderServer  # noqa: E402
 from tests.ui.xserver import XServerWithTray, missing_binaries  # noqa: E402
 
@@ -33,18 +34,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def isolated_env(base: Path) -> dict[str, str]:
-    home = base / "home"
-    for sub in (".config", ".local/share", ".local/state", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
+    env = {**os.environ, **home_env(base / "home")}
     env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "SWITCHOVER_CONFIG_DIR": str(home / ".config" / "switchover"),
-        "SWITCHOVER_DATA_DIR": str(home / ".local/share" / "switchover"),
         "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
         "SWITCHOVER_TEST_KEYRING": str(base / "keyring.json"),
         "SWITCHOVER_REPORT_READY": "1",

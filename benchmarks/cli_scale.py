@@ -24,28 +24,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.isolation import home_env  # noqa: E402
+
 PYTHON = Path(sys.executable)
 SWITCHOVER = PYTHON.parent / "switchover"
 HISTORY_PER_ENDPOINT = 500
 
 
 def isolated_env(base: Path) -> dict[str, str]:
-    home = base / "home"
-    for sub in (".config", ".local/share", ".local/state", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
     # As installed: bytecode cached (a shell with PYTHONDONTWRITEBYTECODE would time the compiler instead).
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SWITCHOVER_", "PYTHON_KEYRING", "PYTHONDONTWRITEBYTECODE"))}
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "SWITCHOVER_CONFIG_DIR": str(home / ".config" / "switchover"),
-        "SWITCHOVER_DATA_DIR": str(home / ".local/share" / "switchover"),
-        "BENCH_KEY": "sk-bench-0123456789abcdef0123",
-    })
+    env.update(home_env(base / "home"), BENCH_KEY="sk-bench-0123456789abcdef0123")
     return env
 
 

@@ -28,15 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.isolation import home_env  # noqa: E402
+
 
 def isolate(home: Path) -> None:
-    for sub in (".config", ".local/share", ".local/state", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
+    os.environ.update(home_env(home))
     os.environ.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"), "XDG_CACHE_HOME": str(home / ".cache"),
-        "SWITCHOVER_CONFIG_DIR": str(home / ".config" / "switchover"),
-        "SWITCHOVER_DATA_DIR": str(home / ".local/share" / "switchover"),
         "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
         "SWITCHOVER_TEST_KEYRING": str(home / "keyring.json"),
     })

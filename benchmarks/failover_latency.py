@@ -24,22 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "desktop")]
 
+from benchmarks.isolation import home_env  # noqa: E402
+
 
 def _isolate(base: Path) -> Path:
     """Everything (HOME, XDG, Switchover's dirs) inside `base`: the benchmark never touches the real home."""
     home = base / "home"
-    for sub in (".config", ".local/share", ".local/state", ".cache", ".claude"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    os.environ.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "SWITCHOVER_CONFIG_DIR": str(base / "config"),
-        "SWITCHOVER_DATA_DIR": str(base / "data"),
-        "BENCH_PROVIDER_KEY": "sk-bench-0123456789abcdef",
-    })
+    os.environ.update(home_env(home, base / "config", base / "data", extra_dirs=(".claude",)))
+    os.environ["BENCH_PROVIDER_KEY"] = "sk-bench-0123456789abcdef"
     os.environ.pop("CLAUDE_CONFIG_DIR", None)
     return home
 

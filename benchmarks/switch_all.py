@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "desktop")]
 
+from benchmarks.isolation import home_env  # noqa: E402
+
 SAMPLES = ROOT / "tests" / "targets" / "samples"
 PLACES = {
     "claude_settings.json": ".claude/settings.json",
@@ -40,17 +42,7 @@ PLACES = {
 
 def _isolate(base: Path) -> Path:
     home = base / "home"
-    for sub in (".config", ".local/share", ".local/state", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    os.environ.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "SWITCHOVER_CONFIG_DIR": str(base / "config"),
-        "SWITCHOVER_DATA_DIR": str(base / "data"),
-    })
+    os.environ.update(home_env(home, base / "config", base / "data"))
     for sample, place in PLACES.items():
         target = home / place
         target.parent.mkdir(parents=True, exist_ok=True)
