@@ -192,6 +192,10 @@ def test_opencode_project_file_and_inline_config_are_reported_without_a_fix(env:
     current = OpenCode().current(inline)
     assert current is not None and current.model == "inline"
     assert [(o.path, o.key) for o in current.overrides] == [(None, "OPENCODE_CONFIG_CONTENT")]
+    hostile = make_env(env.home, project, OPENCODE_CONFIG_CONTENT="[" * 100_000 + "]" * 100_000)
+    current = OpenCode().current(hostile)  # bad JSON like any other: ignored, never a RecursionError
+    assert current is not None and current.model == "project-model"  # the project file, as without it
+    assert [(o.path, o.key) for o in current.overrides] == [(project_file, "model")]
 
 
 def test_opencode_agent_model_equal_to_the_switch_is_no_override(env: ToolEnv) -> None:

@@ -218,6 +218,8 @@ def test_cline_settled_form_ignores_its_own_restamping_only() -> None:
     assert settle(path, json.dumps(written).encode()) == settle(path, json.dumps(rerun, indent=2).encode())
     assert settle(path, json.dumps(written).encode()) != settle(path, json.dumps(edited).encode())
     assert settle(path, b"{not json") == b"{not json"
+    deep = b"[" * 100_000 + b"]" * 100_000  # a hostile file: bad JSON like any other, not a RecursionError
+    assert settle(path, deep) == deep
 
 
 def test_opencode_prefers_an_existing_jsonc_file(env: ToolEnv) -> None:

@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from switchover.core import safejson
 from switchover.core.providers import Endpoint, Protocol
 from switchover.core.switching.contract import (
     CurrentChoice,
@@ -163,7 +164,7 @@ class Cline(Target):
         """providers.json as data, minus what Cline restamps on each run (`updatedAt`, `tokenSource`, an
         empty `modes`) and its re-serialisation; anything else that changed is still a change."""
         try:
-            parsed = json.loads(data)
+            parsed = safejson.loads(data)
         except ValueError:
             return data  # not JSON: compare the bytes
         if not isinstance(parsed, dict):

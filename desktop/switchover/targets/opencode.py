@@ -13,11 +13,11 @@ too, on request; in project files and the environment it only says so.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from switchover.core import safejson
 from switchover.core.errors import ConfigFileError
 from switchover.core.formats.document import ConfigDocument, DocPath, dotted
 from switchover.core.providers import Endpoint, Protocol
@@ -134,7 +134,7 @@ class OpenCode(Target):
         inline = env.environ.get(self.inline_config_var)
         if inline:
             try:
-                data = json.loads(inline)
+                data = safejson.loads(inline)
             except ValueError:
                 data = {}
             layers.append((None, data if isinstance(data, dict) else {}))
