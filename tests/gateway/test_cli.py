@@ -226,3 +226,20 @@ def test_a_shell_openai_key_is_flagged_when_qwen_code_goes_through_the_gateway(
     clean = run_switchover(["use", "bravo/model-b", "--tool", "qwen-code"],
                            env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"})
     assert clean.returncode == 0 and "OPENAI_API_KEY" not in clean.stderr, clean.stderr
+
+
+@pytest.mark.parametrize("value", ["²", "１２３４", "99999", "80", "-1", "80 80", "0x1f90", "\x1b]0;x\x07"])
+def test_a_bad_port_variable_is_named_never_a_crash_nor_blamed_on_the_store(isolated_home: Path, value: str) -> None:
+    """$SWITCHOVER_GATEWAY_PORT is input like any other: a value that is not a usable port is refused with the
+    variable's name ('²' passed str.isdigit and crashed int(); a range error blamed switchover.toml)."""
+    run = run_switchover(["gateway", "status"], env={**os.environ, "SWITCHOVER_GATEWAY_PORT": value})
+    assert run.returncode != 0
+    assert "$SWITCHOVER_GATEWAY_PORT" in run.stderr and "internal error" not in run.stderr
+    assert "switchover.toml" not in run.stderr and "\x1b" not in run.stderr
+
+
+def test_the_port_variable_is_used_when_the_store_names_none(isolated_home: Path) -> None:
+    port = free_port()
+    run = run_switchover(["gateway", "status", "--json"], env={**os.environ, "SWITCHOVER_GATEWAY_PORT": str(port)})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["url"] == f"http://127.0.0.1:{port}"

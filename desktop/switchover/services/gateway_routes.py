@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from switchover.core.providers import validate_name
 from switchover.core.store import Store, edit_store, load_store
 from switchover.core.switching.journal import RouteRecord
 from switchover.gateway.routing import RouteChoice, RouteTable, ToolRoute
-from switchover.gateway.settings import SECTION, GatewaySettings, settings_from_table
+from switchover.gateway.settings import SECTION, GatewaySettings, settings_from_table, settings_section
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +36,32 @@ PORT_ENV = "SWITCHOVER_GATEWAY_PORT"  # the port when the store names none (test
 
 def gateway_settings(store: Store) -> GatewaySettings:
     """The `[gateway]` settings, or a ConfigFileError naming the store when they are invalid. A port in the
-    store wins over $SWITCHOVER_GATEWAY_PORT, which wins over the default."""
-    raw = store.sections.get(SECTION, {})
-    port = os.environ.get(PORT_ENV, "").strip()
-    if port and isinstance(raw, Mapping) and "port" not in raw:
-        if not port.isdigit():
-            raise ValidationError(f"${PORT_ENV} must be a port number, not {port[:20]!r}")
-        raw = {**raw, "port": int(port)}
+    store wins over $SWITCHOVER_GATEWAY_PORT, which wins over the default; a bad variable is named as such."""
     try:
-        if not isinstance(raw, Mapping):
-            raise ValidationError("[gateway] must be a table")
-        return settings_from_table(raw)
+        table = settings_section(store.sections)
+        settings = settings_from_table(table)
     except ValidationError as exc:
         if store.path is None:
             raise
         raise ConfigFileError(store.path, str(exc)) from exc
+    if "port" not in table and (port := _port_from_env()) is not None:
+        settings = replace(settings, port=port)
+    return settings
+
+
+def _port_from_env() -> int | None:
+    """$SWITCHOVER_GATEWAY_PORT as a port, checked by the store's own rule for one (None when unset)."""
+    text = os.environ.get(PORT_ENV, "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):  # str.isdigit alone takes '²' and other digits int() refuses
+        raise ValidationError(f"${PORT_ENV} must be a port number, not {text[:20]!r}")
+    port = int(text)
+    try:
+        settings_from_table({"port": port})
+    except ValidationError as exc:
+        raise ValidationError(f"${PORT_ENV}: {exc}") from None
+    return port
 
 
 def route_choices(store: Store) -> dict[str, RouteChoice]:
